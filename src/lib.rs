@@ -1,0 +1,5 @@
+//! protolith: a protobuf toolchain compatible with buf.
+//!
+//! ```text
+//! config -> workspace -> compiler -> image -> { lint | breaking | generate | format } -> report
+//! ```

@@ -3,3 +3,12 @@
 //! ```text
 //! config -> workspace -> compiler -> image -> { lint | breaking | generate | format } -> report
 //! ```
+//!
+//! Each stage is a module; data (`Image`, diagnostics, config values) flows
+//! between them, and only `report` prints findings.
+
+pub mod cli;
+pub mod compiler;
+pub mod image;
+pub mod report;
+pub mod workspace;

@@ -1,0 +1,138 @@
+//! `protolith build`: compile the input into an image and write it.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{CliError, Outcome};
+use crate::compiler::{self, SourceFile};
+use crate::image::{Image, WriteOptions};
+use crate::report;
+use crate::workspace::{self, BuildRequest};
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// The source or module to build (default: current directory)
+    #[arg(default_value = ".")]
+    pub input: String,
+    /// The output location for the built image (default: /dev/null)
+    #[arg(short = 'o', long = "output", default_value = "/dev/null")]
+    pub output: String,
+    /// Output a FileDescriptorSet instead of an image
+    #[arg(long)]
+    pub as_file_descriptor_set: bool,
+    /// Exclude imports
+    #[arg(long)]
+    pub exclude_imports: bool,
+    /// Exclude source info
+    #[arg(long)]
+    pub exclude_source_info: bool,
+    /// Limit to specific files or directories
+    #[arg(long = "path")]
+    pub paths: Vec<String>,
+    /// Exclude specific files or directories
+    #[arg(long = "exclude-path")]
+    pub exclude_paths: Vec<String>,
+    /// The buf.yaml file or data to use for configuration
+    #[arg(long)]
+    pub config: Option<String>,
+    /// The format for build errors printed to stderr
+    #[arg(long, default_value = "text")]
+    pub error_format: String,
+    /// Do not follow symlinks when reading sources
+    #[arg(long)]
+    pub disable_symlinks: bool,
+}
+
+pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
+    let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
+    let req = BuildRequest {
+        input: args.input.clone(),
+        paths: args.paths.clone(),
+        exclude_paths: args.exclude_paths.clone(),
+        config_override: args.config.clone(),
+        disable_symlinks: args.disable_symlinks,
+    };
+    let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
+    let mut sources = Vec::new();
+    let mut targets = HashSet::new();
+    let mut module_of = HashMap::new();
+    for m in &ws.modules {
+        for f in &m.files {
+            let text = std::fs::read_to_string(&f.disk_path)
+                .map_err(|e| CliError::Failure(format!("{}: {e}", f.external_path)))?;
+            if f.is_target {
+                targets.insert(f.import_path.clone());
+            }
+            if let Some(n) = &m.name {
+                module_of.insert(f.import_path.clone(), n.clone());
+            }
+            sources.push(SourceFile {
+                import_path: f.import_path.clone(),
+                display_path: f.external_path.clone(),
+                text: Arc::from(text),
+            });
+        }
+    }
+    let compiled = match compiler::compile(sources) {
+        Ok(c) => c,
+        Err(diags) => {
+            report::compile_errors(&diags, &args.error_format, &mut std::io::stderr().lock());
+            return Ok(Outcome::Findings);
+        }
+    };
+    let image = Image::assemble(compiled, &targets, &module_of);
+    let bytes = image.to_binary(WriteOptions {
+        as_file_descriptor_set: args.as_file_descriptor_set,
+        exclude_imports: args.exclude_imports,
+        exclude_source_info: args.exclude_source_info,
+    });
+    write_output(&args.output, &bytes)?;
+    Ok(Outcome::Ok)
+}
+
+/// Writes to stdout for `-`, discards for /dev/null, and otherwise writes a
+/// temporary file next to the target and renames it into place.
+fn write_output(output: &str, bytes: &[u8]) -> Result<(), CliError> {
+    let path = output.split('#').next().unwrap_or(output);
+    match path {
+        "/dev/null" => Ok(()),
+        "-" | "/dev/stdout" => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(bytes).and_then(|()| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(CliError::Failure(e.to_string()))
+                }
+                _ => Ok(()),
+            }
+        }
+        _ => {
+            let lower = path.to_ascii_lowercase();
+            if lower.ends_with(".json") || lower.ends_with(".txtpb") || lower.ends_with(".yaml") {
+                return Err(CliError::Failure(format!(
+                    "{path}: only binary image output (.binpb) is supported so far"
+                )));
+            }
+            let target = std::path::Path::new(path);
+            let dir = target
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.tmp{}",
+                target
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default(),
+                std::process::id()
+            ));
+            std::fs::write(&tmp, bytes).map_err(|e| CliError::Failure(format!("{path}: {e}")))?;
+            std::fs::rename(&tmp, target).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                CliError::Failure(format!("{path}: {e}"))
+            })
+        }
+    }
+}

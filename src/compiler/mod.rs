@@ -1,0 +1,585 @@
+//! The compiler: source files in, linked `FileDescriptorProto`s (with source
+//! info and serialized options) out. Owns lexing, the lossless syntax tree,
+//! lowering, linking, option interpretation and compile diagnostics.
+
+pub mod ast;
+pub mod comments;
+pub mod diag;
+pub mod lexer;
+pub mod link;
+pub mod lower;
+pub mod options;
+pub mod parser;
+pub mod wkt;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use prost_types::{FileDescriptorProto, SourceCodeInfo};
+use rayon::prelude::*;
+
+use diag::{Diagnostic, FileDiagnostic};
+use lexer::LineIndex;
+use lower::{Lowered, Syntax};
+
+/// One source file given to the compiler.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path other files import it by, e.g. `google/type/date.proto`.
+    pub import_path: String,
+    /// The path shown in diagnostics.
+    pub display_path: String,
+    pub text: Arc<str>,
+}
+
+/// A compiled, linked file.
+#[derive(Clone, Debug)]
+pub struct CompiledFile {
+    pub fd: FileDescriptorProto,
+    /// Serialized options keyed by the descriptor path of the options field
+    /// (e.g. `[4, 0, 2, 1, 8]`). These bytes are authoritative when writing.
+    pub raw_options: Vec<(Vec<i32>, Vec<u8>)>,
+    /// Indexes into `dependency` of imports nothing uses.
+    pub unused_dependencies: Vec<i32>,
+    /// The file had no `syntax` or `edition` statement.
+    pub syntax_unspecified: bool,
+    /// True for files the compiler added itself (embedded well-known types).
+    pub from_wkt: bool,
+    pub display_path: String,
+    pub extra: lower::DescriptorExtras,
+}
+
+/// The parsed form of one file, kept for later stages (formatting).
+pub struct ParsedFile {
+    pub source: SourceFile,
+    pub tokens: Vec<lexer::Token>,
+    pub tree: ast::File,
+    pub lines: LineIndex,
+}
+
+struct Unit {
+    source: SourceFile,
+    lines: LineIndex,
+    lowered: Lowered,
+    diags: Vec<Diagnostic>,
+    syntax_unspecified: bool,
+    from_wkt: bool,
+}
+
+/// Parses one file into tokens and a syntax tree.
+pub fn parse(source: SourceFile) -> (ParsedFile, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let tokens = lexer::lex(&source.text, &mut diags);
+    let mut p = parser::Parser::new(&source.text, &tokens);
+    let tree = p.parse_file();
+    diags.append(&mut p.diags);
+    let lines = LineIndex::new(&source.text);
+    (
+        ParsedFile {
+            source,
+            tokens,
+            tree,
+            lines,
+        },
+        diags,
+    )
+}
+
+fn parse_and_lower(source: SourceFile, from_wkt: bool) -> Unit {
+    let mut diags = Vec::new();
+    let tokens = lexer::lex(&source.text, &mut diags);
+    let mut p = parser::Parser::new(&source.text, &tokens);
+    let tree = p.parse_file();
+    diags.append(&mut p.diags);
+    let lines = LineIndex::new(&source.text);
+    let sig = p.significant().to_vec();
+    let comments = comments::attribute(&source.text, &tokens, &sig, &lines);
+    let mut lowered = lower::lower(&source.import_path, &source.text, &tree, &lines, &comments);
+    diags.append(&mut lowered.diags);
+    let syntax_unspecified = !tree.decls.iter().any(|d| matches!(d, ast::Decl::Syntax(_)));
+    Unit {
+        source,
+        lines,
+        lowered,
+        diags,
+        syntax_unspecified,
+        from_wkt,
+    }
+}
+
+/// Compiles `files` (and the well-known types they import). On success the
+/// result holds every file, including imported WKTs, in input order followed
+/// by added WKTs. On failure, all diagnostics, sorted.
+pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiagnostic>> {
+    let mut units: Vec<Unit> = files
+        .into_par_iter()
+        .map(|f| parse_and_lower(f, false))
+        .collect();
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(units.len());
+    for (i, u) in units.iter().enumerate() {
+        index.entry(u.source.import_path.clone()).or_insert(i);
+    }
+    // Pull in embedded well-known types that are imported but not provided,
+    // and descriptor.proto, which option interpretation always needs.
+    let mut wanted: Vec<String> = vec!["google/protobuf/descriptor.proto".to_string()];
+    let mut scan_from = 0;
+    loop {
+        for u in &units[scan_from..] {
+            wanted.extend(u.lowered.fd.dependency.iter().cloned());
+            wanted.extend(u.lowered.extra.option_dependency.iter().cloned());
+        }
+        scan_from = units.len();
+        let mut added = false;
+        for w in std::mem::take(&mut wanted) {
+            if index.contains_key(&w) {
+                continue;
+            }
+            if let Some(text) = wkt::source(&w) {
+                let unit = parse_and_lower(
+                    SourceFile {
+                        import_path: w.clone(),
+                        display_path: w.clone(),
+                        text: Arc::from(text),
+                    },
+                    true,
+                );
+                index.insert(w, units.len());
+                units.push(unit);
+                added = true;
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+
+    // Imports: resolve to file indexes; report missing files and cycles.
+    let mut deps: Vec<Vec<Option<u32>>> = Vec::with_capacity(units.len());
+    for u in units.iter_mut() {
+        let mut d = Vec::new();
+        for (i, dep) in u.lowered.fd.dependency.iter().enumerate() {
+            match index.get(dep) {
+                Some(&j) => d.push(Some(j as u32)),
+                None => {
+                    let span = u.lowered.import_spans.get(i).copied().unwrap_or_default();
+                    u.diags.push(Diagnostic::new(
+                        span.start,
+                        span.end,
+                        "imported file does not exist",
+                    ));
+                    d.push(None);
+                }
+            }
+        }
+        deps.push(d);
+    }
+    detect_cycles(&mut units, &deps);
+
+    let fds: Vec<&FileDescriptorProto> = units.iter().map(|u| &u.lowered.fd).collect();
+    let table = link::SymbolTable::build(&fds);
+    for (file, name, path, first_file) in &table.duplicates {
+        let u = &units[*file as usize];
+        let span = find_span(&u.lowered.locations, path, &u.lines);
+        let _ = first_file;
+        let short = name.rsplit('.').next().unwrap_or(name);
+        let msg = format!("`{short}` declared multiple times");
+        units[*file as usize]
+            .diags
+            .push(Diagnostic::new(span.0, span.1, msg));
+    }
+    let public: Vec<Vec<u32>> = units
+        .iter()
+        .zip(&deps)
+        .map(|(u, d)| {
+            u.lowered
+                .fd
+                .public_dependency
+                .iter()
+                .filter_map(|&i| d.get(i as usize).copied().flatten())
+                .collect()
+        })
+        .collect();
+    let packages: Vec<String> = units
+        .iter()
+        .map(|u| u.lowered.fd.package().to_string())
+        .collect();
+
+    // Phase 1: resolve type references, in parallel.
+    struct Phase1 {
+        fd: FileDescriptorProto,
+        diags: Vec<Diagnostic>,
+        used: HashSet<usize>,
+    }
+    let phase1: Vec<Phase1> = units
+        .par_iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let vis = link::visibility(i as u32, &deps[i], &|f| public[f as usize].clone());
+            let resolver = link::Resolver {
+                table: &table,
+                vis: &vis,
+                file_packages: &packages,
+                used: Default::default(),
+            };
+            let mut fd = u.lowered.fd.clone();
+            let mut diags = Vec::new();
+            link::resolve_refs(&mut fd, &u.lowered.refs, &resolver, &mut diags);
+            Phase1 {
+                fd,
+                diags,
+                used: resolver.used.into_inner(),
+            }
+        })
+        .collect();
+
+    // Packed-ness of repeated scalar fields, needed to encode option values.
+    let packed: Vec<HashMap<Vec<i32>, bool>> = units.iter().map(packed_fields).collect();
+
+    // Phase 2: interpret options against the resolved descriptors.
+    let resolved: Vec<&FileDescriptorProto> = phase1.iter().map(|p| &p.fd).collect();
+    let schema = options::Schema {
+        files: &resolved,
+        table: &table,
+        packed: &packed,
+    };
+    let phase2: Vec<(options::Interpreted, Vec<Diagnostic>, HashSet<usize>)> = units
+        .par_iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let vis = link::visibility(i as u32, &deps[i], &|f| public[f as usize].clone());
+            let resolver = link::Resolver {
+                table: &table,
+                vis: &vis,
+                file_packages: &packages,
+                used: Default::default(),
+            };
+            let mut interp = options::Interpreter {
+                schema: &schema,
+                resolver: &resolver,
+                src: &u.source.text,
+                lines: &u.lines,
+                diags: Vec::new(),
+            };
+            let out = interp.interpret_all(&u.lowered.options);
+            let diags = interp.diags;
+            (out, diags, resolver.used.into_inner())
+        })
+        .collect();
+
+    let mut all_diags = Vec::new();
+    let mut out = Vec::with_capacity(units.len());
+    for ((u, p1), (interp, d2, used2)) in units.iter().zip(phase1).zip(phase2) {
+        let mut diags = u.diags.clone();
+        diags.extend(p1.diags);
+        diags.extend(d2);
+        if !diags.is_empty() {
+            for d in diags {
+                all_diags.push(place(&u.source.display_path, &u.lines, &d));
+            }
+            continue;
+        }
+        let mut fd = p1.fd;
+        let mut locations = u.lowered.locations.clone();
+        locations.extend(interp.locations);
+        fd.source_code_info = Some(SourceCodeInfo {
+            location: locations,
+        });
+        apply_standard_options(&mut fd, &interp.bytes);
+        let used: HashSet<usize> = p1.used.union(&used2).copied().collect();
+        let unused = (0..fd.dependency.len())
+            .filter(|i| !used.contains(i))
+            .map(|i| i as i32)
+            .collect();
+        if u.syntax_unspecified {
+            fd.syntax = None;
+        } else if u.lowered.syntax == Syntax::Proto2 && fd.syntax.is_none() {
+            fd.syntax = Some("proto2".into());
+        }
+        out.push(CompiledFile {
+            fd,
+            raw_options: interp.bytes,
+            unused_dependencies: unused,
+            syntax_unspecified: u.syntax_unspecified,
+            from_wkt: u.from_wkt,
+            display_path: u.source.display_path.clone(),
+            extra: u.lowered.extra.clone(),
+        });
+    }
+    if all_diags.is_empty() {
+        Ok(out)
+    } else {
+        all_diags.sort();
+        all_diags.dedup();
+        Err(all_diags)
+    }
+}
+
+fn place(path: &str, lines: &LineIndex, d: &Diagnostic) -> FileDiagnostic {
+    let (l1, c1) = lines.byte_pos(d.start);
+    let (l2, c2) = lines.byte_pos(d.end);
+    FileDiagnostic {
+        path: path.to_string(),
+        line: l1 + 1,
+        column: c1 + 1,
+        end_line: l2 + 1,
+        end_column: c2 + 1,
+        message: d.message.clone(),
+    }
+}
+
+/// The byte span of the name location (or the element) at `path`.
+fn find_span(
+    locs: &[prost_types::source_code_info::Location],
+    path: &[i32],
+    lines: &LineIndex,
+) -> (u32, u32) {
+    let mut name_path = path.to_vec();
+    name_path.push(1);
+    let loc = locs
+        .iter()
+        .find(|l| l.path == name_path)
+        .or_else(|| locs.iter().find(|l| l.path == path));
+    match loc {
+        Some(l) if l.span.len() >= 3 => {
+            let line = l.span[0] as usize;
+            let start = lines.line_start(line) + l.span[1] as u32;
+            let (end_line, end_col) = if l.span.len() == 4 {
+                (l.span[2] as usize, l.span[3])
+            } else {
+                (line, l.span[2])
+            };
+            (start, lines.line_start(end_line) + end_col as u32)
+        }
+        _ => (0, 0),
+    }
+}
+
+fn detect_cycles(units: &mut [Unit], deps: &[Vec<Option<u32>>]) {
+    // Iterative DFS with colors; report each cycle once at the import that closes it.
+    let n = units.len();
+    let mut color = vec![0u8; n];
+    let mut reports: Vec<(usize, usize, String)> = Vec::new();
+    for start in 0..n {
+        if color[start] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        color[start] = 1;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(d) = deps[node].get(*next) {
+                let i = *next;
+                *next += 1;
+                let Some(d) = *d else { continue };
+                let d = d as usize;
+                match color[d] {
+                    0 => {
+                        color[d] = 1;
+                        stack.push((d, 0));
+                    }
+                    1 => {
+                        let mut cycle: Vec<String> = stack
+                            .iter()
+                            .skip_while(|(f, _)| *f != d)
+                            .map(|(f, _)| units[*f].source.import_path.clone())
+                            .collect();
+                        cycle.push(units[d].source.import_path.clone());
+                        let msg = format!(
+                            "import cycle: {}",
+                            cycle
+                                .iter()
+                                .map(|c| format!("{c:?}"))
+                                .collect::<Vec<_>>()
+                                .join(" -> ")
+                        );
+                        reports.push((node, i, msg));
+                    }
+                    _ => {}
+                }
+            } else {
+                color[node] = 2;
+                stack.pop();
+            }
+        }
+    }
+    for (node, i, msg) in reports {
+        let span = units[node]
+            .lowered
+            .import_spans
+            .get(i)
+            .copied()
+            .unwrap_or_default();
+        units[node]
+            .diags
+            .push(Diagnostic::new(span.start, span.end, msg));
+    }
+}
+
+/// Which repeated scalar fields of a file are packed on the wire.
+fn packed_fields(u: &Unit) -> HashMap<Vec<i32>, bool> {
+    let mut map = HashMap::new();
+    let default_packed = match u.lowered.syntax {
+        Syntax::Proto2 => false,
+        Syntax::Proto3 => true,
+        Syntax::Editions(_) => !u.lowered.options.iter().any(|p| {
+            p.target == lower::OptionTarget::File && p.options.iter().any(is_expanded_feature)
+        }),
+    };
+    let mut explicit: HashMap<Vec<i32>, bool> = HashMap::new();
+    for p in &u.lowered.options {
+        if p.target != lower::OptionTarget::Field {
+            continue;
+        }
+        for o in &p.options {
+            let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+            if names == ["packed"] {
+                if let ast::ValueKind::Ident { name, .. } = &o.value.kind {
+                    explicit.insert(p.element_path.clone(), name == "true");
+                }
+            } else if is_expanded_feature(o) {
+                explicit.insert(p.element_path.clone(), false);
+            }
+        }
+    }
+    collect_repeated(&u.lowered.fd, &mut |path| {
+        let v = explicit.get(&path).copied().unwrap_or(default_packed);
+        map.insert(path, v);
+    });
+    map
+}
+
+fn is_expanded_feature(o: &ast::OptionDecl) -> bool {
+    let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+    names == ["features", "repeated_field_encoding"]
+        && matches!(&o.value.kind, ast::ValueKind::Ident { name, .. } if name == "EXPANDED")
+}
+
+fn collect_repeated(fd: &FileDescriptorProto, f: &mut dyn FnMut(Vec<i32>)) {
+    fn msg(m: &prost_types::DescriptorProto, path: Vec<i32>, f: &mut dyn FnMut(Vec<i32>)) {
+        for (i, fld) in m.field.iter().enumerate() {
+            if fld.label() == prost_types::field_descriptor_proto::Label::Repeated {
+                let mut p = path.clone();
+                p.extend([2, i as i32]);
+                f(p);
+            }
+        }
+        for (i, fld) in m.extension.iter().enumerate() {
+            if fld.label() == prost_types::field_descriptor_proto::Label::Repeated {
+                let mut p = path.clone();
+                p.extend([6, i as i32]);
+                f(p);
+            }
+        }
+        for (i, n) in m.nested_type.iter().enumerate() {
+            let mut p = path.clone();
+            p.extend([3, i as i32]);
+            msg(n, p, f);
+        }
+    }
+    for (i, m) in fd.message_type.iter().enumerate() {
+        msg(m, vec![4, i as i32], f);
+    }
+    for (i, x) in fd.extension.iter().enumerate() {
+        if x.label() == prost_types::field_descriptor_proto::Label::Repeated {
+            f(vec![7, i as i32]);
+        }
+    }
+}
+
+/// Decodes interpreted option bytes into the typed options of each element,
+/// so later stages can read standard options without re-parsing.
+fn apply_standard_options(fd: &mut FileDescriptorProto, raw: &[(Vec<i32>, Vec<u8>)]) {
+    use prost::Message;
+    for (path, bytes) in raw {
+        let Some((&field, elem)) = path.split_last() else {
+            continue;
+        };
+        match (elem, field) {
+            ([], 8) => fd.options = prost_types::FileOptions::decode(bytes.as_slice()).ok(),
+            ([4, ..], 7) => {
+                if let Some(m) = message_at_mut(fd, elem) {
+                    m.options = prost_types::MessageOptions::decode(bytes.as_slice()).ok();
+                }
+            }
+            ([4, .., 2, _] | [4, .., 6, _] | [7, _], 8) => {
+                if let Some(f) = link::field_at_mut(fd, elem) {
+                    f.options = prost_types::FieldOptions::decode(bytes.as_slice()).ok();
+                }
+            }
+            ([4, .., 8, i], 2) => {
+                if let Some(m) = message_at_mut(fd, &elem[..elem.len() - 2]) {
+                    if let Some(o) = m.oneof_decl.get_mut(*i as usize) {
+                        o.options = prost_types::OneofOptions::decode(bytes.as_slice()).ok();
+                    }
+                }
+            }
+            ([4, .., 5, i], 3) => {
+                if let Some(m) = message_at_mut(fd, &elem[..elem.len() - 2]) {
+                    if let Some(r) = m.extension_range.get_mut(*i as usize) {
+                        r.options =
+                            prost_types::ExtensionRangeOptions::decode(bytes.as_slice()).ok();
+                    }
+                }
+            }
+            ([5, ..] | [4, ..], 3) if elem.len() >= 4 && elem[elem.len() - 2] == 2 => {
+                let (head, tail) = elem.split_at(elem.len() - 2);
+                if let Some(e) = enum_at_mut(fd, head) {
+                    if let Some(v) = e.value.get_mut(tail[1] as usize) {
+                        v.options = prost_types::EnumValueOptions::decode(bytes.as_slice()).ok();
+                    }
+                }
+            }
+            ([5, ..] | [4, .., 4, _], 3) => {
+                if let Some(e) = enum_at_mut(fd, elem) {
+                    e.options = prost_types::EnumOptions::decode(bytes.as_slice()).ok();
+                }
+            }
+            ([6, s], 3) => {
+                if let Some(sv) = fd.service.get_mut(*s as usize) {
+                    sv.options = prost_types::ServiceOptions::decode(bytes.as_slice()).ok();
+                }
+            }
+            ([6, s, 2, m], 4) => {
+                if let Some(md) = fd
+                    .service
+                    .get_mut(*s as usize)
+                    .and_then(|sv| sv.method.get_mut(*m as usize))
+                {
+                    md.options = prost_types::MethodOptions::decode(bytes.as_slice()).ok();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn message_at_mut<'f>(
+    fd: &'f mut FileDescriptorProto,
+    path: &[i32],
+) -> Option<&'f mut prost_types::DescriptorProto> {
+    let [4, i, rest @ ..] = path else { return None };
+    let mut m = fd.message_type.get_mut(*i as usize)?;
+    let mut rest = rest;
+    while let [3, j, r @ ..] = rest {
+        m = m.nested_type.get_mut(*j as usize)?;
+        rest = r;
+    }
+    if rest.is_empty() { Some(m) } else { None }
+}
+
+pub fn enum_at_mut<'f>(
+    fd: &'f mut FileDescriptorProto,
+    path: &[i32],
+) -> Option<&'f mut prost_types::EnumDescriptorProto> {
+    match path {
+        [5, i] => fd.enum_type.get_mut(*i as usize),
+        [4, ..] if path.len() >= 4 => {
+            let (head, tail) = path.split_at(path.len() - 2);
+            let m = message_at_mut(fd, head)?;
+            match tail {
+                [4, k] => m.enum_type.get_mut(*k as usize),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

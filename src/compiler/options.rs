@@ -1,0 +1,704 @@
+//! Option interpretation: resolves option names (standard fields and custom
+//! extensions, nested parts, message literals) against the options messages of
+//! descriptor.proto and serializes them the way buf does: Go's deterministic
+//! "legacy" field order, i.e. extensions first by number, then ordinary fields
+//! by number, then members of real oneofs grouped by oneof.
+
+use std::collections::HashMap;
+
+use prost_types::field_descriptor_proto::{Label as PLabel, Type as PType};
+use prost_types::source_code_info::Location;
+use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorProto};
+
+use super::ast::{FieldRef, MessageField, OptionDecl, Span, Value, ValueKind};
+use super::diag::Diagnostic;
+use super::link::{Resolved, Resolver, SymKind, SymbolTable};
+use super::lower::PendingOptions;
+
+/// Read-only view of every file's descriptors, for looking up message and
+/// extension definitions by name.
+pub struct Schema<'a> {
+    pub files: &'a [&'a FileDescriptorProto],
+    pub table: &'a SymbolTable,
+    /// Per file: which repeated scalar fields are packed, by descriptor path.
+    pub packed: &'a [HashMap<Vec<i32>, bool>],
+}
+
+#[derive(Clone, Copy)]
+pub struct FieldRefInfo<'a> {
+    pub field: &'a FieldDescriptorProto,
+    pub file: u32,
+    pub path: &'a [i32],
+    pub is_extension: bool,
+    /// Index of the (non-synthetic) oneof holding the field, if any.
+    pub oneof: Option<i32>,
+}
+
+impl<'a> Schema<'a> {
+    pub fn message(&self, full_name: &str) -> Option<(&'a DescriptorProto, u32, &'a [i32])> {
+        let name = full_name.strip_prefix('.').unwrap_or(full_name);
+        let table: &'a SymbolTable = self.table;
+        let sym = table.symbols.get(name)?;
+        if sym.kind != SymKind::Message {
+            return None;
+        }
+        let files: &'a [&'a FileDescriptorProto] = self.files;
+        let fd: &'a FileDescriptorProto = files.get(sym.file as usize)?;
+        super::link::message_at(fd, &sym.path).map(|m| (m, sym.file, sym.path.as_slice()))
+    }
+
+    pub fn enum_value(&self, enum_full: &str, value: &str) -> Option<i32> {
+        let name = enum_full.strip_prefix('.').unwrap_or(enum_full);
+        let sym = self.table.symbols.get(name)?;
+        let fd = self.files.get(sym.file as usize)?;
+        let e = super::link::enum_at(fd, &sym.path)?;
+        e.value
+            .iter()
+            .find(|v| v.name() == value)
+            .map(|v| v.number())
+    }
+
+    pub fn extension(&self, full_name: &str) -> Option<FieldRefInfo<'a>> {
+        let table: &'a SymbolTable = self.table;
+        let sym = table.symbols.get(full_name)?;
+        if sym.kind != SymKind::Extension {
+            return None;
+        }
+        let files: &'a [&'a FileDescriptorProto] = self.files;
+        let fd: &'a FileDescriptorProto = files.get(sym.file as usize)?;
+        let field = super::link::field_at(fd, &sym.path)?;
+        Some(FieldRefInfo {
+            field,
+            file: sym.file,
+            path: &sym.path,
+            is_extension: true,
+            oneof: None,
+        })
+    }
+
+    pub fn is_packed(&self, info: &FieldRefInfo<'_>) -> bool {
+        self.packed
+            .get(info.file as usize)
+            .and_then(|m| m.get(info.path))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    pub fn field_by_name(&self, msg_name: &str, field_name: &str) -> Option<FieldRefInfo<'a>> {
+        let table: &'a SymbolTable = self.table;
+        let (m, file, mpath) = self.message(msg_name)?;
+        let sym_name = format!(
+            "{}.{}",
+            msg_name.strip_prefix('.').unwrap_or(msg_name),
+            field_name
+        );
+        let sym = table.symbols.get(&sym_name)?;
+        if sym.kind != SymKind::Field || sym.file != file || !sym.path.starts_with(mpath) {
+            return None;
+        }
+        let idx = *sym.path.last()? as usize;
+        let field = m.field.get(idx)?;
+        let oneof = field
+            .oneof_index
+            .filter(|_| field.proto3_optional != Some(true));
+        Some(FieldRefInfo {
+            field,
+            file,
+            path: &sym.path,
+            is_extension: false,
+            oneof,
+        })
+    }
+
+    /// A group field is named in text format by its message name.
+    pub fn field_by_text_name(&self, msg_name: &str, name: &str) -> Option<FieldRefInfo<'a>> {
+        if let Some(f) = self.field_by_name(msg_name, name) {
+            return Some(f);
+        }
+        let lower = name.to_ascii_lowercase();
+        let f = self.field_by_name(msg_name, &lower)?;
+        (f.field.r#type == Some(PType::Group as i32)).then_some(f)
+    }
+}
+
+/// An option message under construction.
+#[derive(Default, Debug)]
+struct MsgVal {
+    fields: Vec<FieldVal>,
+}
+
+#[derive(Debug)]
+struct FieldVal {
+    number: i32,
+    is_extension: bool,
+    oneof: Option<i32>,
+    ty: PType,
+    repeated: bool,
+    packed: bool,
+    values: Vec<Val>,
+}
+
+#[derive(Debug)]
+enum Val {
+    Varint(u64),
+    Fixed32(u32),
+    Fixed64(u64),
+    Bytes(Vec<u8>),
+    Msg(MsgVal),
+}
+
+impl MsgVal {
+    fn slot(&mut self, info: &FieldRefInfo<'_>, packed: bool) -> &mut FieldVal {
+        let number = info.field.number();
+        let is_ext = info.is_extension;
+        if let Some(i) = self
+            .fields
+            .iter()
+            .position(|f| f.number == number && f.is_extension == is_ext)
+        {
+            return &mut self.fields[i];
+        }
+        self.fields.push(FieldVal {
+            number,
+            is_extension: is_ext,
+            oneof: info.oneof,
+            ty: PType::try_from(info.field.r#type()).unwrap_or(PType::Message),
+            repeated: info.field.label() == PLabel::Repeated,
+            packed,
+            values: Vec::new(),
+        });
+        let last = self.fields.len() - 1;
+        &mut self.fields[last]
+    }
+
+    fn encode(&mut self, out: &mut Vec<u8>) {
+        // Go's LegacyFieldOrder.
+        self.fields.sort_by(|a, b| {
+            let ka = (
+                !a.is_extension,
+                a.oneof.is_some(),
+                a.oneof.unwrap_or(0),
+                a.number,
+            );
+            let kb = (
+                !b.is_extension,
+                b.oneof.is_some(),
+                b.oneof.unwrap_or(0),
+                b.number,
+            );
+            ka.cmp(&kb)
+        });
+        for f in &mut self.fields {
+            let packable = !matches!(
+                f.ty,
+                PType::String | PType::Bytes | PType::Message | PType::Group
+            );
+            if f.repeated && f.packed && packable && !f.values.is_empty() {
+                let mut body = Vec::new();
+                for v in &f.values {
+                    match v {
+                        Val::Varint(x) => put_varint(&mut body, *x),
+                        Val::Fixed32(x) => body.extend_from_slice(&x.to_le_bytes()),
+                        Val::Fixed64(x) => body.extend_from_slice(&x.to_le_bytes()),
+                        _ => {}
+                    }
+                }
+                put_tag(out, f.number, 2);
+                put_varint(out, body.len() as u64);
+                out.extend_from_slice(&body);
+                continue;
+            }
+            for v in &mut f.values {
+                match v {
+                    Val::Varint(x) => {
+                        put_tag(out, f.number, 0);
+                        put_varint(out, *x);
+                    }
+                    Val::Fixed32(x) => {
+                        put_tag(out, f.number, 5);
+                        out.extend_from_slice(&x.to_le_bytes());
+                    }
+                    Val::Fixed64(x) => {
+                        put_tag(out, f.number, 1);
+                        out.extend_from_slice(&x.to_le_bytes());
+                    }
+                    Val::Bytes(b) => {
+                        put_tag(out, f.number, 2);
+                        put_varint(out, b.len() as u64);
+                        out.extend_from_slice(b);
+                    }
+                    Val::Msg(m) => {
+                        let mut body = Vec::new();
+                        m.encode(&mut body);
+                        if f.ty == PType::Group {
+                            put_tag(out, f.number, 3);
+                            out.extend_from_slice(&body);
+                            put_tag(out, f.number, 4);
+                        } else {
+                            put_tag(out, f.number, 2);
+                            put_varint(out, body.len() as u64);
+                            out.extend_from_slice(&body);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+pub fn put_tag(out: &mut Vec<u8>, number: i32, wire: u32) {
+    put_varint(out, ((number as u64) << 3) | wire as u64);
+}
+
+pub struct Interpreted {
+    /// Path of the options field (element path + options field number) and
+    /// the serialized options message.
+    pub bytes: Vec<(Vec<i32>, Vec<u8>)>,
+    pub locations: Vec<Location>,
+}
+
+pub struct Interpreter<'a> {
+    pub schema: &'a Schema<'a>,
+    pub resolver: &'a Resolver<'a>,
+    pub src: &'a str,
+    pub lines: &'a super::lexer::LineIndex,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'a> Interpreter<'a> {
+    fn error(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(span.start, span.end, msg));
+    }
+
+    fn span_vec(&self, span: Span) -> Vec<i32> {
+        let (l1, c1) = self.lines.width_pos(self.src, span.start);
+        let (l2, c2) = self.lines.width_pos(self.src, span.end);
+        if l1 == l2 {
+            vec![l1 as i32, c1 as i32, c2 as i32]
+        } else {
+            vec![l1 as i32, c1 as i32, l2 as i32, c2 as i32]
+        }
+    }
+
+    pub fn interpret_all(&mut self, pending: &[PendingOptions]) -> Interpreted {
+        let mut out = Interpreted {
+            bytes: Vec::new(),
+            locations: Vec::new(),
+        };
+        for p in pending {
+            let mut root = MsgVal::default();
+            let opts_msg = format!(".{}", p.target.message_name());
+            let mut counts: HashMap<(i32, bool), i32> = HashMap::new();
+            for o in &p.options {
+                self.interpret_one(o, p, &opts_msg, &mut root, &mut counts, &mut out.locations);
+            }
+            let mut bytes = Vec::new();
+            root.encode(&mut bytes);
+            let mut path = p.element_path.clone();
+            path.push(p.options_field);
+            out.bytes.push((path, bytes));
+        }
+        out
+    }
+
+    fn resolve_part(
+        &mut self,
+        msg_name: &str,
+        part: &super::ast::OptionNamePart,
+        scope: &str,
+    ) -> Option<FieldRefInfo<'a>> {
+        let schema: &'a Schema<'a> = self.schema;
+        if part.is_extension {
+            let found = self
+                .resolver
+                .lookup(&format!("{scope}.x"), &part.name, false);
+            let Some((full, res)) = found else {
+                self.error(
+                    part.span,
+                    format!("cannot find `{}` in this scope", part.name),
+                );
+                return None;
+            };
+            if !matches!(res, Resolved::Symbol(s) if s.kind == SymKind::Extension) {
+                self.error(part.span, format!("`{}` is not an extension", part.name));
+                return None;
+            }
+            let info = schema.extension(&full)?;
+            let extendee = info.field.extendee();
+            if extendee.strip_prefix('.') != msg_name.strip_prefix('.') {
+                self.error(
+                    part.span,
+                    format!(
+                        "`{}` extends `{}`, not `{}`",
+                        part.name,
+                        extendee.trim_start_matches('.'),
+                        msg_name.trim_start_matches('.')
+                    ),
+                );
+                return None;
+            }
+            Some(info)
+        } else {
+            match schema.field_by_name(msg_name, &part.name) {
+                Some(f) => Some(f),
+                None => {
+                    self.error(
+                        part.span,
+                        format!(
+                            "no field named `{}` in `{}`",
+                            part.name,
+                            msg_name.trim_start_matches('.')
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+    }
+
+    fn interpret_one(
+        &mut self,
+        o: &OptionDecl,
+        p: &PendingOptions,
+        opts_msg: &str,
+        root: &mut MsgVal,
+        counts: &mut HashMap<(i32, bool), i32>,
+        locs: &mut Vec<Location>,
+    ) {
+        let mut msg_name = opts_msg.to_string();
+        let mut infos = Vec::new();
+        for part in &o.name.parts {
+            let Some(info) = self.resolve_part(&msg_name, part, &p.scope) else {
+                return;
+            };
+            msg_name = info.field.type_name().to_string();
+            infos.push(info);
+        }
+        let Some(last) = infos.last().copied() else {
+            return;
+        };
+        // Walk/create the nested messages for all but the last part.
+        let mut path = p.element_path.clone();
+        path.push(p.options_field);
+        let mut cur = root;
+        for info in &infos[..infos.len() - 1] {
+            path.push(info.field.number());
+            let slot = cur.slot(info, false);
+            if slot.values.is_empty() {
+                slot.values.push(Val::Msg(MsgVal::default()));
+            }
+            let Some(Val::Msg(m)) = slot.values.last_mut() else {
+                return;
+            };
+            cur = m;
+        }
+        path.push(last.field.number());
+        let is_literal = matches!(o.value.kind, ValueKind::Message(_));
+        if last.field.label() == PLabel::Repeated && infos.len() == 1 {
+            let c = counts
+                .entry((last.field.number(), last.is_extension))
+                .or_insert(0);
+            path.push(*c);
+            *c += 1;
+        }
+        let loc_span = if p.compact {
+            o.span
+        } else if is_literal {
+            Span::new(o.name.span.start, o.value.span.end)
+        } else {
+            o.span
+        };
+        locs.push(Location {
+            path: path.clone(),
+            span: self.span_vec(loc_span),
+            ..Default::default()
+        });
+        let packed = self.schema.is_packed(&last);
+        let before = self.diags.len();
+        let val = self.convert(&o.value, &last, &p.scope, Some((&path, &mut *locs)));
+        if let Some(v) = val {
+            let slot = cur.slot(&last, packed);
+            match v {
+                Conv::One(v) => slot.values.push(v),
+                Conv::Many(vs) => slot.values.extend(vs),
+            }
+        } else if self.diags.len() == before {
+            self.error(o.value.span, "invalid option value");
+        }
+    }
+
+    fn convert(
+        &mut self,
+        v: &Value,
+        info: &FieldRefInfo<'_>,
+        scope: &str,
+        locs: Option<(&Vec<i32>, &mut Vec<Location>)>,
+    ) -> Option<Conv> {
+        let ty = PType::try_from(info.field.r#type()).unwrap_or(PType::Message);
+        let fname = info.field.name();
+        if let ValueKind::List(items) = &v.kind {
+            if info.field.label() != PLabel::Repeated {
+                self.error(
+                    v.span,
+                    format!("value for non-repeated field `{fname}` cannot be a list"),
+                );
+                return None;
+            }
+            let mut out = Vec::new();
+            for it in items {
+                match self.convert(it, info, scope, None)? {
+                    Conv::One(x) => out.push(x),
+                    Conv::Many(xs) => out.extend(xs),
+                }
+            }
+            return Some(Conv::Many(out));
+        }
+        let val = match ty {
+            PType::Message | PType::Group => {
+                let ValueKind::Message(fields) = &v.kind else {
+                    self.error(
+                        v.span,
+                        format!("field `{fname}` is a message; expected `{{`"),
+                    );
+                    return None;
+                };
+                let mut m = MsgVal::default();
+                self.literal(fields, info.field.type_name(), scope, &mut m, locs)?;
+                Val::Msg(m)
+            }
+            PType::Bool => match &v.kind {
+                ValueKind::Ident {
+                    name,
+                    negative: false,
+                } if name == "true" => Val::Varint(1),
+                ValueKind::Ident {
+                    name,
+                    negative: false,
+                } if name == "false" => Val::Varint(0),
+                _ => {
+                    self.error(v.span, format!("expected bool value for `{fname}`"));
+                    return None;
+                }
+            },
+            PType::Enum => match &v.kind {
+                ValueKind::Ident {
+                    name,
+                    negative: false,
+                } => {
+                    let Some(n) = self.schema.enum_value(info.field.type_name(), name) else {
+                        self.error(
+                            v.span,
+                            format!(
+                                "enum `{}` has no value named `{name}`",
+                                info.field.type_name().trim_start_matches('.')
+                            ),
+                        );
+                        return None;
+                    };
+                    Val::Varint(n as i64 as u64)
+                }
+                _ => {
+                    self.error(v.span, format!("expected enum value for `{fname}`"));
+                    return None;
+                }
+            },
+            PType::String | PType::Bytes => match &v.kind {
+                ValueKind::String(s) => {
+                    if ty == PType::String && std::str::from_utf8(s).is_err() {
+                        self.error(v.span, "string value is not valid UTF-8");
+                        return None;
+                    }
+                    Val::Bytes(s.clone())
+                }
+                _ => {
+                    self.error(v.span, format!("expected string value for `{fname}`"));
+                    return None;
+                }
+            },
+            PType::Float | PType::Double => {
+                let f = match &v.kind {
+                    ValueKind::Int { value, negative } => {
+                        let f = *value as f64;
+                        if *negative { -f } else { f }
+                    }
+                    ValueKind::Float(f) => *f,
+                    ValueKind::Ident { name, negative } => {
+                        let f = match name.to_ascii_lowercase().as_str() {
+                            "inf" | "infinity" => f64::INFINITY,
+                            "nan" => f64::NAN,
+                            _ => {
+                                self.error(v.span, format!("expected number for `{fname}`"));
+                                return None;
+                            }
+                        };
+                        if *negative { -f } else { f }
+                    }
+                    _ => {
+                        self.error(v.span, format!("expected number for `{fname}`"));
+                        return None;
+                    }
+                };
+                if ty == PType::Float {
+                    Val::Fixed32((f as f32).to_bits())
+                } else {
+                    Val::Fixed64(f.to_bits())
+                }
+            }
+            _ => {
+                let ValueKind::Int { value, negative } = &v.kind else {
+                    self.error(v.span, format!("expected integer value for `{fname}`"));
+                    return None;
+                };
+                let (value, negative) = (*value, *negative);
+                let signed: i128 = if negative {
+                    -(value as i128)
+                } else {
+                    value as i128
+                };
+                let (lo, hi): (i128, i128) = match ty {
+                    PType::Int32 | PType::Sint32 | PType::Sfixed32 => {
+                        (i32::MIN as i128, i32::MAX as i128)
+                    }
+                    PType::Int64 | PType::Sint64 | PType::Sfixed64 => {
+                        (i64::MIN as i128, i64::MAX as i128)
+                    }
+                    PType::Uint32 | PType::Fixed32 => (0, u32::MAX as i128),
+                    _ => (0, u64::MAX as i128),
+                };
+                if signed < lo || signed > hi {
+                    self.error(
+                        v.span,
+                        format!("value {signed} is out of range for field `{fname}`"),
+                    );
+                    return None;
+                }
+                match ty {
+                    PType::Sint32 | PType::Sint64 => {
+                        let s = signed as i64;
+                        Val::Varint(((s << 1) ^ (s >> 63)) as u64)
+                    }
+                    PType::Fixed32 | PType::Sfixed32 => Val::Fixed32(signed as i32 as u32),
+                    PType::Fixed64 | PType::Sfixed64 => Val::Fixed64(signed as i64 as u64),
+                    _ => Val::Varint(signed as i64 as u64),
+                }
+            }
+        };
+        Some(Conv::One(val))
+    }
+
+    fn literal(
+        &mut self,
+        fields: &[MessageField],
+        msg_name: &str,
+        scope: &str,
+        out: &mut MsgVal,
+        mut locs: Option<(&Vec<i32>, &mut Vec<Location>)>,
+    ) -> Option<()> {
+        let schema: &'a Schema<'a> = self.schema;
+        let mut counts: HashMap<(i32, bool), i32> = HashMap::new();
+        for f in fields {
+            let info = match &f.name {
+                FieldRef::Name(n) => match schema.field_by_text_name(msg_name, n) {
+                    Some(i) => i,
+                    None => {
+                        self.error(
+                            f.name_span,
+                            format!(
+                                "message `{}` has no field named `{n}`",
+                                msg_name.trim_start_matches('.')
+                            ),
+                        );
+                        return None;
+                    }
+                },
+                FieldRef::Extension(n) => {
+                    let found = self.resolver.lookup(&format!("{scope}.x"), n, false);
+                    match found.and_then(|(full, _)| schema.extension(&full)) {
+                        Some(i) => i,
+                        None => {
+                            self.error(f.name_span, format!("cannot find extension `{n}`"));
+                            return None;
+                        }
+                    }
+                }
+                FieldRef::Any {
+                    url_prefix,
+                    type_name,
+                } => {
+                    // google.protobuf.Any: type_url = 1, value = 2.
+                    let Some(found) = self.resolver.lookup(&format!("{scope}.x"), type_name, true)
+                    else {
+                        self.error(f.name_span, format!("cannot find message `{type_name}`"));
+                        return None;
+                    };
+                    let ValueKind::Message(inner) = &f.value.kind else {
+                        self.error(f.value.span, "expected message value for Any");
+                        return None;
+                    };
+                    let mut m = MsgVal::default();
+                    self.literal(inner, &format!(".{}", found.0), scope, &mut m, None)?;
+                    let mut body = Vec::new();
+                    m.encode(&mut body);
+                    let url = format!("{url_prefix}/{}", found.0);
+                    out.fields.push(FieldVal {
+                        number: 1,
+                        is_extension: false,
+                        oneof: None,
+                        ty: PType::String,
+                        repeated: false,
+                        packed: false,
+                        values: vec![Val::Bytes(url.into_bytes())],
+                    });
+                    out.fields.push(FieldVal {
+                        number: 2,
+                        is_extension: false,
+                        oneof: None,
+                        ty: PType::Bytes,
+                        repeated: false,
+                        packed: false,
+                        values: vec![Val::Bytes(body)],
+                    });
+                    continue;
+                }
+            };
+            if let Some((base, l)) = locs.as_mut() {
+                let mut p = (*base).clone();
+                p.push(info.field.number());
+                if info.field.label() == PLabel::Repeated {
+                    let c = counts
+                        .entry((info.field.number(), info.is_extension))
+                        .or_insert(0);
+                    p.push(*c);
+                    *c += 1;
+                }
+                let span = self.span_vec(f.span);
+                l.push(Location {
+                    path: p,
+                    span,
+                    ..Default::default()
+                });
+            }
+            let packed = schema.is_packed(&info);
+            let conv = self.convert(&f.value, &info, scope, None)?;
+            let slot = out.slot(&info, packed);
+            match conv {
+                Conv::One(v) => slot.values.push(v),
+                Conv::Many(vs) => slot.values.extend(vs),
+            }
+        }
+        Some(())
+    }
+}
+
+enum Conv {
+    One(Val),
+    Many(Vec<Val>),
+}

@@ -307,6 +307,8 @@ pub struct MethodDecl {
     pub input: MethodType,
     pub output: MethodType,
     pub options: Vec<OptionDecl>,
+    /// Written with a `{ ... }` body (even an empty one).
+    pub has_body: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -191,7 +191,10 @@ fn gap(
         match ps.get(i) {
             Some(Piece::Line(text, line)) => {
                 trailing_end_line = Some(*line);
-                c.for_line().push_str(line_comment_text(text));
+                // buf drops the newline of a same-line trailing comment.
+                let body = line_comment_text(text);
+                let body = body.strip_suffix('\n').unwrap_or(body);
+                c.for_line().push_str(body);
                 i += 1;
                 c.flush();
             }

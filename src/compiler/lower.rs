@@ -106,6 +106,8 @@ pub struct Lowered {
     /// Index into `locations` of each option statement's own location (filled
     /// by the option interpreter with the interpreted path).
     pub import_spans: Vec<Span>,
+    /// `default = ...` values by field path, converted once types are known.
+    pub defaults: Vec<(Vec<i32>, Value)>,
     /// Fields prost-types does not model: `edition` (14), `option_dependency`
     /// (15), and message/enum `visibility` by element path.
     pub extra: DescriptorExtras,
@@ -131,6 +133,7 @@ struct Ctx<'a> {
     edition: Option<i32>,
     option_deps: Vec<String>,
     visibility: Vec<(Vec<i32>, i32)>,
+    defaults: Vec<(Vec<i32>, Value)>,
 }
 
 pub fn lower(
@@ -153,6 +156,7 @@ pub fn lower(
         edition: None,
         option_deps: Vec::new(),
         visibility: Vec::new(),
+        defaults: Vec::new(),
     };
     let mut fd = FileDescriptorProto {
         name: Some(name.to_string()),
@@ -290,6 +294,7 @@ pub fn lower(
         syntax: cx.syntax,
         diags: cx.diags,
         import_spans,
+        defaults: cx.defaults,
         extra: DescriptorExtras {
             edition: cx.edition,
             option_dependency: cx.option_deps,
@@ -774,7 +779,7 @@ impl Ctx<'_> {
                             self.loc(&path_with(fpath, &[10]), o.span, None);
                         }
                         "default" => {
-                            field.default_value = Some(String::new());
+                            self.defaults.push((fpath.to_vec(), o.value.clone()));
                             self.loc(&path_with(fpath, &[7]), o.span, None);
                         }
                         _ => {}
@@ -947,6 +952,10 @@ impl Ctx<'_> {
                         name: m.output.name.name.clone(),
                         span: m.output.name.span,
                     });
+                    if m.has_body && m.options.is_empty() {
+                        // buf writes an empty options message for `{}` bodies.
+                        md.options = Some(Default::default());
+                    }
                     if !m.options.is_empty() {
                         for o in &m.options {
                             self.loc(&path_with(&mpath, &[4]), o.span, Some(o.toks));

@@ -4,6 +4,7 @@
 
 pub mod ast;
 pub mod comments;
+pub mod defaults;
 pub mod diag;
 pub mod lexer;
 pub mod link;
@@ -224,6 +225,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             let mut fd = u.lowered.fd.clone();
             let mut diags = Vec::new();
             link::resolve_refs(&mut fd, &u.lowered.refs, &resolver, &mut diags);
+            defaults::apply(&mut fd, &u.lowered.defaults, &mut diags);
             Phase1 {
                 fd,
                 diags,
@@ -280,20 +282,20 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         }
         let mut fd = p1.fd;
         let mut locations = u.lowered.locations.clone();
-        locations.extend(interp.locations);
+        move_option_comments(&mut locations, interp.locations);
         fd.source_code_info = Some(SourceCodeInfo {
             location: locations,
         });
         apply_standard_options(&mut fd, &interp.bytes);
         let used: HashSet<usize> = p1.used.union(&used2).copied().collect();
+        // A public import re-exports its file, so buf never calls it unused.
         let unused = (0..fd.dependency.len())
-            .filter(|i| !used.contains(i))
+            .filter(|i| !used.contains(i) && !fd.public_dependency.contains(&(*i as i32)))
             .map(|i| i as i32)
             .collect();
-        if u.syntax_unspecified {
+        // Like protoc, proto2 files carry no `syntax` value, written or not.
+        if u.syntax_unspecified || u.lowered.syntax == Syntax::Proto2 {
             fd.syntax = None;
-        } else if u.lowered.syntax == Syntax::Proto2 && fd.syntax.is_none() {
-            fd.syntax = Some("proto2".into());
         }
         out.push(CompiledFile {
             fd,
@@ -582,4 +584,34 @@ pub fn enum_at_mut<'f>(
         }
         _ => None,
     }
+}
+
+/// Appends interpreted option locations. When one has exactly the span of its
+/// option statement, buf puts the statement's comments on it instead.
+fn move_option_comments(
+    locations: &mut Vec<prost_types::source_code_info::Location>,
+    interpreted: Vec<prost_types::source_code_info::Location>,
+) {
+    let mut by_span: HashMap<(&[i32], &[i32]), usize> = HashMap::new();
+    let mut moves = Vec::new();
+    for (i, l) in locations.iter().enumerate() {
+        by_span.insert((l.path.as_slice(), l.span.as_slice()), i);
+    }
+    for (j, l) in interpreted.iter().enumerate() {
+        for cut in (1..l.path.len()).rev() {
+            if let Some(&i) = by_span.get(&(&l.path[..cut], l.span.as_slice())) {
+                moves.push((i, j));
+                break;
+            }
+        }
+    }
+    let mut interpreted = interpreted;
+    for (i, j) in moves {
+        let from = &mut locations[i];
+        let to = &mut interpreted[j];
+        to.leading_comments = from.leading_comments.take();
+        to.trailing_comments = from.trailing_comments.take();
+        to.leading_detached_comments = std::mem::take(&mut from.leading_detached_comments);
+    }
+    locations.extend(interpreted);
 }

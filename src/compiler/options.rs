@@ -401,8 +401,11 @@ impl<'a> Interpreter<'a> {
             cur = m;
         }
         path.push(last.field.number());
-        let is_literal = matches!(o.value.kind, ValueKind::Message(_));
-        if last.field.label() == PLabel::Repeated && infos.len() == 1 {
+        let repeated = last.field.label() == PLabel::Repeated;
+        // buf gives message literals of singular options a name-to-value span
+        // and a location per literal field; repeated ones get neither.
+        let is_literal = matches!(o.value.kind, ValueKind::Message(_)) && !repeated;
+        if repeated && infos.len() == 1 {
             let c = counts
                 .entry((last.field.number(), last.is_extension))
                 .or_insert(0);
@@ -423,7 +426,12 @@ impl<'a> Interpreter<'a> {
         });
         let packed = self.schema.is_packed(&last);
         let before = self.diags.len();
-        let val = self.convert(&o.value, &last, &p.scope, Some((&path, &mut *locs)));
+        let child_locs = if is_literal {
+            Some((&path, &mut *locs))
+        } else {
+            None
+        };
+        let val = self.convert(&o.value, &last, &p.scope, child_locs);
         if let Some(v) = val {
             let slot = cur.slot(&last, packed);
             match v {

@@ -1157,6 +1157,7 @@ impl<'a> Parser<'a> {
                         input,
                         output,
                         options,
+                        has_body: true,
                     });
                 }
                 if self.peek().is_none() {
@@ -1191,6 +1192,7 @@ impl<'a> Parser<'a> {
             input,
             output,
             options,
+            has_body: false,
         })
     }
 

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Time buf and protolith side by side on the same input.
+#
+#   scripts/bench.sh [options] [CORPUS_DIR] [-- EXTRA_ARGS...]
+#
+# CORPUS_DIR defaults to .refs/googleapis-6.0.1. For every tool the same command
+# line is run: `TOOL CMD CORPUS EXTRA_ARGS...`, plus `-o TMP/TOOL.binpb` for
+# `build` so both tools serialize the image (writing to /dev/null would let a tool
+# skip work). Runs of the two tools alternate, after one untimed warm-up each.
+#
+# Options:
+#   -r, --runs N    timed runs per tool (default 3, or $RUNS)
+#   --cmd NAME      subcommand to time: build (default), lint, breaking, ...
+#                   e.g. bench.sh --cmd breaking CORPUS -- --against .refs/googleapis-4.2.0
+#   --buf-only      time buf alone (no protolith binary needed)
+#   --no-warmup     skip the warm-up run
+#
+# Environment: PROTOLITH (default target/release/protolith, built with
+# `cargo build --release` if missing), BUF (default .refs/bin/buf).
+#
+# Reports per tool the median wall time and the maximum peak RSS over the runs
+# (GNU time: /usr/bin/time -f '%e %M'), then
+#   speed:  buf/protolith = X.Xx     (> 1 means protolith is faster)
+#   memory: protolith/buf = 0.YY     (< 1 means protolith uses less memory)
+# and a last line `BENCH key=value ...` for scripts.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+runs="${RUNS:-3}"
+cmd=build
+buf_only=0
+warmup=1
+corpus=""
+extra=()
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        -r|--runs)   runs="$2"; shift ;;
+        --runs=*)    runs="${1#*=}" ;;
+        --cmd)       cmd="$2"; shift ;;
+        --cmd=*)     cmd="${1#*=}" ;;
+        --buf-only)  buf_only=1 ;;
+        --no-warmup) warmup=0 ;;
+        -h|--help)   sed -n '2,27p' "$0"; exit 0 ;;
+        --)          shift; extra=("$@"); break ;;
+        -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
+        *)           corpus="$1" ;;
+    esac
+    shift
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --runs needs a positive integer" >&2; exit 2; }
+
+TIME=/usr/bin/time
+if ! "$TIME" -f '%e %M' true >/dev/null 2>&1; then
+    echo "bench.sh: GNU time not found at $TIME; install it with: apt-get install time" >&2
+    exit 2
+fi
+
+abspath() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
+
+BUF="${BUF:-$ROOT/.refs/bin/buf}"
+if [[ ! -x "$BUF" && "$BUF" == "$ROOT/.refs/bin/buf" ]]; then "$ROOT/scripts/refs.sh" >/dev/null; fi
+[[ -x "$BUF" ]] || BUF="$(command -v "$BUF" || true)"
+[[ -n "$BUF" && -x "$BUF" ]] || { echo "bench.sh: buf not found (run scripts/refs.sh or set BUF)" >&2; exit 2; }
+BUF="$(abspath "$BUF")"
+
+tools=(buf)
+bins=("$BUF")
+if [[ $buf_only == 0 ]]; then
+    if [[ -z "${PROTOLITH:-}" ]]; then
+        PROTOLITH="$ROOT/target/release/protolith"
+        if [[ ! -x "$PROTOLITH" ]]; then
+            echo "[bench] $PROTOLITH missing: cargo build --release" >&2
+            (cd "$ROOT" && cargo build --release >&2)
+        fi
+    fi
+    if [[ "$PROTOLITH" != */* ]]; then PROTOLITH="$(command -v "$PROTOLITH" || echo "$PROTOLITH")"; fi
+    [[ -x "$PROTOLITH" ]] || { echo "bench.sh: PROTOLITH=$PROTOLITH is not executable" >&2; exit 2; }
+    tools+=(protolith)
+    bins+=("$(abspath "$PROTOLITH")")
+fi
+
+if [[ -z "$corpus" ]]; then
+    corpus="$ROOT/.refs/googleapis-6.0.1"
+    [[ -d "$corpus" ]] || "$ROOT/scripts/refs.sh" >/dev/null
+fi
+[[ -e "$corpus" ]] || { echo "bench.sh: no such input $corpus" >&2; exit 2; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# run_tool INDEX LABEL -> appends "wall rss exit" to $WORK/INDEX.times (unless LABEL=warmup)
+run_tool() {
+    local i="$1" label="$2"
+    local args=("$cmd" "$corpus" "${extra[@]}")
+    [[ $cmd == build ]] && args+=(-o "$WORK/${tools[$i]}.binpb")
+    local rc=0
+    "$TIME" -f '%e %M' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
+        >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err" || rc=$?
+    # GNU time prefixes a "Command exited with non-zero status" line in that case
+    local stats
+    stats="$(tail -n 1 "$WORK/time.txt")"
+    if [[ $label != warmup ]]; then
+        echo "$stats $rc" >>"$WORK/$i.times"
+    fi
+    if [[ $rc -ne 0 && $cmd == build ]]; then
+        echo "bench.sh: ${tools[$i]} $cmd exited $rc:" >&2
+        head -20 "$WORK/${tools[$i]}.err" >&2
+        exit 1
+    fi
+}
+
+nfiles="$(find "$corpus" -name '*.proto' | wc -l)"
+echo "input:   $corpus ($nfiles .proto files)"
+echo "command: TOOL $cmd INPUT${extra[*]:+ ${extra[*]}}$([[ $cmd == build ]] && echo ' -o TMP.binpb')"
+for i in "${!tools[@]}"; do printf '%-10s %s\n' "${tools[$i]}:" "${bins[$i]}"; done
+echo "runs:    $runs per tool$([[ $warmup == 1 ]] && echo ', after 1 warm-up') (machine: $(nproc) cores)"
+
+load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)"
+if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
+    echo "warning: load average is $load before starting; other work on this machine will skew the timings"
+fi
+
+if [[ $warmup == 1 ]]; then
+    for i in "${!tools[@]}"; do run_tool "$i" warmup; done
+fi
+for ((r = 1; r <= runs; r++)); do
+    for i in "${!tools[@]}"; do run_tool "$i" "run$r"; done
+done
+
+# summarise: median wall, max RSS, exit codes
+declare -A med rss codes
+echo
+printf '%-10s %-28s %9s %12s %s\n' tool "wall times (s)" median "peak RSS" exit
+for i in "${!tools[@]}"; do
+    # (portable awk: no asort, so sort the wall times first)
+    all="$(awk '{ print $1 }' "$WORK/$i.times" | paste -sd, -)"
+    m="$(awk '{ print $1 }' "$WORK/$i.times" | sort -n | awk '
+        { w[NR] = $1 }
+        END { printf "%.2f", (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2 }')"
+    x="$(awk '$2 > r { r = $2 } END { print r + 0 }' "$WORK/$i.times")"
+    ex="$(awk '{ print $3 }' "$WORK/$i.times" | sort -un | paste -sd, -)"
+    med[$i]=$m
+    rss[$i]=$x
+    codes[$i]=$ex
+    printf '%-10s %-28s %8ss %9.1f MB %s\n' "${tools[$i]}" "$all" "$m" "$(awk -v k="$x" 'BEGIN { print k / 1024 }')" "$ex"
+done
+
+line="BENCH cmd=$cmd files=$nfiles runs=$runs buf_s=${med[0]} buf_rss_kb=${rss[0]}"
+if [[ ${#tools[@]} -gt 1 ]]; then
+    echo
+    awk -v b="${med[0]}" -v o="${med[1]}" 'BEGIN {
+        if (o > 0) printf "speed:  buf/protolith = %.1fx\n", b / o
+        else       printf "speed:  buf/protolith = n/a (protolith took 0.00s)\n" }'
+    awk -v b="${rss[0]}" -v o="${rss[1]}" 'BEGIN { printf "memory: protolith/buf = %.2f\n", o / b }'
+    if [[ "${codes[0]}" != "${codes[1]}" ]]; then
+        echo "warning: exit codes differ (buf ${codes[0]}, protolith ${codes[1]}): the tools did not do the same thing"
+    fi
+    line+=" protolith_s=${med[1]} protolith_rss_kb=${rss[1]}"
+fi
+echo "$line"

@@ -19,7 +19,8 @@
 # `cargo build --release` if missing), BUF (default .refs/bin/buf).
 #
 # Reports per tool the median wall time and the maximum peak RSS over the runs
-# (GNU time: /usr/bin/time -f '%e %M'), then
+# (GNU time: /usr/bin/time -f '%e %M'), with the median user+sys CPU time beside
+# them (less disturbed by other load on the machine), then
 #   speed:  buf/protolith = X.Xx     (> 1 means protolith is faster)
 #   memory: protolith/buf = 0.YY     (< 1 means protolith uses less memory)
 # and a last line `BENCH key=value ...` for scripts.
@@ -40,7 +41,7 @@ while [[ $# -gt 0 ]]; do
         --cmd=*)     cmd="${1#*=}" ;;
         --buf-only)  buf_only=1 ;;
         --no-warmup) warmup=0 ;;
-        -h|--help)   sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help)   sed -n '2,28p' "$0"; exit 0 ;;
         --)          shift; extra=("$@"); break ;;
         -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
         *)           corpus="$1" ;;
@@ -94,7 +95,7 @@ run_tool() {
     local args=("$cmd" "$corpus" "${extra[@]}")
     [[ $cmd == build ]] && args+=(-o "$WORK/${tools[$i]}.binpb")
     local rc=0
-    "$TIME" -f '%e %M' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
+    "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
         >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err" || rc=$?
     # GNU time prefixes a "Command exited with non-zero status" line in that case
     local stats
@@ -128,9 +129,9 @@ for ((r = 1; r <= runs; r++)); do
 done
 
 # summarise: median wall, max RSS, exit codes
-declare -A med rss codes
+declare -A med rss codes cpus
 echo
-printf '%-10s %-28s %9s %12s %s\n' tool "wall times (s)" median "peak RSS" exit
+printf '%-10s %-28s %9s %12s %9s %s\n' tool "wall times (s)" median "peak RSS" "cpu(u+s)" exit
 for i in "${!tools[@]}"; do
     # (portable awk: no asort, so sort the wall times first)
     all="$(awk '{ print $1 }' "$WORK/$i.times" | paste -sd, -)"
@@ -138,14 +139,19 @@ for i in "${!tools[@]}"; do
         { w[NR] = $1 }
         END { printf "%.2f", (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2 }')"
     x="$(awk '$2 > r { r = $2 } END { print r + 0 }' "$WORK/$i.times")"
-    ex="$(awk '{ print $3 }' "$WORK/$i.times" | sort -un | paste -sd, -)"
+    ex="$(awk '{ print $5 }' "$WORK/$i.times" | sort -un | paste -sd, -)"
+    cpu="$(awk '{ print $3 + $4 }' "$WORK/$i.times" | sort -n | awk '
+        { w[NR] = $1 }
+        END { printf "%.2f", (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2 }')"
+    cpus[$i]=$cpu
     med[$i]=$m
     rss[$i]=$x
     codes[$i]=$ex
-    printf '%-10s %-28s %8ss %9.1f MB %s\n' "${tools[$i]}" "$all" "$m" "$(awk -v k="$x" 'BEGIN { print k / 1024 }')" "$ex"
+    printf '%-10s %-28s %8ss %9.1f MB %8ss %s\n' "${tools[$i]}" "$all" "$m" \
+        "$(awk -v k="$x" 'BEGIN { print k / 1024 }')" "$cpu" "$ex"
 done
 
-line="BENCH cmd=$cmd files=$nfiles runs=$runs buf_s=${med[0]} buf_rss_kb=${rss[0]}"
+line="BENCH cmd=$cmd files=$nfiles runs=$runs buf_s=${med[0]} buf_rss_kb=${rss[0]} buf_cpu_s=${cpus[0]}"
 if [[ ${#tools[@]} -gt 1 ]]; then
     echo
     awk -v b="${med[0]}" -v o="${med[1]}" 'BEGIN {
@@ -155,6 +161,8 @@ if [[ ${#tools[@]} -gt 1 ]]; then
     if [[ "${codes[0]}" != "${codes[1]}" ]]; then
         echo "warning: exit codes differ (buf ${codes[0]}, protolith ${codes[1]}): the tools did not do the same thing"
     fi
-    line+=" protolith_s=${med[1]} protolith_rss_kb=${rss[1]}"
+    awk -v b="${cpus[0]}" -v o="${cpus[1]}" 'BEGIN {
+        if (o > 0) printf "cpu:    buf/protolith = %.1fx   (user+sys; less sensitive to a busy machine)\n", b / o }'
+    line+=" protolith_s=${med[1]} protolith_rss_kb=${rss[1]} protolith_cpu_s=${cpus[1]}"
 fi
 echo "$line"

@@ -75,8 +75,15 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<ModuleFile>) -> Result<(), Worksp
         } else if p.extension().is_some_and(|e| e == "proto") {
             let rel = p.strip_prefix(root).unwrap_or(&p);
             let import_path = rel.to_string_lossy().replace('\\', "/");
+            let base = root.to_string_lossy();
+            let base = base.trim_end_matches('/');
+            let external_path = if base == "." || base.is_empty() {
+                import_path.clone()
+            } else {
+                format!("{}/{import_path}", base.strip_prefix("./").unwrap_or(base))
+            };
             out.push(ModuleFile {
-                external_path: import_path.clone(),
+                external_path,
                 import_path,
                 disk_path: p.clone(),
                 is_target: true,

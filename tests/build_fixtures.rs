@@ -1,0 +1,105 @@
+//! `protolith build` on every module under testdata/build, compared with the
+//! image real buf produced for it (descriptor bytes, source-info location
+//! sets, image extensions, file order). Cases listed in
+//! testdata/build/PASSING must agree; the others are reported, so the list
+//! only grows.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn fixtures_listed_as_passing_agree_with_buf() {
+    let dir = root().join("testdata/build");
+    let passing = read_list(&dir.join("PASSING"));
+    assert!(!passing.is_empty(), "testdata/build/PASSING lists no case");
+    let mut failures = Vec::new();
+    let mut newly_passing = Vec::new();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .expect("testdata/build exists")
+        .flatten()
+        .filter(|e| e.path().join("input").is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    for case in &cases {
+        let case_dir = dir.join(case);
+        let out = std::env::temp_dir().join(format!(
+            "protolith-fixture-{case}-{}.binpb",
+            std::process::id()
+        ));
+        let status = protolith()
+            .current_dir(&case_dir)
+            .args(["build", "input", "-o"])
+            .arg(&out)
+            .output()
+            .expect("run protolith");
+        let verdict = if !status.status.success() {
+            Some(format!(
+                "exit {:?}: {}",
+                status.status.code(),
+                String::from_utf8_lossy(&status.stderr)
+            ))
+        } else {
+            let expected = std::fs::read(case_dir.join("expected.binpb")).expect("expected.binpb");
+            let actual = std::fs::read(&out).expect("our output");
+            image_difference(&expected, &actual)
+        };
+        let _ = std::fs::remove_file(&out);
+        match (verdict, passing.contains(case)) {
+            (Some(why), true) => failures.push(format!("{case}:\n{why}")),
+            (None, false) => newly_passing.push(case.clone()),
+            _ => {}
+        }
+    }
+    if !newly_passing.is_empty() {
+        eprintln!("now agreeing with buf, add to testdata/build/PASSING: {newly_passing:?}");
+    }
+    assert!(
+        failures.is_empty(),
+        "fixtures regressed against buf:\n{}",
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let case_dir = root().join("testdata/build/proto3");
+    let mut outs = Vec::new();
+    for i in 0..2 {
+        let out =
+            std::env::temp_dir().join(format!("protolith-det-{i}-{}.binpb", std::process::id()));
+        let st = protolith()
+            .current_dir(&case_dir)
+            .args(["build", "input", "-o"])
+            .arg(&out)
+            .status()
+            .expect("run protolith");
+        assert!(st.success());
+        outs.push(std::fs::read(&out).expect("output"));
+        let _ = std::fs::remove_file(&out);
+    }
+    assert_eq!(outs[0], outs[1]);
+}
+
+#[test]
+fn as_file_descriptor_set_drops_the_image_extension() {
+    let case_dir = root().join("testdata/build/proto3");
+    let out = std::env::temp_dir().join(format!("protolith-fds-{}.binpb", std::process::id()));
+    let st = protolith()
+        .current_dir(&case_dir)
+        .args(["build", "input", "--as-file-descriptor-set", "-o"])
+        .arg(&out)
+        .status()
+        .expect("run protolith");
+    assert!(st.success());
+    let actual = std::fs::read(&out).expect("output");
+    let _ = std::fs::remove_file(&out);
+    let expected = std::fs::read(case_dir.join("expected.fds.binpb")).expect("expected.fds.binpb");
+    assert_eq!(image_difference(&expected, &actual), None);
+    assert!(
+        split_image(&actual)
+            .iter()
+            .all(|(_, f)| f.extension.is_empty())
+    );
+}

@@ -1,0 +1,191 @@
+//! Helpers shared by the integration tests: running the built binary and
+//! comparing images at the wire level, the way scripts/fdsdiff.py does.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use prost::Message;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn protolith() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_protolith"))
+}
+
+/// Reads a varint at `*i`.
+fn varint(b: &[u8], i: &mut usize) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *b.get(*i)?;
+        *i += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte < 0x80 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Splits a message into (field number, raw bytes of the whole field).
+fn fields(b: &[u8]) -> Vec<(u64, &[u8], &[u8])> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        let Some(tag) = varint(b, &mut i) else { break };
+        let (num, wire) = (tag >> 3, tag & 7);
+        let payload_start;
+        match wire {
+            0 => {
+                payload_start = i;
+                varint(b, &mut i);
+            }
+            1 => {
+                payload_start = i;
+                i += 8;
+            }
+            2 => {
+                let len = varint(b, &mut i).unwrap_or(0) as usize;
+                payload_start = i;
+                i += len;
+            }
+            5 => {
+                payload_start = i;
+                i += 4;
+            }
+            _ => break,
+        }
+        let end = i.min(b.len());
+        out.push((num, &b[start..end], &b[payload_start.min(end)..end]));
+    }
+    out
+}
+
+/// One file of an image, split for comparison.
+#[derive(Debug, PartialEq)]
+pub struct SplitFile {
+    /// The descriptor without source info (9) and buf's extension (8042).
+    pub descriptor: Vec<u8>,
+    /// Source locations, sorted, as comparable values.
+    pub locations: Vec<String>,
+    pub extension: Vec<u8>,
+}
+
+/// Splits an image into its files, keyed by name, in image order.
+pub fn split_image(bytes: &[u8]) -> Vec<(String, SplitFile)> {
+    let mut out = Vec::new();
+    for (num, _, file) in fields(bytes) {
+        if num != 1 {
+            continue;
+        }
+        let mut descriptor = Vec::new();
+        let mut name = String::new();
+        let mut locations = Vec::new();
+        let mut extension = Vec::new();
+        for (n, raw, payload) in fields(file) {
+            match n {
+                9 => {
+                    if let Ok(sci) = prost_types::SourceCodeInfo::decode(payload) {
+                        locations = sci.location.iter().map(|l| format!("{l:?}")).collect();
+                        locations.sort();
+                    }
+                }
+                8042 => extension = payload.to_vec(),
+                _ => {
+                    if n == 1 {
+                        name = String::from_utf8_lossy(payload).into_owned();
+                    }
+                    descriptor.extend_from_slice(raw);
+                }
+            }
+        }
+        out.push((
+            name,
+            SplitFile {
+                descriptor,
+                locations,
+                extension,
+            },
+        ));
+    }
+    out
+}
+
+/// Describes how two images differ, or None when they agree on file order,
+/// descriptor bytes, source-info location sets and image extensions.
+pub fn image_difference(expected: &[u8], actual: &[u8]) -> Option<String> {
+    let e = split_image(expected);
+    let a = split_image(actual);
+    let en: Vec<&str> = e.iter().map(|(n, _)| n.as_str()).collect();
+    let an: Vec<&str> = a.iter().map(|(n, _)| n.as_str()).collect();
+    if en != an {
+        return Some(format!(
+            "file order differs:\n  buf:  {en:?}\n  ours: {an:?}"
+        ));
+    }
+    let amap: BTreeMap<&str, &SplitFile> = a.iter().map(|(n, f)| (n.as_str(), f)).collect();
+    let mut problems = Vec::new();
+    for (name, ef) in &e {
+        let Some(af) = amap.get(name.as_str()) else {
+            continue;
+        };
+        if ef.descriptor != af.descriptor {
+            problems.push(format!("{name}: descriptor bytes differ"));
+        }
+        if ef.locations != af.locations {
+            let missing = ef
+                .locations
+                .iter()
+                .filter(|l| !af.locations.contains(l))
+                .take(2)
+                .collect::<Vec<_>>();
+            let extra = af
+                .locations
+                .iter()
+                .filter(|l| !ef.locations.contains(l))
+                .take(2)
+                .collect::<Vec<_>>();
+            problems.push(format!(
+                "{name}: source info differs; missing {missing:?}; extra {extra:?}"
+            ));
+        }
+        if ef.extension != af.extension {
+            problems.push(format!("{name}: image extension differs"));
+        }
+    }
+    if problems.is_empty() {
+        None
+    } else {
+        Some(problems.join("\n"))
+    }
+}
+
+pub fn proto_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            proto_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "proto") {
+            out.push(p);
+        }
+    }
+}
+
+/// Reads a list file: one name per line, `#` comments and blanks ignored.
+pub fn read_list(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}

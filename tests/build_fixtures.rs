@@ -4,6 +4,8 @@
 //! testdata/build/PASSING must agree; the others are reported, so the list
 //! only grows.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+
 mod common;
 
 use common::*;

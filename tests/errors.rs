@@ -3,6 +3,8 @@
 //! error positions (path:line:col) as buf; cases in testdata/errors/EXACT the
 //! same text too. Cases in NOT_YET_DETECTED are known gaps (accepted today).
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+
 mod common;
 
 use common::*;

@@ -2,6 +2,8 @@
 //! file byte for byte. Checked on every fixture, the embedded well-known
 //! types, and googleapis when scripts/refs.sh has installed it.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+
 mod common;
 
 use common::*;

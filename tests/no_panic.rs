@@ -1,6 +1,8 @@
 //! Mutated inputs never panic the compiler: proptest deletes, duplicates and
 //! inserts bytes in real fixture files and compiles the result.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+
 mod common;
 
 use std::sync::Arc;

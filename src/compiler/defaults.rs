@@ -129,7 +129,7 @@ pub fn go_format_g(v: f64) -> String {
     let neg = if v < 0.0 { "-" } else { "" };
     // Go uses %e when exp < -4 || exp >= eprec, eprec = 21 for shortest 'g'
     // with large digit counts... in practice 21 is what protocompile shows.
-    if exp < -4 || exp >= 21 {
+    if !(-4..21).contains(&exp) {
         let (first, rest) = digits.split_at(1);
         let frac = if rest.is_empty() {
             String::new()

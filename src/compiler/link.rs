@@ -162,16 +162,11 @@ impl SymbolTable {
         // Enum values are siblings of their enum (C++ scoping).
         for (i, v) in e.value.iter().enumerate() {
             let name = join(scope, v.name());
-            if !self.symbols.contains_key(&name) {
-                self.symbols.insert(
-                    name,
-                    Symbol {
-                        kind: SymKind::EnumValue,
-                        file,
-                        path: ext(&path, &[2, i as i32]),
-                    },
-                );
-            }
+            self.symbols.entry(name).or_insert_with(|| Symbol {
+                kind: SymKind::EnumValue,
+                file,
+                path: ext(&path, &[2, i as i32]),
+            });
         }
     }
 }
@@ -233,19 +228,19 @@ pub struct Resolver<'a> {
 
 impl<'a> Resolver<'a> {
     fn find(&self, name: &str) -> Option<Resolved<'a>> {
-        if let Some(sym) = self.table.symbols.get(name) {
-            if self.vis.files.contains(&sym.file) {
-                if let Some(&i) = self.vis.via.get(&sym.file) {
-                    self.used.borrow_mut().insert(i);
-                }
-                return Some(Resolved::Symbol(sym));
+        if let Some(sym) = self.table.symbols.get(name)
+            && self.vis.files.contains(&sym.file)
+        {
+            if let Some(&i) = self.vis.via.get(&sym.file) {
+                self.used.borrow_mut().insert(i);
             }
-            // Not visible; a package of the same name could still be.
+            return Some(Resolved::Symbol(sym));
         }
-        if let Some(files) = self.table.packages.get(name) {
-            if files.iter().any(|f| self.vis.files.contains(f)) {
-                return Some(Resolved::Package);
-            }
+        // Not visible; a package of the same name could still be.
+        if let Some(files) = self.table.packages.get(name)
+            && files.iter().any(|f| self.vis.files.contains(f))
+        {
+            return Some(Resolved::Package);
         }
         None
     }

@@ -508,26 +508,25 @@ fn apply_standard_options(fd: &mut FileDescriptorProto, raw: &[(Vec<i32>, Vec<u8
                 }
             }
             ([4, .., 8, i], 2) => {
-                if let Some(m) = message_at_mut(fd, &elem[..elem.len() - 2]) {
-                    if let Some(o) = m.oneof_decl.get_mut(*i as usize) {
-                        o.options = prost_types::OneofOptions::decode(bytes.as_slice()).ok();
-                    }
+                if let Some(m) = message_at_mut(fd, &elem[..elem.len() - 2])
+                    && let Some(o) = m.oneof_decl.get_mut(*i as usize)
+                {
+                    o.options = prost_types::OneofOptions::decode(bytes.as_slice()).ok();
                 }
             }
             ([4, .., 5, i], 3) => {
-                if let Some(m) = message_at_mut(fd, &elem[..elem.len() - 2]) {
-                    if let Some(r) = m.extension_range.get_mut(*i as usize) {
-                        r.options =
-                            prost_types::ExtensionRangeOptions::decode(bytes.as_slice()).ok();
-                    }
+                if let Some(m) = message_at_mut(fd, &elem[..elem.len() - 2])
+                    && let Some(r) = m.extension_range.get_mut(*i as usize)
+                {
+                    r.options = prost_types::ExtensionRangeOptions::decode(bytes.as_slice()).ok();
                 }
             }
             ([5, ..] | [4, ..], 3) if elem.len() >= 4 && elem[elem.len() - 2] == 2 => {
                 let (head, tail) = elem.split_at(elem.len() - 2);
-                if let Some(e) = enum_at_mut(fd, head) {
-                    if let Some(v) = e.value.get_mut(tail[1] as usize) {
-                        v.options = prost_types::EnumValueOptions::decode(bytes.as_slice()).ok();
-                    }
+                if let Some(e) = enum_at_mut(fd, head)
+                    && let Some(v) = e.value.get_mut(tail[1] as usize)
+                {
+                    v.options = prost_types::EnumValueOptions::decode(bytes.as_slice()).ok();
                 }
             }
             ([5, ..] | [4, .., 4, _], 3) => {

@@ -162,7 +162,7 @@ impl MsgVal {
             number,
             is_extension: is_ext,
             oneof: info.oneof,
-            ty: PType::try_from(info.field.r#type()).unwrap_or(PType::Message),
+            ty: info.field.r#type(),
             repeated: info.field.label() == PLabel::Repeated,
             packed,
             values: Vec::new(),
@@ -450,7 +450,7 @@ impl<'a> Interpreter<'a> {
         scope: &str,
         locs: Option<(&Vec<i32>, &mut Vec<Location>)>,
     ) -> Option<Conv> {
-        let ty = PType::try_from(info.field.r#type()).unwrap_or(PType::Message);
+        let ty = info.field.r#type();
         let fname = info.field.name();
         if let ValueKind::List(items) = &v.kind {
             if info.field.label() != PLabel::Repeated {

@@ -602,7 +602,7 @@ impl<'a> Parser<'a> {
             } else {
                 false
             };
-            if !has_colon && !(self.at_punct("{") || self.at_punct("<") || self.at_punct("[")) {
+            if !(has_colon || self.at_punct("{") || self.at_punct("<") || self.at_punct("[")) {
                 let span = self.cur_span();
                 let msg = format!("unexpected {}, expected `:`", self.describe_current());
                 self.error(span, msg);
@@ -756,7 +756,9 @@ impl<'a> Parser<'a> {
         let first = self.pos;
         let start = self.cur_span();
         let mut label = None;
-        if allow_label || true {
+        // Labels are parsed everywhere; misplaced ones are the linker's to report.
+        let _ = allow_label;
+        {
             let l = match self.peek_text() {
                 "optional" => Some(Label::Optional),
                 "required" => Some(Label::Required),

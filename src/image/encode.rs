@@ -246,10 +246,8 @@ pub fn encode_file(f: &CompiledFile, with_source_info: bool, out: &mut Vec<u8>) 
         e.child(out, 7, Some(i), |e, o| e.field(x, o));
     }
     e.options(out, 8, fd.options.as_ref());
-    if with_source_info {
-        if let Some(sci) = &fd.source_code_info {
-            put_msg(out, 9, &sci.encode_to_vec());
-        }
+    if with_source_info && let Some(sci) = &fd.source_code_info {
+        put_msg(out, 9, &sci.encode_to_vec());
     }
     for &d in &fd.public_dependency {
         put_int(out, 10, d);

@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod compiler;
+pub mod config;
 pub mod image;
 pub mod report;
 pub mod workspace;

@@ -1,94 +1,336 @@
-//! Which files make up the input: modules, their files, and which are targets.
-//! (Interim: a directory is one module rooted at the directory.)
+//! Workspaces: from an input (directory or `.proto` file) and the `--path`/`--exclude-path`
+//! flags to the modules to compile, each with its sorted `.proto` files and which of them
+//! are targets. Finding the controlling buf.work.yaml / buf.yaml follows buf 1.75 exactly.
+
+mod build;
+mod locate;
+mod walk;
+
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum WorkspaceError {
-    #[error("{0}")]
-    Message(String),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-}
+use crate::config::path::{self as cpath, PathError, quote};
+use crate::config::{
+    BreakingConfig, BufYaml, ConfigError, ConfigVersion, LintConfig, ModuleRef,
+    parse_config_override,
+};
 
-#[derive(Clone, Debug)]
-pub struct ModuleFile {
-    pub import_path: String,
-    pub disk_path: PathBuf,
-    pub external_path: String,
-    pub is_target: bool,
-}
-
-#[derive(Clone, Debug)]
-pub struct Module {
-    pub dir: String,
-    pub name: Option<String>,
-    pub files: Vec<ModuleFile>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Workspace {
-    pub root: PathBuf,
-    pub modules: Vec<Module>,
-}
-
+/// What to build, as given on the command line.
+#[derive(Debug, Clone, Default)]
 pub struct BuildRequest {
+    /// A directory or a `.proto` file path, as given (`""` means `.`).
     pub input: String,
+    /// `--path` values, relative to the current directory.
     pub paths: Vec<String>,
+    /// `--exclude-path` values, relative to the current directory.
     pub exclude_paths: Vec<String>,
+    /// `--config`: a `.yaml`/`.yml`/`.json` path or inline JSON/YAML.
     pub config_override: Option<String>,
     pub disable_symlinks: bool,
 }
 
-pub fn discover(req: &BuildRequest, _cwd: &Path) -> Result<Workspace, WorkspaceError> {
-    let root = PathBuf::from(&req.input);
-    let mut files = Vec::new();
-    walk(&root, &root, &mut files)?;
-    files.sort_by(|a, b| a.import_path.cmp(&b.import_path));
-    if files.is_empty() {
-        return Err(WorkspaceError::Message(
-            "Module \"path: \".\"\" had no .proto files".into(),
-        ));
+/// The modules found for an input.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Absolute directory every module path is relative to.
+    pub root: PathBuf,
+    /// How buf spells `root` when printing paths: relative to the current directory
+    /// (possibly `..`-prefixed), or absolute when the input was absolute.
+    pub root_display: String,
+    /// Modules in configuration order; v2 modules sorted by path.
+    pub modules: Vec<Module>,
+    /// v2: the workspace's deps; v1: every module's deps, first occurrence of each name.
+    pub deps: Vec<ModuleRef>,
+    /// What kind of configuration defined the workspace.
+    pub kind: WorkspaceKind,
+    /// The input was a single `.proto` file.
+    pub is_proto_file_input: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceKind {
+    /// A v2 buf.yaml at the root.
+    V2,
+    /// A buf.work.yaml at the root.
+    BufWork,
+    /// One or more v1beta1/v1 modules without a workspace file (or with `--config` v1).
+    V1Modules,
+}
+
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// Relative to the workspace root, `.` for the root itself.
+    pub dir: String,
+    /// Full name, e.g. `buf.build/acme/x`.
+    pub name: Option<String>,
+    /// Sorted by import path.
+    pub files: Vec<ModuleFile>,
+    pub lint: LintConfig,
+    pub breaking: BreakingConfig,
+    pub config_version: ConfigVersion,
+    /// Whether the input selects this module; non-target modules only serve imports.
+    pub is_target: bool,
+    /// buf's description of the module (`path: "proto", excludes: "proto/x"`).
+    pub description: String,
+    /// v1beta1 `build.roots`, relative to `dir`; `["."]` otherwise.
+    pub roots: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleFile {
+    /// e.g. `google/type/date.proto`, `/`-separated.
+    pub import_path: String,
+    pub disk_path: PathBuf,
+    /// How buf prints it: relative to the input as given (`proto/a/b.proto`).
+    pub external_path: String,
+    pub is_target: bool,
+}
+
+impl Workspace {
+    /// Every target file, module by module.
+    pub fn target_files(&self) -> impl Iterator<Item = (&Module, &ModuleFile)> {
+        self.modules
+            .iter()
+            .flat_map(|m| m.files.iter().map(move |f| (m, f)))
+            .filter(|(_, f)| f.is_target)
     }
+
+    /// The check `buf build` (but not `ls-files`) makes: at least one file is targeted.
+    pub fn require_targets(&self) -> Result<(), WorkspaceError> {
+        if self.target_files().next().is_none() {
+            return Err(WorkspaceError::NoTargetFiles);
+        }
+        Ok(())
+    }
+}
+
+/// Why no workspace could be built for the input. Messages are buf's.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(
+        "no .proto files were targeted. This can occur if no .proto files are found in your input, --path points to files that do not exist, or --exclude-path excludes all files."
+    )]
+    NoTargetFiles,
+    #[error("Module \"{0}\" had no .proto files")]
+    EmptyModule(String),
+    #[error(
+        "failed to build input {} because it is contained by module at path {} specified in your configuration, you must provide the workspace or module as the input, and filter to this path using --path",
+        quote(.input),
+        quote(.module)
+    )]
+    InputInsideModule { input: String, module: String },
+    #[error("input {} did not contain modules found in workspace [{}]", quote(.input), .modules.join(" "))]
+    InputOutsideModules { input: String, modules: Vec<String> },
+    #[error("nested modules {} and {} are not allowed", quote(.inner), quote(.outer))]
+    NestedModules { inner: String, outer: String },
+    #[error("cannot have a buf.work.yaml and buf.yaml in the same directory {}", quote(.0))]
+    BufWorkAndBufYaml(String),
+    #[error("buf.yaml at {0} did not have version v1beta1 or v1")]
+    ModuleNotV1(String),
+    #[error(
+        "found different refs for the same module within buf.yaml deps in the workspace: {0} {1}"
+    )]
+    DifferentDepRefs(String, String),
+    #[error("different controlling workspaces found: {}, {}", quote(.0), quote(.1))]
+    DifferentControllingWorkspaces(String, String),
+    #[error("multiple workspaces found")]
+    MultipleWorkspaces,
+    #[error("found a workspace {} that does not contain all found modules: [{}]", quote(.workspace), .modules.join(" "))]
+    WorkspaceMissingModules {
+        workspace: String,
+        modules: Vec<String>,
+    },
+    #[error("{0}")]
+    InvalidPath(#[from] PathError),
+    #[error("--path is not valid for use with .proto file references")]
+    PathWithProtoFile,
+    #[error("--exclude-path is not valid for use with .proto file references")]
+    ExcludePathWithProtoFile,
+    #[error("given input is equal to a value of --path, this has no effect and is disallowed")]
+    InputEqualsPath,
+    #[error("cannot set the same path for both --path and --exclude-path: {}", quote(.0))]
+    PathAndExcludePath(String),
+    #[error(
+        "excluded path {} contains targeted path {}, which means all paths in {} will be excluded",
+        quote(.exclude),
+        quote(.path),
+        quote(.path)
+    )]
+    ExcludeContainsPath { exclude: String, path: String },
+    #[error(
+        "given input {} is equal to a value of --exclude-path {}, this would exclude everything",
+        quote(.0),
+        quote(.0)
+    )]
+    InputEqualsExcludePath(String),
+    #[error("module {} was specified with --path, specify this module path directly as an input", quote(.0))]
+    ModuleAsPath(String),
+    #[error(
+        "module {} was specified with --exclude-path, this flag cannot be used to specify module directories",
+        quote(.0)
+    )]
+    ModuleAsExcludePath(String),
+    #[error(
+        "path {} is not contained within any of roots {} - note that specified paths cannot be roots, but must be contained within roots",
+        quote(.path),
+        human_list(.roots)
+    )]
+    PathNotInRoots { path: String, roots: Vec<String> },
+    #[error("{0}")]
+    NonUtf8Path(String),
+    #[error("{path}: {reason}")]
+    Io { path: String, reason: String },
+}
+
+/// Finds the workspace for `req.input` (resolved against `cwd`), its modules and files,
+/// and marks the files that `--path`/`--exclude-path` or a `.proto` input select.
+pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceError> {
+    let cwd_str = cwd
+        .to_str()
+        .ok_or_else(|| WorkspaceError::NonUtf8Path(cwd.display().to_string()))?;
+    let cwd_abs = cpath::clean(cwd_str);
+    let input = if req.input.is_empty() {
+        "."
+    } else {
+        req.input.as_str()
+    };
+    let input_is_absolute = input.starts_with('/');
+    let input_abs = cpath::clean(&if input_is_absolute {
+        input.to_string()
+    } else {
+        format!("{cwd_abs}/{input}")
+    });
+    let is_proto_file = input.ends_with(".proto") && !Path::new(&input_abs).is_dir();
+    let paths: Vec<&String> = req.paths.iter().filter(|p| !p.is_empty()).collect();
+    let exclude_paths: Vec<&String> = req.exclude_paths.iter().filter(|p| !p.is_empty()).collect();
+    if is_proto_file && !paths.is_empty() {
+        return Err(WorkspaceError::PathWithProtoFile);
+    }
+    if is_proto_file && !exclude_paths.is_empty() {
+        return Err(WorkspaceError::ExcludePathWithProtoFile);
+    }
+    let dir_abs = if is_proto_file {
+        parent(&input_abs)
+    } else {
+        input_abs.clone()
+    };
+    let override_config: Option<BufYaml> = match req.config_override.as_deref() {
+        Some(value) if !value.is_empty() => Some(parse_config_override(value, cwd)?),
+        _ => None,
+    };
+
+    let locator = locate::Locator { cwd_abs: &cwd_abs };
+    let controlling = locator.find_controlling_on_disk(&dir_abs)?;
+    let root_abs = match &controlling {
+        Some(found) => found.dir_abs.clone(),
+        None if input_is_absolute || escapes(&rel_abs(&cwd_abs, &dir_abs)) => dir_abs.clone(),
+        None => cwd_abs.clone(),
+    };
+    let root_display = if input_is_absolute {
+        root_abs.clone()
+    } else {
+        rel_abs(&cwd_abs, &root_abs)
+    };
+    let sub_dir = rel_abs(&root_abs, &dir_abs);
+    let to_bucket = |value: &str| -> Result<String, WorkspaceError> {
+        let abs = if value.starts_with('/') {
+            cpath::clean(value)
+        } else {
+            cpath::clean(&format!("{cwd_abs}/{value}"))
+        };
+        Ok(cpath::normalize_and_validate(&rel_abs(&root_abs, &abs))?)
+    };
+    let target = if is_proto_file {
+        build::Targeting::ProtoFile(to_bucket(&input_abs)?)
+    } else {
+        let paths = paths
+            .iter()
+            .map(|p| to_bucket(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let excludes = exclude_paths
+            .iter()
+            .map(|p| to_bucket(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        build::validate_paths(&sub_dir, &paths, &excludes)?;
+        build::Targeting::Paths { paths, excludes }
+    };
+
+    let ctx = build::Context {
+        cwd: cwd.to_path_buf(),
+        cwd_abs: cwd_abs.clone(),
+        root_abs: root_abs.clone(),
+        root_display: root_display.clone(),
+        sub_dir: sub_dir.clone(),
+        target,
+        follow_symlinks: !req.disable_symlinks,
+    };
+    let plan = match (override_config, controlling) {
+        (Some(config), _) if config.version == ConfigVersion::V2 => {
+            build::Plan::V2(config, "config file".to_string())
+        }
+        (Some(config), _) => build::Plan::V1 {
+            dirs: vec![sub_dir.clone()],
+            override_config: Some(config),
+            kind: WorkspaceKind::V1Modules,
+        },
+        (None, Some(found)) => match found.file {
+            locate::WorkspaceFile::V2(config) => {
+                build::Plan::V2(config.buf_yaml, config.display_in_root)
+            }
+            locate::WorkspaceFile::Work(work) => build::Plan::V1 {
+                dirs: work.directories,
+                override_config: None,
+                kind: WorkspaceKind::BufWork,
+            },
+        },
+        (None, None) => locate::fallback(&ctx)?,
+    };
+    let modules = build::build_modules(&ctx, plan)?;
     Ok(Workspace {
-        root,
-        modules: vec![Module {
-            dir: ".".into(),
-            name: None,
-            files,
-        }],
+        root: PathBuf::from(root_abs),
+        root_display,
+        modules: modules.modules,
+        deps: modules.deps,
+        kind: modules.kind,
+        is_proto_file_input: is_proto_file,
     })
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<ModuleFile>) -> Result<(), WorkspaceError> {
-    let rd = std::fs::read_dir(dir).map_err(|e| WorkspaceError::Io {
-        path: dir.display().to_string(),
-        source: e,
-    })?;
-    for entry in rd.flatten() {
-        let p = entry.path();
-        if p.is_dir() {
-            walk(root, &p, out)?;
-        } else if p.extension().is_some_and(|e| e == "proto") {
-            let rel = p.strip_prefix(root).unwrap_or(&p);
-            let import_path = rel.to_string_lossy().replace('\\', "/");
-            let base = root.to_string_lossy();
-            let base = base.trim_end_matches('/');
-            let external_path = if base == "." || base.is_empty() {
-                import_path.clone()
-            } else {
-                format!("{}/{import_path}", base.strip_prefix("./").unwrap_or(base))
-            };
-            out.push(ModuleFile {
-                external_path,
-                import_path,
-                disk_path: p.clone(),
-                is_target: true,
-            });
-        }
+/// Go's `stringutil.SliceToHumanStringQuoted`: `"a"`, `"a" and "b"`, `"a", "b", and "c"`.
+fn human_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, second] => format!("{first} and {second}"),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
     }
-    Ok(())
+}
+
+fn escapes(relative: &str) -> bool {
+    relative == ".." || relative.starts_with("../")
+}
+
+fn parent(abs: &str) -> String {
+    match abs.rfind('/') {
+        Some(0) | None => "/".to_string(),
+        Some(index) => abs[..index].to_string(),
+    }
+}
+
+/// `target` relative to `base`, both absolute and clean.
+fn rel_abs(base: &str, target: &str) -> String {
+    let strip = |p: &str| -> String {
+        let trimmed = p.trim_start_matches('/');
+        if trimmed.is_empty() {
+            ".".to_string()
+        } else {
+            trimmed.to_string()
+        }
+    };
+    cpath::rel(&strip(base), &strip(target))
 }

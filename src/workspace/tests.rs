@@ -874,3 +874,43 @@ fn files_are_sorted_and_carry_disk_paths() {
     );
     assert!(Path::new(&root).is_absolute());
 }
+
+#[test]
+fn external_paths_start_from_each_root_relative_to_cwd() {
+    // A v2 module at the workspace root, reached from a subdirectory through a file input.
+    let tree = Tree::new(&[
+        ("buf.yaml", "version: v2\nname: buf.build/x/y\n"),
+        ("proto/a/a.proto", PROTO),
+        ("docs/d.proto", PROTO),
+    ]);
+    assert_eq!(
+        tree.ls("proto", input("a/a.proto")),
+        ok(&["../proto/a/a.proto proto/a/a.proto buf.build/x/y target"])
+    );
+    assert_eq!(
+        tree.ls("proto", with_paths("..", &["../docs"], &[])),
+        ok(&["../docs/d.proto docs/d.proto buf.build/x/y target"])
+    );
+    // v1beta1 roots: the prefix is the root directory as seen from the current directory.
+    let tree = Tree::new(&[
+        ("buf.work.yaml", "version: v1\ndirectories: [m1, m2]\n"),
+        (
+            "m1/buf.yaml",
+            "version: v1beta1\nbuild:\n  roots: [root1]\n",
+        ),
+        ("m1/root1/x/x.proto", PROTO),
+        ("m2/y.proto", PROTO),
+    ]);
+    let ws = tree.run("m1/root1/x", input("../../.."));
+    assert_eq!(
+        ws.as_ref().map(|w| rows(w, true)).map_err(Clone::clone),
+        ok(&[
+            "../../../m2/y.proto y.proto - target",
+            "../x/x.proto x/x.proto - target"
+        ])
+    );
+    assert_eq!(
+        tree.ls("m1/root1", with_paths("../..", &["x"], &[])),
+        ok(&["x/x.proto x/x.proto - target"])
+    );
+}

@@ -81,11 +81,9 @@ fn render(ty: Option<PType>, v: &Value) -> Result<String, String> {
 }
 
 fn signed(value: u64, negative: bool) -> String {
-    if negative {
-        format!("-{value}")
-    } else {
-        value.to_string()
-    }
+    // As a number, so `-0` is written `0`.
+    let v = i128::from(value);
+    (if negative { -v } else { v }).to_string()
 }
 
 /// protoc's CEscape, used for bytes defaults.
@@ -106,8 +104,8 @@ pub fn c_escape(b: &[u8]) -> String {
     s
 }
 
-/// Go's `strconv.FormatFloat(v, 'g', -1, 64)`: shortest digits, exponent
-/// form when the exponent is below -4 or at least 21... as Go decides it.
+/// Go's `strconv.FormatFloat(v, 'g', -1, 64)`: shortest round-trip digits,
+/// exponent form when the decimal exponent is below -4 or at least 6.
 pub fn go_format_g(v: f64) -> String {
     if v.is_nan() {
         return "nan".into();
@@ -127,9 +125,8 @@ pub fn go_format_g(v: f64) -> String {
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let exp: i32 = exp.parse().unwrap_or(0);
     let neg = if v < 0.0 { "-" } else { "" };
-    // Go uses %e when exp < -4 || exp >= eprec, eprec = 21 for shortest 'g'
-    // with large digit counts... in practice 21 is what protocompile shows.
-    if !(-4..21).contains(&exp) {
+    // Go's shortest 'g' switches to %e when exp < -4 || exp >= 6.
+    if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1);
         let frac = if rest.is_empty() {
             String::new()
@@ -163,6 +160,7 @@ mod tests {
         assert_eq!(go_format_g(-0.0), "-0");
         assert_eq!(go_format_g(1.5), "1.5");
         assert_eq!(go_format_g(100.0), "100");
+        assert_eq!(go_format_g(1e10), "1e+10");
     }
 
     #[test]

@@ -674,7 +674,13 @@ impl Ctx<'_> {
         nested: &mut Vec<DescriptorProto>,
         nested_base: &[i32],
     ) -> FieldDescriptorProto {
-        self.loc(fpath, f.span, Some(f.toks));
+        // A group's comments belong to its message, not to its field.
+        let field_toks = if f.group_body.is_some() {
+            None
+        } else {
+            Some(f.toks)
+        };
+        self.loc(fpath, f.span, field_toks);
         let mut field = FieldDescriptorProto {
             name: Some(f.name.name.clone()),
             json_name: Some(json_name(&f.name.name)),
@@ -759,7 +765,8 @@ impl Ctx<'_> {
             }
             FieldType::Group => {
                 field.r#type = Some(PType::Group as i32);
-                self.loc(&path_with(fpath, &[5]), f.ty_span, None);
+                // buf records the `group` keyword as the type name's span.
+                self.loc(&path_with(fpath, &[6]), f.ty_span, None);
             }
         }
         self.loc(&path_with(fpath, &[1]), f.name.span, None);
@@ -802,7 +809,7 @@ impl Ctx<'_> {
             });
             let idx = nested.len() as i32;
             let gpath = path_with(nested_base, &[idx]);
-            self.loc(&gpath, f.span, None);
+            self.loc(&gpath, f.span, Some(f.toks));
             self.loc(&path_with(&gpath, &[1]), f.name.span, None);
             let mut gmsg = DescriptorProto {
                 name: Some(gname.clone()),

@@ -175,6 +175,23 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         deps.push(d);
     }
     detect_cycles(&mut units, &deps);
+    // `import option` files are visible to name resolution (for options)
+    // but are not dependencies; they follow the real imports in this list.
+    let visible_deps: Vec<Vec<Option<u32>>> = units
+        .iter()
+        .zip(&deps)
+        .map(|(u, d)| {
+            let mut v = d.clone();
+            v.extend(
+                u.lowered
+                    .extra
+                    .option_dependency
+                    .iter()
+                    .map(|p| index.get(p).map(|&j| j as u32)),
+            );
+            v
+        })
+        .collect();
 
     let fds: Vec<&FileDescriptorProto> = units.iter().map(|u| &u.lowered.fd).collect();
     let table = link::SymbolTable::build(&fds);
@@ -215,7 +232,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         .par_iter()
         .enumerate()
         .map(|(i, u)| {
-            let vis = link::visibility(i as u32, &deps[i], &|f| public[f as usize].clone());
+            let vis = link::visibility(i as u32, &visible_deps[i], &|f| public[f as usize].clone());
             let resolver = link::Resolver {
                 table: &table,
                 vis: &vis,
@@ -248,7 +265,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         .par_iter()
         .enumerate()
         .map(|(i, u)| {
-            let vis = link::visibility(i as u32, &deps[i], &|f| public[f as usize].clone());
+            let vis = link::visibility(i as u32, &visible_deps[i], &|f| public[f as usize].clone());
             let resolver = link::Resolver {
                 table: &table,
                 vis: &vis,

@@ -483,14 +483,19 @@ impl<'a> Interpreter<'a> {
                 Val::Msg(m)
             }
             PType::Bool => match &v.kind {
+                // Text format's spellings of booleans.
                 ValueKind::Ident {
                     name,
                     negative: false,
-                } if name == "true" => Val::Varint(1),
+                } if matches!(name.as_str(), "true" | "True" | "t") => Val::Varint(1),
                 ValueKind::Ident {
                     name,
                     negative: false,
-                } if name == "false" => Val::Varint(0),
+                } if matches!(name.as_str(), "false" | "False" | "f") => Val::Varint(0),
+                ValueKind::Int {
+                    value,
+                    negative: false,
+                } if *value <= 1 => Val::Varint(*value),
                 _ => {
                     self.error(v.span, format!("expected bool value for `{fname}`"));
                     return None;
@@ -512,6 +517,17 @@ impl<'a> Interpreter<'a> {
                         return None;
                     };
                     Val::Varint(n as i64 as u64)
+                }
+                // buf accepts a number in place of an enum value name.
+                ValueKind::Int { value, negative }
+                    if *value <= i32::MAX as u64 + u64::from(*negative) =>
+                {
+                    let n = if *negative {
+                        -(*value as i64)
+                    } else {
+                        *value as i64
+                    };
+                    Val::Varint(n as u64)
                 }
                 _ => {
                     self.error(v.span, format!("expected enum value for `{fname}`"));

@@ -718,7 +718,7 @@ impl<'a> Parser<'a> {
                     Ok(MessageItem::Enum(self.enum_decl(Some((vis, vspan)))?))
                 }
             }
-            "extend" if next != "=" && next != "." => Ok(MessageItem::Extend(self.extend()?)),
+            "extend" if self.block_follows() => Ok(MessageItem::Extend(self.extend()?)),
             "option" if next != "=" && next != "." => {
                 Ok(MessageItem::Option(self.option_statement()?))
             }
@@ -741,6 +741,20 @@ impl<'a> Parser<'a> {
                 Ok(MessageItem::Reserved(self.reserved()?))
             }
             _ => Ok(MessageItem::Field(self.field(true)?)),
+        }
+    }
+
+    /// True when a `{` comes before any `=` or `;`: the keyword at the
+    /// current position opens a block (`extend .a.B {`) rather than starting
+    /// a field whose type happens to be named like the keyword.
+    fn block_follows(&self) -> bool {
+        let mut n = 1;
+        loop {
+            match self.peek_at(n) {
+                "{" => return true,
+                "=" | ";" | "" => return false,
+                _ => n += 1,
+            }
         }
     }
 

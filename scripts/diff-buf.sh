@@ -13,8 +13,10 @@
 #                         fds    `--as-file-descriptor-set`
 #                         nosci  `--exclude-source-info`
 #                       default: image (corpus), image,fds (fixtures)
-#   --no-strict         pass when every category matches even if bytes differ
-#                       (default is strict: images must be byte-identical)
+#   --strict            also require byte-identical images (source-location order,
+#                       field placement); by default those are reported, and a
+#                       case passes when every fdsdiff category matches
+#   --no-strict         the default
 #   --no-determinism    skip the second protolith build
 #   -n N                explain at most N mismatching files (default 10; 3 for fixtures)
 #
@@ -46,7 +48,7 @@ while [[ $# -gt 0 ]]; do
         --strict)          strict=--strict ;;
         --no-determinism)  determinism=0 ;;
         -n)                nexplain="$2"; shift ;;
-        -h|--help)         sed -n '2,30p' "$0"; exit 0 ;;
+        -h|--help)         sed -n '2,32p' "$0"; exit 0 ;;
         -*)                echo "diff-buf.sh: unknown option $1" >&2; exit 2 ;;
         *)                 corpus="$1" ;;
     esac

@@ -1,4 +1,5 @@
-//! The well-known types, embedded in the binary. A module's own copy of one of
+//! The well-known types, embedded in the binary: the same versions buf 1.75.0
+//! embeds (recovered by scripts/extract-wkt.py). A module's own copy of one of
 //! these files takes precedence; these are used when nothing else provides it.
 
 macro_rules! wkt {
@@ -19,6 +20,8 @@ wkt!(
     "google/protobuf/duration.proto",
     "google/protobuf/empty.proto",
     "google/protobuf/field_mask.proto",
+    "google/protobuf/go_features.proto",
+    "google/protobuf/java_features.proto",
     "google/protobuf/source_context.proto",
     "google/protobuf/struct.proto",
     "google/protobuf/timestamp.proto",

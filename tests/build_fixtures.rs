@@ -130,9 +130,6 @@ fn embedded_well_known_types_match_bufs_descriptors() {
             "{en}: descriptor differs from buf's"
         );
         assert_eq!(ef.extension, af.extension, "{en}: image extension differs");
-        // descriptor.proto: buf omits 4 `reserved` statement locations (open issue).
-        if en != "google/protobuf/descriptor.proto" {
-            assert_eq!(ef.locations, af.locations, "{en}: source info differs");
-        }
+        assert_eq!(ef.locations, af.locations, "{en}: source info differs");
     }
 }

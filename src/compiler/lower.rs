@@ -554,8 +554,9 @@ impl Ctx<'_> {
                 }
                 MessageItem::ExtensionRange(r) => {
                     let base = path_with(path, &[5]);
-                    self.loc(&base, r.span, Some(r.toks));
                     for range in &r.ranges {
+                        // buf repeats the statement's location once per range.
+                        self.loc(&base, r.span, Some(r.toks));
                         let idx = msg.extension_range.len() as i32;
                         let rpath = path_with(&base, &[idx]);
                         let (start, end) = self.range_bounds(range, 536_870_911, true);
@@ -578,7 +579,10 @@ impl Ctx<'_> {
                 MessageItem::Reserved(r) => {
                     if !r.ranges.is_empty() {
                         let base = path_with(path, &[9]);
-                        self.loc(&base, r.span, Some(r.toks));
+                        // buf records only the first reserved statement of each kind.
+                        if msg.reserved_range.is_empty() {
+                            self.loc(&base, r.span, Some(r.toks));
+                        }
                         for range in &r.ranges {
                             let idx = msg.reserved_range.len() as i32;
                             let rpath = path_with(&base, &[idx]);
@@ -591,7 +595,9 @@ impl Ctx<'_> {
                         }
                     } else {
                         let base = path_with(path, &[10]);
-                        self.loc(&base, r.span, Some(r.toks));
+                        if msg.reserved_name.is_empty() {
+                            self.loc(&base, r.span, Some(r.toks));
+                        }
                         for n in &r.names {
                             let idx = msg.reserved_name.len() as i32;
                             self.loc(&path_with(&base, &[idx]), n.span, None);
@@ -875,7 +881,9 @@ impl Ctx<'_> {
                 EnumItem::Reserved(r) => {
                     if !r.ranges.is_empty() {
                         let base = path_with(path, &[4]);
-                        self.loc(&base, r.span, Some(r.toks));
+                        if en.reserved_range.is_empty() {
+                            self.loc(&base, r.span, Some(r.toks));
+                        }
                         for range in &r.ranges {
                             let idx = en.reserved_range.len() as i32;
                             let rpath = path_with(&base, &[idx]);
@@ -888,7 +896,9 @@ impl Ctx<'_> {
                         }
                     } else {
                         let base = path_with(path, &[5]);
-                        self.loc(&base, r.span, Some(r.toks));
+                        if en.reserved_name.is_empty() {
+                            self.loc(&base, r.span, Some(r.toks));
+                        }
                         for n in &r.names {
                             let idx = en.reserved_name.len() as i32;
                             self.loc(&path_with(&base, &[idx]), n.span, None);

@@ -162,9 +162,13 @@ pub fn lower(
         name: Some(name.to_string()),
         ..Default::default()
     };
-    if !file.decls.is_empty() {
-        cx.loc(&[], file.span, None);
-    }
+    // Even an empty file (or one of only comments) has its file location.
+    let file_span = if file.decls.is_empty() {
+        Span::new(0, 0)
+    } else {
+        file.span
+    };
+    cx.loc(&[], file_span, None);
     let mut import_spans = Vec::new();
     let mut file_opts = Vec::new();
     for decl in &file.decls {
@@ -187,7 +191,8 @@ pub fn lower(
                     cx.syntax = Syntax::Editions(ed);
                     fd.syntax = Some("editions".into());
                     cx.edition = Some(ed);
-                    cx.loc(&[14], s.span, Some(s.toks));
+                    // buf records `edition = ...` under the syntax path.
+                    cx.loc(&[12], s.span, Some(s.toks));
                 } else {
                     match v.as_str() {
                         "proto2" => cx.syntax = Syntax::Proto2,
@@ -614,7 +619,13 @@ impl Ctx<'_> {
         }
         // proto3 optional fields each get a synthetic oneof, after the real ones.
         for (field_idx, name) in synthetic {
-            let mut oname = format!("_{name}");
+            // protoc: prefix `_` unless the name already starts with one,
+            // then `X` until it no longer clashes.
+            let mut oname = if name.starts_with('_') {
+                name.clone()
+            } else {
+                format!("_{name}")
+            };
             let taken = |n: &str, m: &DescriptorProto| {
                 m.oneof_decl.iter().any(|o| o.name() == n)
                     || m.field.iter().any(|f| f.name() == n)

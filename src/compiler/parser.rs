@@ -634,7 +634,8 @@ impl<'a> Parser<'a> {
         } else {
             self.pos
         };
-        let kw = visibility.map_or_else(|| self.cur_span(), |v| v.1);
+        // The span starts at `message`, not at `export`/`local`.
+        let kw = self.cur_span();
         self.bump();
         let name = self.ident("`message`")?;
         self.expect_punct("{", "after message name")?;
@@ -1014,7 +1015,7 @@ impl<'a> Parser<'a> {
         } else {
             self.pos
         };
-        let kw = visibility.map_or_else(|| self.cur_span(), |v| v.1);
+        let kw = self.cur_span();
         self.bump();
         let name = self.ident("`enum`")?;
         self.expect_punct("{", "after enum name")?;

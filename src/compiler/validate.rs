@@ -1,0 +1,256 @@
+//! File-local checks on the syntax tree that protoc and buf enforce: field
+//! number ranges, duplicate and reserved numbers and names, enum rules,
+//! proto3 restrictions, JSON name clashes, misplaced labels, maps and groups.
+//! Messages and positions follow buf 1.75.0.
+
+use std::collections::HashMap;
+
+use super::ast::*;
+use super::diag::Diagnostic;
+use super::lower::{Syntax, int_value, json_name};
+
+const MAX_FIELD_NUMBER: i64 = 536_870_911;
+
+pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
+    let legacy_json = file
+        .decls
+        .iter()
+        .any(|d| matches!(d, Decl::Option(o) if is_legacy_json(o)));
+    let mut v = Validator {
+        syntax,
+        diags,
+        legacy_json,
+    };
+    for d in &file.decls {
+        match d {
+            Decl::Message(m) => v.message(&m.body),
+            Decl::Enum(e) => v.enumeration(e, file),
+            Decl::Extend(x) => v.extend(x),
+            _ => {}
+        }
+    }
+}
+
+struct Validator<'d> {
+    syntax: Syntax,
+    diags: &'d mut Vec<Diagnostic>,
+    /// The file opts out of JSON name clash checks.
+    legacy_json: bool,
+}
+
+/// `features.json_format = LEGACY_BEST_EFFORT` or proto3's
+/// `deprecated_legacy_json_field_conflicts = true`: JSON clashes allowed.
+fn is_legacy_json(o: &OptionDecl) -> bool {
+    let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+    (names == ["features", "json_format"]
+        && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == "LEGACY_BEST_EFFORT"))
+        || is_true(o, "deprecated_legacy_json_field_conflicts")
+}
+
+fn is_true(o: &OptionDecl, name: &str) -> bool {
+    o.name.parts.len() == 1
+        && !o.name.parts[0].is_extension
+        && o.name.parts[0].name == name
+        && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == "true")
+}
+
+impl Validator<'_> {
+    fn error(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::new(span.start, span.end, msg));
+    }
+
+    fn open_enums_by_default(&self) -> bool {
+        !matches!(self.syntax, Syntax::Proto2)
+    }
+
+    fn field_common(&mut self, f: &FieldDecl, in_oneof: bool) {
+        if let Some((label, span)) = f.label {
+            let word = match label {
+                Label::Optional => "optional",
+                Label::Required => "required",
+                Label::Repeated => "repeated",
+            };
+            if in_oneof {
+                self.error(span, format!("unexpected `{word}`"));
+            } else if label == Label::Required && self.syntax == Syntax::Proto3 {
+                self.error(span, "unexpected `required`");
+            } else if label == Label::Repeated && matches!(f.ty, FieldType::Map { .. }) {
+                self.error(f.ty_span, "unexpected type after `repeated`");
+            }
+        }
+        if in_oneof && matches!(f.ty, FieldType::Map { .. }) {
+            self.error(
+                f.span,
+                "map fields are not allowed inside of a oneof definition",
+            );
+        }
+        if matches!(f.ty, FieldType::Group) && !matches!(self.syntax, Syntax::Proto2) {
+            self.error(f.ty_span, "group syntax is not supported");
+        }
+        if self.syntax == Syntax::Proto3
+            && let Some(co) = &f.options
+        {
+            for o in &co.options {
+                if o.name.parts.len() == 1
+                    && !o.name.parts[0].is_extension
+                    && o.name.parts[0].name == "default"
+                {
+                    self.error(o.name.span, "custom default in \"proto3\"");
+                }
+            }
+        }
+    }
+
+    fn message(&mut self, body: &[MessageItem]) {
+        // (number, span of the number) of every field, in source order.
+        let mut fields: Vec<(&FieldDecl, bool)> = Vec::new();
+        let mut reserved_ranges: Vec<(i64, i64)> = Vec::new();
+        let mut reserved_names: Vec<&str> = Vec::new();
+        let mut message_set = false;
+        let mut legacy_json = self.legacy_json;
+        for item in body {
+            match item {
+                MessageItem::Field(f) => fields.push((f, false)),
+                MessageItem::Oneof(o) => {
+                    for it in &o.items {
+                        if let MessageItem::Field(f) = it {
+                            fields.push((f, true));
+                        }
+                    }
+                }
+                MessageItem::Reserved(r) => {
+                    for range in &r.ranges {
+                        let start = int_value(&range.start);
+                        let end = match &range.end {
+                            None => start,
+                            Some(RangeEnd::Int(i)) => int_value(i),
+                            Some(RangeEnd::Max(_)) => MAX_FIELD_NUMBER,
+                        };
+                        reserved_ranges.push((start, end));
+                    }
+                    reserved_names.extend(r.names.iter().map(|n| n.name.as_str()));
+                }
+                MessageItem::Option(o) if is_true(o, "message_set_wire_format") => {
+                    message_set = true
+                }
+                MessageItem::Option(o) if is_legacy_json(o) => legacy_json = true,
+                MessageItem::Message(m) => self.message(&m.body),
+                MessageItem::Enum(e) => self.enumeration_in(e),
+                MessageItem::Extend(x) => self.extend(x),
+                _ => {}
+            }
+        }
+        let _ = message_set;
+        let mut seen_numbers: HashMap<i64, ()> = HashMap::new();
+        let mut seen_json: HashMap<String, ()> = HashMap::new();
+        for (f, in_oneof) in &fields {
+            self.field_common(f, *in_oneof);
+            if let Some(body) = &f.group_body {
+                self.message(body);
+            }
+            let Some(n) = &f.number else { continue };
+            let num = int_value(n);
+            if !(1..=MAX_FIELD_NUMBER).contains(&num) || (19_000..=19_999).contains(&num) {
+                self.error(n.span, "field number out of range");
+            } else if seen_numbers.insert(num, ()).is_some() {
+                self.error(n.span, format!("field number `{num}` used more than once"));
+            } else if reserved_ranges
+                .iter()
+                .any(|(a, b)| (*a..=*b).contains(&num))
+            {
+                self.error(n.span, format!("use of reserved field number `{num}`"));
+            }
+            let name = if matches!(f.ty, FieldType::Group) {
+                f.name.name.to_ascii_lowercase()
+            } else {
+                f.name.name.clone()
+            };
+            if reserved_names.contains(&name.as_str()) {
+                self.error(f.name.span, "use of reserved message field name");
+            }
+            if !matches!(self.syntax, Syntax::Proto2)
+                && !legacy_json
+                && seen_json.insert(json_name(&name), ()).is_some()
+            {
+                self.error(f.name.span, "message fields have the same JSON name");
+            }
+        }
+    }
+
+    fn extend(&mut self, x: &ExtendDecl) {
+        for f in &x.fields {
+            self.field_common(f, false);
+            if let Some(n) = &f.number {
+                let num = int_value(n);
+                if !(1..=MAX_FIELD_NUMBER).contains(&num) {
+                    self.error(n.span, "field number out of range");
+                }
+            }
+            if let Some(body) = &f.group_body {
+                self.message(body);
+            }
+        }
+    }
+
+    fn enumeration_in(&mut self, e: &EnumDecl) {
+        self.enum_checks(e, false);
+    }
+
+    fn enumeration(&mut self, e: &EnumDecl, file: &File) {
+        let file_closed = file
+            .decls
+            .iter()
+            .any(|d| matches!(d, Decl::Option(o) if is_closed_feature(o)));
+        self.enum_checks(e, file_closed);
+    }
+
+    fn enum_checks(&mut self, e: &EnumDecl, file_closed: bool) {
+        let values: Vec<&EnumValueDecl> = e
+            .items
+            .iter()
+            .filter_map(|i| {
+                if let EnumItem::Value(v) = i {
+                    Some(v)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if values.is_empty() {
+            self.error(e.span, "enum type must define at least one value");
+            return;
+        }
+        let allow_alias = e
+            .items
+            .iter()
+            .any(|i| matches!(i, EnumItem::Option(o) if is_true(o, "allow_alias")));
+        let closed = file_closed
+            || e.items
+                .iter()
+                .any(|i| matches!(i, EnumItem::Option(o) if is_closed_feature(o)));
+        if self.open_enums_by_default()
+            && !closed
+            && let Some(n) = &values[0].number
+            && int_value(n) != 0
+        {
+            self.error(n.span, "first value of open enum must be zero");
+        }
+        if !allow_alias {
+            let mut seen: HashMap<i64, ()> = HashMap::new();
+            for v in &values {
+                if let Some(n) = &v.number {
+                    let num = int_value(n);
+                    if seen.insert(num, ()).is_some() {
+                        self.error(n.span, format!("enum value `{num}` used more than once"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_closed_feature(o: &OptionDecl) -> bool {
+    let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+    names == ["features", "enum_type"]
+        && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == "CLOSED")
+}

@@ -324,6 +324,18 @@ pub fn resolve_refs(
         };
         let qualified = format!(".{full}");
         match r.kind {
+            RefKind::MapKey => {
+                let what = match kind {
+                    SymKind::Message => "message type",
+                    SymKind::Enum => "enum type",
+                    _ => "symbol",
+                };
+                err(
+                    diags,
+                    r.span,
+                    format!("expected map key type, found {what} `{full}`"),
+                );
+            }
             RefKind::FieldType => {
                 let Some(f) = field_at_mut(fd, &r.path) else {
                     continue;

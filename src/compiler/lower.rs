@@ -34,6 +34,8 @@ pub const EDITION_2024: i32 = 1001;
 pub enum RefKind {
     /// A field's type (message or enum); path is the field's.
     FieldType,
+    /// A map's key type named by a type name (always an error once resolved).
+    MapKey,
     /// An extension's extendee; path is the field's.
     Extendee,
     /// A method's input or output; path is the method's.
@@ -766,7 +768,11 @@ impl Ctx<'_> {
                     } else {
                         ef.type_name = Some(id.name.clone());
                         self.refs.push(TypeRef {
-                            kind: RefKind::FieldType,
+                            kind: if num == 0 {
+                                RefKind::MapKey
+                            } else {
+                                RefKind::FieldType
+                            },
                             path: path_with(&entry_path, &[2, num as i32]),
                             scope: join(&entry_full, fname),
                             name: id.name.clone(),

@@ -21,12 +21,36 @@ pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
         diags,
         legacy_json,
     };
+    let mut imports: Vec<&[u8]> = Vec::new();
+    let mut package_seen = false;
+    let mut seen_other = false;
     for d in &file.decls {
         match d {
+            Decl::Syntax(sd) => {
+                if seen_other {
+                    let word = if sd.is_edition { "edition" } else { "syntax" };
+                    v.error(sd.span, format!("unexpected `{word}` declaration"));
+                }
+            }
+            Decl::Package(pd) => {
+                if package_seen {
+                    v.error(pd.span, "unexpected `package` declaration");
+                }
+                package_seen = true;
+            }
+            Decl::Import(imp) => {
+                if imports.contains(&imp.path.value.as_slice()) {
+                    v.error(imp.span, "file imported multiple times");
+                }
+                imports.push(&imp.path.value);
+            }
             Decl::Message(m) => v.message(&m.body),
             Decl::Enum(e) => v.enumeration(e, file),
             Decl::Extend(x) => v.extend(x),
             _ => {}
+        }
+        if !matches!(d, Decl::Empty(_)) {
+            seen_other = true;
         }
     }
 }
@@ -78,6 +102,21 @@ impl Validator<'_> {
                 self.error(f.ty_span, "unexpected type after `repeated`");
             }
         }
+        if f.label.is_none()
+            && !in_oneof
+            && self.syntax == Syntax::Proto2
+            && matches!(f.ty, FieldType::Named(_))
+        {
+            self.error(f.ty_span, "unexpected type name");
+        }
+        if let FieldType::Map { key, .. } = &f.ty
+            && matches!(key.name.as_str(), "double" | "float" | "bytes")
+        {
+            self.error(
+                key.span,
+                format!("expected map key type, found scalar type `{}`", key.name),
+            );
+        }
         if in_oneof && matches!(f.ty, FieldType::Map { .. }) {
             self.error(
                 f.span,
@@ -105,6 +144,7 @@ impl Validator<'_> {
         // (number, span of the number) of every field, in source order.
         let mut fields: Vec<(&FieldDecl, bool)> = Vec::new();
         let mut reserved_ranges: Vec<(i64, i64)> = Vec::new();
+        let mut all_ranges: Vec<(i64, i64)> = Vec::new();
         let mut reserved_names: Vec<&str> = Vec::new();
         let mut message_set = false;
         let mut legacy_json = self.legacy_json;
@@ -112,20 +152,31 @@ impl Validator<'_> {
             match item {
                 MessageItem::Field(f) => fields.push((f, false)),
                 MessageItem::Oneof(o) => {
+                    if !o.items.iter().any(|i| matches!(i, MessageItem::Field(_))) {
+                        self.error(o.span, "oneof must define at least one member");
+                    }
                     for it in &o.items {
                         if let MessageItem::Field(f) = it {
                             fields.push((f, true));
                         }
                     }
                 }
+                MessageItem::ExtensionRange(r) => {
+                    for range in &r.ranges {
+                        let (start, end) = bounds(range, MAX_FIELD_NUMBER);
+                        if all_ranges.iter().any(|(a, b)| start <= *b && *a <= end) {
+                            self.error(range.span, "overlapping field number ranges");
+                        }
+                        all_ranges.push((start, end));
+                    }
+                }
                 MessageItem::Reserved(r) => {
                     for range in &r.ranges {
-                        let start = int_value(&range.start);
-                        let end = match &range.end {
-                            None => start,
-                            Some(RangeEnd::Int(i)) => int_value(i),
-                            Some(RangeEnd::Max(_)) => MAX_FIELD_NUMBER,
-                        };
+                        let (start, end) = bounds(range, MAX_FIELD_NUMBER);
+                        if all_ranges.iter().any(|(a, b)| start <= *b && *a <= end) {
+                            self.error(range.span, "overlapping field number ranges");
+                        }
+                        all_ranges.push((start, end));
                         reserved_ranges.push((start, end));
                     }
                     reserved_names.extend(r.names.iter().map(|n| n.name.as_str()));
@@ -178,7 +229,23 @@ impl Validator<'_> {
     }
 
     fn extend(&mut self, x: &ExtendDecl) {
+        if x.fields.is_empty() {
+            self.error(
+                x.span,
+                "message extension block must declare at least one message extension",
+            );
+        }
         for f in &x.fields {
+            if let Some(co) = &f.options {
+                for o in &co.options {
+                    if o.name.parts.len() == 1
+                        && !o.name.parts[0].is_extension
+                        && o.name.parts[0].name == "json_name"
+                    {
+                        self.error(o.name.span, "message extension cannot specify `json_name`");
+                    }
+                }
+            }
             self.field_common(f, false);
             if let Some(n) = &f.number {
                 let num = int_value(n);
@@ -235,6 +302,25 @@ impl Validator<'_> {
         {
             self.error(n.span, "first value of open enum must be zero");
         }
+        let mut reserved: Vec<(i64, i64)> = Vec::new();
+        let mut reserved_names: Vec<&str> = Vec::new();
+        for i in &e.items {
+            if let EnumItem::Reserved(r) = i {
+                reserved.extend(r.ranges.iter().map(|range| bounds(range, i32::MAX as i64)));
+                reserved_names.extend(r.names.iter().map(|n| n.name.as_str()));
+            }
+        }
+        for v in &values {
+            if reserved_names.contains(&v.name.name.as_str()) {
+                self.error(v.name.span, "use of reserved enum value name");
+            }
+            if let Some(n) = &v.number {
+                let num = int_value(n);
+                if reserved.iter().any(|(a, b)| (*a..=*b).contains(&num)) {
+                    self.error(n.span, format!("use of reserved enum value `{num}`"));
+                }
+            }
+        }
         if !allow_alias {
             let mut seen: HashMap<i64, ()> = HashMap::new();
             for v in &values {
@@ -253,4 +339,15 @@ fn is_closed_feature(o: &OptionDecl) -> bool {
     let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
     names == ["features", "enum_type"]
         && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == "CLOSED")
+}
+
+/// Inclusive bounds of a range; `max` is `max`.
+fn bounds(range: &Range, max: i64) -> (i64, i64) {
+    let start = int_value(&range.start);
+    let end = match &range.end {
+        None => start,
+        Some(RangeEnd::Int(i)) => int_value(i),
+        Some(RangeEnd::Max(_)) => max,
+    };
+    (start, end)
 }

@@ -26,11 +26,9 @@ pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
     let mut seen_other = false;
     for d in &file.decls {
         match d {
-            Decl::Syntax(sd) => {
-                if seen_other {
-                    let word = if sd.is_edition { "edition" } else { "syntax" };
-                    v.error(sd.span, format!("unexpected `{word}` declaration"));
-                }
+            Decl::Syntax(sd) if seen_other => {
+                let word = if sd.is_edition { "edition" } else { "syntax" };
+                v.error(sd.span, format!("unexpected `{word}` declaration"));
             }
             Decl::Package(pd) => {
                 if package_seen {

@@ -52,6 +52,8 @@ pub struct TypeRef {
     pub scope: String,
     pub name: String,
     pub span: Span,
+    /// For extendee references: the span of the extension's field number.
+    pub number_span: Option<Span>,
 }
 
 /// What kind of element an option list belongs to; selects the options message.
@@ -735,6 +737,7 @@ impl Ctx<'_> {
                         scope: join(scope, &f.name.name),
                         name: name.clone(),
                         span: f.ty_span,
+                        number_span: None,
                     });
                 }
             }
@@ -777,6 +780,7 @@ impl Ctx<'_> {
                             scope: join(&entry_full, fname),
                             name: id.name.clone(),
                             span: id.span,
+                            number_span: None,
                         });
                     }
                     entry.field.push(ef);
@@ -829,6 +833,7 @@ impl Ctx<'_> {
                 scope: join(scope, &gname.to_ascii_lowercase()),
                 name: gname.clone(),
                 span: f.name.span,
+                number_span: None,
             });
             let idx = nested.len() as i32;
             let gpath = path_with(nested_base, &[idx]);
@@ -978,6 +983,7 @@ impl Ctx<'_> {
                         scope: mscope.clone(),
                         name: m.input.name.name.clone(),
                         span: m.input.name.span,
+                        number_span: None,
                     });
                     self.refs.push(TypeRef {
                         kind: RefKind::MethodOutput,
@@ -985,6 +991,7 @@ impl Ctx<'_> {
                         scope: mscope,
                         name: m.output.name.name.clone(),
                         span: m.output.name.span,
+                        number_span: None,
                     });
                     if m.has_body && m.options.is_empty() {
                         // buf writes an empty options message for `{}` bodies.
@@ -1049,6 +1056,7 @@ impl Ctx<'_> {
                 scope: join(scope, &f.name.name),
                 name: x.extendee.name.clone(),
                 span: x.extendee.span,
+                number_span: f.number.as_ref().map(|n| n.span),
             });
             exts.push(field);
         }

@@ -225,11 +225,6 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         .collect();
 
     // Phase 1: resolve type references, in parallel.
-    struct Phase1 {
-        fd: FileDescriptorProto,
-        diags: Vec<Diagnostic>,
-        used: HashSet<usize>,
-    }
     let phase1: Vec<Phase1> = units
         .par_iter()
         .enumerate()
@@ -252,6 +247,9 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             }
         })
         .collect();
+
+    let mut phase1 = phase1;
+    check_extension_numbers(&units, &mut phase1, &table);
 
     // Packed-ness of repeated scalar fields, needed to encode option values.
     let packed: Vec<HashMap<Vec<i32>, bool>> = units.iter().map(packed_fields).collect();
@@ -632,4 +630,60 @@ fn move_option_comments(
         to.leading_detached_comments = std::mem::take(&mut from.leading_detached_comments);
     }
     locations.extend(interpreted);
+}
+
+struct Phase1 {
+    fd: FileDescriptorProto,
+    diags: Vec<Diagnostic>,
+    used: HashSet<usize>,
+}
+
+/// Extension numbers must fall in one of the extendee's extension ranges and
+/// be used once per extendee across the whole build (buf reports the later
+/// one, in file order).
+fn check_extension_numbers(units: &[Unit], phase1: &mut [Phase1], table: &link::SymbolTable) {
+    let mut taken: HashMap<(String, i32), ()> = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        for r in &u.lowered.refs {
+            if r.kind != lower::RefKind::Extendee {
+                continue;
+            }
+            let Some(number_span) = r.number_span else {
+                continue;
+            };
+            let Some(field) = link::field_at(&phase1[i].fd, &r.path) else {
+                continue;
+            };
+            let extendee = field.extendee().trim_start_matches('.').to_string();
+            let number = field.number();
+            let Some(sym) = table.symbols.get(&extendee) else {
+                continue;
+            };
+            if sym.kind != link::SymKind::Message {
+                continue;
+            }
+            let Some(msg) = phase1
+                .get(sym.file as usize)
+                .and_then(|p| link::message_at(&p.fd, &sym.path))
+            else {
+                continue;
+            };
+            let in_range = msg
+                .extension_range
+                .iter()
+                .any(|rg| rg.start() <= number && number < rg.end());
+            let diag = if !in_range {
+                Some(format!("extension with unreserved number `{number}`"))
+            } else if taken.insert((extendee, number), ()).is_some() {
+                Some(format!("field number `{number}` used more than once"))
+            } else {
+                None
+            };
+            if let Some(msg) = diag {
+                phase1[i]
+                    .diags
+                    .push(Diagnostic::new(number_span.start, number_span.end, msg));
+            }
+        }
+    }
 }

@@ -652,6 +652,17 @@ impl<'a> Parser<'a> {
 
     /// Parses items up to and including the closing `}`.
     fn message_body(&mut self) -> PResult<(Vec<MessageItem>, Span)> {
+        self.block(|p| p.message_item().map(Some))
+    }
+
+    /// Parses the items of a `{ ... }` body up to and including its `}`.
+    /// `item` returns `Ok(None)` for something consumed that adds no item.
+    /// A failed item is skipped to the end of its statement, and every turn
+    /// consumes at least one token, so the loop always ends.
+    fn block<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> PResult<Option<T>>,
+    ) -> PResult<(Vec<T>, Span)> {
         let mut items = Vec::new();
         loop {
             if self.at_punct("}") {
@@ -664,8 +675,9 @@ impl<'a> Parser<'a> {
                 return Err(());
             }
             let before = self.pos;
-            match self.message_item() {
-                Ok(item) => items.push(item),
+            match item(self) {
+                Ok(Some(i)) => items.push(i),
+                Ok(None) => {}
                 Err(()) => self.recover_statement(),
             }
             if self.pos == before {
@@ -894,38 +906,21 @@ impl<'a> Parser<'a> {
         let name = self.ident("`oneof`")?;
         self.expect_punct("{", "after oneof name")?;
         let toks = self.decl_toks(first);
-        let mut items = Vec::new();
-        loop {
-            if self.at_punct("}") {
-                let close = self.bump();
-                return Ok(OneofDecl {
-                    span: kw.to(close),
-                    toks,
-                    name,
-                    items,
-                });
-            }
-            if self.peek().is_none() {
-                let span = self.cur_span();
-                self.error(span, "unexpected end of file, expected `}`");
-                return Err(());
-            }
-            let before = self.pos;
-            let item = if self.at_punct(";") {
-                Ok(MessageItem::Empty(self.bump()))
-            } else if self.at_ident("option") && self.peek_at(1) != "=" {
-                self.option_statement().map(MessageItem::Option)
+        let (items, close) = self.block(|p| {
+            if p.at_punct(";") {
+                Ok(Some(MessageItem::Empty(p.bump())))
+            } else if p.at_ident("option") && p.peek_at(1) != "=" {
+                p.option_statement().map(|o| Some(MessageItem::Option(o)))
             } else {
-                self.field(true).map(MessageItem::Field)
-            };
-            match item {
-                Ok(i) => items.push(i),
-                Err(()) => self.recover_statement(),
+                p.field(true).map(|f| Some(MessageItem::Field(f)))
             }
-            if self.pos == before {
-                self.bump();
-            }
-        }
+        })?;
+        Ok(OneofDecl {
+            span: kw.to(close),
+            toks,
+            name,
+            items,
+        })
     }
 
     fn ranges(&mut self, allow_max: bool) -> PResult<Vec<Range>> {
@@ -1020,33 +1015,14 @@ impl<'a> Parser<'a> {
         let name = self.ident("`enum`")?;
         self.expect_punct("{", "after enum name")?;
         let toks = self.decl_toks(first);
-        let mut items = Vec::new();
-        loop {
-            if self.at_punct("}") {
-                let close = self.bump();
-                return Ok(EnumDecl {
-                    span: kw.to(close),
-                    toks,
-                    visibility,
-                    name,
-                    items,
-                });
-            }
-            if self.peek().is_none() {
-                let span = self.cur_span();
-                self.error(span, "unexpected end of file, expected `}`");
-                return Err(());
-            }
-            let before = self.pos;
-            let item = self.enum_item();
-            match item {
-                Ok(i) => items.push(i),
-                Err(()) => self.recover_statement(),
-            }
-            if self.pos == before {
-                self.bump();
-            }
-        }
+        let (items, close) = self.block(|p| p.enum_item().map(Some))?;
+        Ok(EnumDecl {
+            span: kw.to(close),
+            toks,
+            visibility,
+            name,
+            items,
+        })
     }
 
     fn enum_item(&mut self) -> PResult<EnumItem> {
@@ -1091,43 +1067,26 @@ impl<'a> Parser<'a> {
         let name = self.ident("`service`")?;
         self.expect_punct("{", "after service name")?;
         let toks = self.decl_toks(first);
-        let mut items = Vec::new();
-        loop {
-            if self.at_punct("}") {
-                let close = self.bump();
-                return Ok(ServiceDecl {
-                    span: kw.to(close),
-                    toks,
-                    name,
-                    items,
-                });
-            }
-            if self.peek().is_none() {
-                let span = self.cur_span();
-                self.error(span, "unexpected end of file, expected `}`");
-                return Err(());
-            }
-            let before = self.pos;
-            let item = if self.at_punct(";") {
-                Ok(ServiceItem::Empty(self.bump()))
-            } else if self.at_ident("option") {
-                self.option_statement().map(ServiceItem::Option)
-            } else if self.at_ident("rpc") {
-                self.method().map(ServiceItem::Method)
+        let (items, close) = self.block(|p| {
+            if p.at_punct(";") {
+                Ok(Some(ServiceItem::Empty(p.bump())))
+            } else if p.at_ident("option") {
+                p.option_statement().map(|o| Some(ServiceItem::Option(o)))
+            } else if p.at_ident("rpc") {
+                p.method().map(|m| Some(ServiceItem::Method(m)))
             } else {
-                let span = self.cur_span();
-                let msg = format!("unexpected {} in service body", self.describe_current());
-                self.error(span, msg);
+                let span = p.cur_span();
+                let msg = format!("unexpected {} in service body", p.describe_current());
+                p.error(span, msg);
                 Err(())
-            };
-            match item {
-                Ok(i) => items.push(i),
-                Err(()) => self.recover_statement(),
             }
-            if self.pos == before {
-                self.bump();
-            }
-        }
+        })?;
+        Ok(ServiceDecl {
+            span: kw.to(close),
+            toks,
+            name,
+            items,
+        })
     }
 
     fn method_type(&mut self) -> PResult<MethodType> {
@@ -1160,46 +1119,31 @@ impl<'a> Parser<'a> {
         }
         self.bump();
         let output = self.method_type()?;
-        let mut options = Vec::new();
         if self.at_punct("{") {
             self.bump();
             let toks = self.decl_toks(first);
-            loop {
-                if self.at_punct("}") {
-                    let close = self.bump();
-                    return Ok(MethodDecl {
-                        span: kw.to(close),
-                        toks,
-                        name,
-                        input,
-                        output,
-                        options,
-                        has_body: true,
-                    });
-                }
-                if self.peek().is_none() {
-                    let span = self.cur_span();
-                    self.error(span, "unexpected end of file, expected `}`");
-                    return Err(());
-                }
-                let before = self.pos;
-                if self.at_punct(";") {
-                    self.bump();
-                } else if self.at_ident("option") {
-                    match self.option_statement() {
-                        Ok(o) => options.push(o),
-                        Err(()) => self.recover_statement(),
-                    }
+            let (options, close) = self.block(|p| {
+                if p.at_punct(";") {
+                    p.bump();
+                    Ok(None)
+                } else if p.at_ident("option") {
+                    p.option_statement().map(Some)
                 } else {
-                    let span = self.cur_span();
-                    let msg = format!("unexpected {} in method body", self.describe_current());
-                    self.error(span, msg);
-                    self.recover_statement();
+                    let span = p.cur_span();
+                    let msg = format!("unexpected {} in method body", p.describe_current());
+                    p.error(span, msg);
+                    Err(())
                 }
-                if self.pos == before {
-                    self.bump();
-                }
-            }
+            })?;
+            return Ok(MethodDecl {
+                span: kw.to(close),
+                toks,
+                name,
+                input,
+                output,
+                options,
+                has_body: true,
+            });
         }
         let semi = self.expect_punct(";", "after method")?;
         Ok(MethodDecl {
@@ -1208,7 +1152,7 @@ impl<'a> Parser<'a> {
             name,
             input,
             output,
-            options,
+            options: Vec::new(),
             has_body: false,
         })
     }
@@ -1219,35 +1163,20 @@ impl<'a> Parser<'a> {
         let extendee = self.type_name("`extend`")?;
         self.expect_punct("{", "after extendee")?;
         let toks = self.decl_toks(first);
-        let mut fields = Vec::new();
-        loop {
-            if self.at_punct("}") {
-                let close = self.bump();
-                return Ok(ExtendDecl {
-                    span: kw.to(close),
-                    toks,
-                    extendee,
-                    fields,
-                });
-            }
-            if self.peek().is_none() {
-                let span = self.cur_span();
-                self.error(span, "unexpected end of file, expected `}`");
-                return Err(());
-            }
-            let before = self.pos;
-            if self.at_punct(";") {
-                self.bump();
+        let (fields, close) = self.block(|p| {
+            if p.at_punct(";") {
+                p.bump();
+                Ok(None)
             } else {
-                match self.field(true) {
-                    Ok(f) => fields.push(f),
-                    Err(()) => self.recover_statement(),
-                }
+                p.field(true).map(Some)
             }
-            if self.pos == before {
-                self.bump();
-            }
-        }
+        })?;
+        Ok(ExtendDecl {
+            span: kw.to(close),
+            toks,
+            extendee,
+            fields,
+        })
     }
 
     #[allow(dead_code)]

@@ -8,9 +8,12 @@ use super::ast::{Value, ValueKind};
 use super::diag::Diagnostic;
 use super::link::field_at_mut;
 
+/// `enum_value_name(enum type name, number)` names the value buf writes when
+/// an enum default is given as a number.
 pub fn apply(
     fd: &mut FileDescriptorProto,
     defaults: &[(Vec<i32>, Value)],
+    enum_value_name: &dyn Fn(&str, i64) -> Option<String>,
     diags: &mut Vec<Diagnostic>,
 ) {
     for (path, value) in defaults {
@@ -18,6 +21,23 @@ pub fn apply(
             continue;
         };
         let ty = PType::try_from(field.r#type.unwrap_or(0)).ok();
+        if ty == Some(PType::Enum)
+            && let ValueKind::Int { value: n, negative } = &value.kind
+        {
+            let n = if *negative { -(*n as i64) } else { *n as i64 };
+            match enum_value_name(field.type_name(), n) {
+                Some(name) => field.default_value = Some(name),
+                None => diags.push(Diagnostic::new(
+                    value.span.start,
+                    value.span.end,
+                    format!(
+                        "enum `{}` has no value numbered {n}",
+                        field.type_name().trim_start_matches('.')
+                    ),
+                )),
+            }
+            continue;
+        }
         match render(ty, value) {
             Ok(s) => field.default_value = Some(s),
             Err(msg) => diags.push(Diagnostic::new(value.span.start, value.span.end, msg)),

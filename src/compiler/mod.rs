@@ -239,7 +239,16 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             let mut fd = u.lowered.fd.clone();
             let mut diags = Vec::new();
             link::resolve_refs(&mut fd, &u.lowered.refs, &resolver, &mut diags);
-            defaults::apply(&mut fd, &u.lowered.defaults, &mut diags);
+            let enum_value_name = |type_name: &str, number: i64| -> Option<String> {
+                let sym = table.symbols.get(type_name.trim_start_matches('.'))?;
+                let owner = units.get(sym.file as usize)?;
+                let e = link::enum_at(&owner.lowered.fd, &sym.path)?;
+                e.value
+                    .iter()
+                    .find(|v| i64::from(v.number()) == number)
+                    .map(|v| v.name().to_string())
+            };
+            defaults::apply(&mut fd, &u.lowered.defaults, &enum_value_name, &mut diags);
             Phase1 {
                 fd,
                 diags,

@@ -32,7 +32,8 @@ pub struct WriteOptions {
 
 impl Image {
     /// Orders `files` as buf does: targets sorted by path, each preceded by its
-    /// dependencies (depth-first in import order), every file once.
+    /// dependencies (depth-first in import order, then `import option`
+    /// files), every file once.
     /// Files that no target reaches are dropped.
     pub fn assemble(
         files: Vec<CompiledFile>,
@@ -103,7 +104,9 @@ fn visit(
         return;
     }
     seen[i] = true;
-    for dep in &files[i].fd.dependency {
+    // Imports first, then `import option` files: buf's image carries both.
+    let deps = files[i].fd.dependency.iter().chain(&files[i].extra.option_dependency);
+    for dep in deps {
         if let Some(&j) = index.get(dep) {
             visit(j, files, index, seen, order);
         }

@@ -482,6 +482,18 @@ impl Ctx<'_> {
         full: &str,
     ) {
         let mut msg_opts = Vec::new();
+        // In a message set, `max` for extension ranges is the largest int32.
+        let message_set = body.iter().any(|i| {
+            matches!(i, MessageItem::Option(o)
+                if o.name.parts.len() == 1
+                    && o.name.parts[0].name == "message_set_wire_format"
+                    && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == "true"))
+        });
+        let ext_max: i64 = if message_set {
+            i32::MAX as i64 - 1
+        } else {
+            536_870_911
+        };
         let mut synthetic: Vec<(usize, String)> = Vec::new();
         for item in body {
             match item {
@@ -568,7 +580,7 @@ impl Ctx<'_> {
                         self.loc(&base, r.span, Some(r.toks));
                         let idx = msg.extension_range.len() as i32;
                         let rpath = path_with(&base, &[idx]);
-                        let (start, end) = self.range_bounds(range, 536_870_911, true);
+                        let (start, end) = self.range_bounds(range, ext_max, true);
                         self.range_locs(&rpath, range);
                         msg.extension_range.push(ExtensionRange {
                             start: Some(start),

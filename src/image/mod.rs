@@ -105,7 +105,11 @@ fn visit(
     }
     seen[i] = true;
     // Imports first, then `import option` files: buf's image carries both.
-    let deps = files[i].fd.dependency.iter().chain(&files[i].extra.option_dependency);
+    let deps = files[i]
+        .fd
+        .dependency
+        .iter()
+        .chain(&files[i].extra.option_dependency);
     for dep in deps {
         if let Some(&j) = index.get(dep) {
             visit(j, files, index, seen, order);

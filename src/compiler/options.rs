@@ -76,6 +76,20 @@ impl<'a> Schema<'a> {
         })
     }
 
+    /// Key and value types of a map field.
+    pub fn map_types(&self, info: &FieldRefInfo<'_>) -> Option<(PType, PType)> {
+        if info.field.label() != PLabel::Repeated || info.field.r#type() != PType::Message {
+            return None;
+        }
+        let (m, _, _) = self.message(info.field.type_name())?;
+        if !m.options.as_ref().is_some_and(|o| o.map_entry()) {
+            return None;
+        }
+        let key = m.field.iter().find(|f| f.number() == 1)?.r#type();
+        let value = m.field.iter().find(|f| f.number() == 2)?.r#type();
+        Some((key, value))
+    }
+
     pub fn is_packed(&self, info: &FieldRefInfo<'_>) -> bool {
         self.packed
             .get(info.file as usize)
@@ -135,6 +149,8 @@ struct FieldVal {
     ty: PType,
     repeated: bool,
     packed: bool,
+    /// Key and value types when the field is a map (its values are entries).
+    map: Option<(PType, PType)>,
     values: Vec<Val>,
 }
 
@@ -148,7 +164,12 @@ enum Val {
 }
 
 impl MsgVal {
-    fn slot(&mut self, info: &FieldRefInfo<'_>, packed: bool) -> &mut FieldVal {
+    fn slot(
+        &mut self,
+        info: &FieldRefInfo<'_>,
+        packed: bool,
+        map: Option<(PType, PType)>,
+    ) -> &mut FieldVal {
         let number = info.field.number();
         let is_ext = info.is_extension;
         if let Some(i) = self
@@ -165,6 +186,7 @@ impl MsgVal {
             ty: info.field.r#type(),
             repeated: info.field.label() == PLabel::Repeated,
             packed,
+            map,
             values: Vec::new(),
         });
         let last = self.fields.len() - 1;
@@ -189,6 +211,9 @@ impl MsgVal {
             ka.cmp(&kb)
         });
         for f in &mut self.fields {
+            if let Some((kt, vt)) = f.map {
+                normalize_map_entries(&mut f.values, kt, vt);
+            }
             let packable = !matches!(
                 f.ty,
                 PType::String | PType::Bytes | PType::Message | PType::Group
@@ -296,7 +321,7 @@ impl<'a> Interpreter<'a> {
         for p in pending {
             let mut root = MsgVal::default();
             let opts_msg = format!(".{}", p.target.message_name());
-            let mut counts: HashMap<(i32, bool), i32> = HashMap::new();
+            let mut counts: HashMap<Vec<i32>, i32> = HashMap::new();
             for o in &p.options {
                 self.interpret_one(o, p, &opts_msg, &mut root, &mut counts, &mut out.locations);
             }
@@ -370,7 +395,7 @@ impl<'a> Interpreter<'a> {
         p: &PendingOptions,
         opts_msg: &str,
         root: &mut MsgVal,
-        counts: &mut HashMap<(i32, bool), i32>,
+        counts: &mut HashMap<Vec<i32>, i32>,
         locs: &mut Vec<Location>,
     ) {
         let mut msg_name = opts_msg.to_string();
@@ -391,7 +416,7 @@ impl<'a> Interpreter<'a> {
         let mut cur = root;
         for info in &infos[..infos.len() - 1] {
             path.push(info.field.number());
-            let slot = cur.slot(info, false);
+            let slot = cur.slot(info, false, None);
             if slot.values.is_empty() {
                 slot.values.push(Val::Msg(MsgVal::default()));
             }
@@ -405,10 +430,10 @@ impl<'a> Interpreter<'a> {
         // buf gives message literals of singular options a name-to-value span
         // and a location per literal field; repeated ones get neither.
         let is_literal = matches!(o.value.kind, ValueKind::Message(_)) && !repeated;
-        if repeated && infos.len() == 1 {
-            let c = counts
-                .entry((last.field.number(), last.is_extension))
-                .or_insert(0);
+        if repeated {
+            // The index counts this field's values across statements, also
+            // when reached through a nested name (`(a).list = ...`).
+            let c = counts.entry(path.clone()).or_insert(0);
             path.push(*c);
             *c += 1;
         }
@@ -433,7 +458,7 @@ impl<'a> Interpreter<'a> {
         };
         let val = self.convert(&o.value, &last, &p.scope, child_locs);
         if let Some(v) = val {
-            let slot = cur.slot(&last, packed);
+            let slot = cur.slot(&last, packed, self.schema.map_types(&last));
             match v {
                 Conv::One(v) => slot.values.push(v),
                 Conv::Many(vs) => slot.values.extend(vs),
@@ -679,6 +704,7 @@ impl<'a> Interpreter<'a> {
                         ty: PType::String,
                         repeated: false,
                         packed: false,
+                        map: None,
                         values: vec![Val::Bytes(url.into_bytes())],
                     });
                     out.fields.push(FieldVal {
@@ -688,31 +714,61 @@ impl<'a> Interpreter<'a> {
                         ty: PType::Bytes,
                         repeated: false,
                         packed: false,
+                        map: None,
                         values: vec![Val::Bytes(body)],
                     });
                     continue;
                 }
             };
+            // buf's locations inside a literal: a repeated field gets one per
+            // value (`[field, index]`, no deeper); a singular message field
+            // gets none itself but its fields do; any other field gets one.
+            let repeated = info.field.label() == PLabel::Repeated;
+            let singular_msg = !repeated && matches!(f.value.kind, ValueKind::Message(_));
+            let mut child_path = None;
             if let Some((base, l)) = locs.as_mut() {
                 let mut p = (*base).clone();
                 p.push(info.field.number());
-                if info.field.label() == PLabel::Repeated {
-                    let c = counts
-                        .entry((info.field.number(), info.is_extension))
-                        .or_insert(0);
-                    p.push(*c);
-                    *c += 1;
+                if singular_msg {
+                    child_path = Some(p);
+                } else if repeated {
+                    // A list gets one location spanning `name: [...]`;
+                    // an empty list gets none.
+                    let items: Vec<Span> = match &f.value.kind {
+                        ValueKind::List(items) if items.is_empty() => vec![],
+                        _ => vec![f.span],
+                    };
+                    for span in items {
+                        let c = counts
+                            .entry((info.field.number(), info.is_extension))
+                            .or_insert(0);
+                        let mut ip = p.clone();
+                        ip.push(*c);
+                        *c += 1;
+                        let span = self.span_vec(span);
+                        l.push(Location {
+                            path: ip,
+                            span,
+                            ..Default::default()
+                        });
+                    }
+                } else {
+                    let span = self.span_vec(f.span);
+                    l.push(Location {
+                        path: p,
+                        span,
+                        ..Default::default()
+                    });
                 }
-                let span = self.span_vec(f.span);
-                l.push(Location {
-                    path: p,
-                    span,
-                    ..Default::default()
-                });
             }
             let packed = schema.is_packed(&info);
-            let conv = self.convert(&f.value, &info, scope, None)?;
-            let slot = out.slot(&info, packed);
+            let conv = match (&child_path, locs.as_mut()) {
+                (Some(cp), Some((_, l))) => {
+                    self.convert(&f.value, &info, scope, Some((cp, &mut **l)))?
+                }
+                _ => self.convert(&f.value, &info, scope, None)?,
+            };
+            let slot = out.slot(&info, packed, schema.map_types(&info));
             match conv {
                 Conv::One(v) => slot.values.push(v),
                 Conv::Many(vs) => slot.values.extend(vs),
@@ -725,4 +781,85 @@ impl<'a> Interpreter<'a> {
 enum Conv {
     One(Val),
     Many(Vec<Val>),
+}
+
+fn zero_value(ty: PType) -> Val {
+    match ty {
+        PType::String | PType::Bytes => Val::Bytes(Vec::new()),
+        PType::Message | PType::Group => Val::Msg(MsgVal::default()),
+        PType::Float | PType::Fixed32 | PType::Sfixed32 => Val::Fixed32(0),
+        PType::Double | PType::Fixed64 | PType::Sfixed64 => Val::Fixed64(0),
+        _ => Val::Varint(0),
+    }
+}
+
+/// Go writes map entries sorted by key, each with both key and value, even
+/// when they hold zero values.
+fn normalize_map_entries(values: &mut [Val], kt: PType, vt: PType) {
+    for v in values.iter_mut() {
+        let Val::Msg(entry) = v else { continue };
+        for (number, ty) in [(1, kt), (2, vt)] {
+            if !entry
+                .fields
+                .iter()
+                .any(|f| f.number == number && !f.is_extension)
+            {
+                entry.fields.push(FieldVal {
+                    number,
+                    is_extension: false,
+                    oneof: None,
+                    ty,
+                    repeated: false,
+                    packed: false,
+                    map: None,
+                    values: vec![zero_value(ty)],
+                });
+            }
+        }
+    }
+    values.sort_by_cached_key(|v| map_sort_key(v, kt));
+}
+
+/// Orders keys as Go's deterministic marshaling does: strings bytewise,
+/// integers numerically (signed types as signed), false before true.
+fn map_sort_key(v: &Val, kt: PType) -> (i128, Vec<u8>) {
+    let Val::Msg(entry) = v else {
+        return (0, Vec::new());
+    };
+    let Some(key) = entry
+        .fields
+        .iter()
+        .find(|f| f.number == 1)
+        .and_then(|f| f.values.last())
+    else {
+        return (0, Vec::new());
+    };
+    match key {
+        Val::Bytes(b) => (0, b.clone()),
+        Val::Varint(x) => {
+            let n: i128 = match kt {
+                PType::Int32 | PType::Int64 => i128::from(*x as i64),
+                PType::Sint32 | PType::Sint64 => i128::from(((x >> 1) as i64) ^ -((x & 1) as i64)),
+                _ => i128::from(*x),
+            };
+            (n, Vec::new())
+        }
+        Val::Fixed32(x) => (
+            if kt == PType::Sfixed32 {
+                i128::from(*x as i32)
+            } else {
+                i128::from(*x)
+            },
+            Vec::new(),
+        ),
+        Val::Fixed64(x) => (
+            if kt == PType::Sfixed64 {
+                i128::from(*x as i64)
+            } else {
+                i128::from(*x)
+            },
+            Vec::new(),
+        ),
+        Val::Msg(_) => (0, Vec::new()),
+    }
 }

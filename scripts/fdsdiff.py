@@ -600,7 +600,10 @@ def _value_diff(label, va, vb):
     def show(v):
         if v is None:
             return "<absent>"
-        return render(list(v) if isinstance(v, tuple) else v, 200)
+        if isinstance(v, (tuple, list)):
+            # e.g. leading detached comments: a list of strings
+            return "[" + ", ".join(render(x, 200) for x in v) + "]"
+        return render(v, 200)
     return ["%s: A=%s" % (label, show(va)), "%s  B=%s" % (" " * len(label), show(vb))]
 
 

@@ -154,6 +154,8 @@ fn pieces<'a>(src: &'a str, trivia: &[Token], lines: &LineIndex) -> Vec<Piece<'a
                 v.push(Piece::Line(text, line));
                 // The newline that ends a line comment belongs to it in protoc too.
             }
+            // buf ignores empty block comments (`/**/`) entirely.
+            TokenKind::BlockComment if text == "/**/" => v.push(Piece::Space),
             TokenKind::BlockComment => {
                 let end_line = lines.line(t.end.saturating_sub(1));
                 v.push(Piece::Block(text, end_line));
@@ -250,8 +252,29 @@ fn gap(
                 } else {
                     None
                 };
+                // buf drops the comments before a token when the last of them
+                // ends on that token's line (`/* c */ message M {}`).
+                if let (Some(nl), Some(last_end)) = (next_line, last_comment_end_line(&ps))
+                    && last_end == nl
+                    && !matches!(ps.last(), Some(Piece::Newline))
+                {
+                    return (c.trailing, Vec::new(), None);
+                }
                 return (c.trailing, c.detached, leading);
             }
         }
     }
+}
+
+/// The line on which the last comment of a gap ends, if the gap has one and
+/// nothing but spaces follows it.
+fn last_comment_end_line(ps: &[Piece<'_>]) -> Option<usize> {
+    for p in ps.iter().rev() {
+        match p {
+            Piece::Space => continue,
+            Piece::Block(_, end_line) => return Some(*end_line),
+            _ => return None,
+        }
+    }
+    None
 }

@@ -309,6 +309,16 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         let mut fd = p1.fd;
         let mut locations = u.lowered.locations.clone();
         move_option_comments(&mut locations, interp.locations);
+        for (path, span) in &interp.uncommented {
+            if let Some(l) = locations
+                .iter_mut()
+                .find(|l| &l.path == path && &l.span == span)
+            {
+                l.leading_comments = None;
+                l.trailing_comments = None;
+                l.leading_detached_comments.clear();
+            }
+        }
         fd.source_code_info = Some(SourceCodeInfo {
             location: locations,
         });

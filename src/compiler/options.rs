@@ -288,6 +288,9 @@ pub struct Interpreted {
     /// the serialized options message.
     pub bytes: Vec<(Vec<i32>, Vec<u8>)>,
     pub locations: Vec<Location>,
+    /// Option statements (options path, statement span) whose comments buf
+    /// drops: those setting a singular option to a message literal.
+    pub uncommented: Vec<(Vec<i32>, Vec<i32>)>,
 }
 
 pub struct Interpreter<'a> {
@@ -317,13 +320,20 @@ impl<'a> Interpreter<'a> {
         let mut out = Interpreted {
             bytes: Vec::new(),
             locations: Vec::new(),
+            uncommented: Vec::new(),
         };
         for p in pending {
             let mut root = MsgVal::default();
             let opts_msg = format!(".{}", p.target.message_name());
             let mut counts: HashMap<Vec<i32>, i32> = HashMap::new();
             for o in &p.options {
-                self.interpret_one(o, p, &opts_msg, &mut root, &mut counts, &mut out.locations);
+                let literal =
+                    self.interpret_one(o, p, &opts_msg, &mut root, &mut counts, &mut out.locations);
+                if literal && !p.compact {
+                    let mut stmt_path = p.element_path.clone();
+                    stmt_path.push(p.options_field);
+                    out.uncommented.push((stmt_path, self.span_vec(o.span)));
+                }
             }
             let mut bytes = Vec::new();
             root.encode(&mut bytes);
@@ -397,18 +407,18 @@ impl<'a> Interpreter<'a> {
         root: &mut MsgVal,
         counts: &mut HashMap<Vec<i32>, i32>,
         locs: &mut Vec<Location>,
-    ) {
+    ) -> bool {
         let mut msg_name = opts_msg.to_string();
         let mut infos = Vec::new();
         for part in &o.name.parts {
             let Some(info) = self.resolve_part(&msg_name, part, &p.scope) else {
-                return;
+                return false;
             };
             msg_name = info.field.type_name().to_string();
             infos.push(info);
         }
         let Some(last) = infos.last().copied() else {
-            return;
+            return false;
         };
         // Walk/create the nested messages for all but the last part.
         let mut path = p.element_path.clone();
@@ -421,7 +431,7 @@ impl<'a> Interpreter<'a> {
                 slot.values.push(Val::Msg(MsgVal::default()));
             }
             let Some(Val::Msg(m)) = slot.values.last_mut() else {
-                return;
+                return false;
             };
             cur = m;
         }
@@ -466,6 +476,7 @@ impl<'a> Interpreter<'a> {
         } else if self.diags.len() == before {
             self.error(o.value.span, "invalid option value");
         }
+        is_literal
     }
 
     fn convert(

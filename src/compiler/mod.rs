@@ -261,7 +261,15 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
     check_extension_numbers(&units, &mut phase1, &table);
 
     // Packed-ness of repeated scalar fields, needed to encode option values.
-    let packed: Vec<HashMap<Vec<i32>, bool>> = units.iter().map(packed_fields).collect();
+    let packed: Vec<HashMap<Vec<i32>, bool>> = units
+        .iter()
+        .zip(&phase1)
+        .map(|(u, p1)| packed_fields(u, &p1.fd))
+        .collect();
+    // The resolved copies are authoritative from here on; free the originals.
+    for u in &mut units {
+        u.lowered.fd = FileDescriptorProto::default();
+    }
 
     // Phase 2: interpret options against the resolved descriptors.
     let resolved: Vec<&FileDescriptorProto> = phase1.iter().map(|p| &p.fd).collect();
@@ -296,7 +304,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
 
     let mut all_diags = Vec::new();
     let mut out = Vec::with_capacity(units.len());
-    for ((u, p1), (interp, d2, used2)) in units.iter().zip(phase1).zip(phase2) {
+    for ((u, p1), (interp, d2, used2)) in units.iter_mut().zip(phase1).zip(phase2) {
         let mut diags = u.diags.clone();
         diags.extend(p1.diags);
         diags.extend(d2);
@@ -307,7 +315,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             continue;
         }
         let mut fd = p1.fd;
-        let mut locations = u.lowered.locations.clone();
+        let mut locations = std::mem::take(&mut u.lowered.locations);
         move_option_comments(&mut locations, interp.locations);
         for (path, span) in &interp.uncommented {
             if let Some(l) = locations
@@ -453,7 +461,7 @@ fn detect_cycles(units: &mut [Unit], deps: &[Vec<Option<u32>>]) {
 }
 
 /// Which repeated scalar fields of a file are packed on the wire.
-fn packed_fields(u: &Unit) -> HashMap<Vec<i32>, bool> {
+fn packed_fields(u: &Unit, fd: &FileDescriptorProto) -> HashMap<Vec<i32>, bool> {
     let mut map = HashMap::new();
     let default_packed = match u.lowered.syntax {
         Syntax::Proto2 => false,
@@ -478,7 +486,7 @@ fn packed_fields(u: &Unit) -> HashMap<Vec<i32>, bool> {
             }
         }
     }
-    collect_repeated(&u.lowered.fd, &mut |path| {
+    collect_repeated(fd, &mut |path| {
         let v = explicit.get(&path).copied().unwrap_or(default_packed);
         map.insert(path, v);
     });

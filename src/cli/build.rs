@@ -47,6 +47,21 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
+    let timing = std::env::var_os("PROTOLITH_TIMING").is_some();
+    let mut last = std::time::Instant::now();
+    let mut mark = |phase: &str| {
+        if timing {
+            let now = std::time::Instant::now();
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "timing: {phase}: {:.0} ms",
+                    (now - last).as_secs_f64() * 1000.0
+                );
+            }
+            last = now;
+        }
+    };
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = BuildRequest {
         input: args.input.clone(),
@@ -56,6 +71,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         disable_symlinks: args.disable_symlinks,
     };
     let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
+    mark("discover");
     let mut sources = Vec::new();
     let mut targets = HashSet::new();
     let mut module_of = HashMap::new();
@@ -76,6 +92,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
             });
         }
     }
+    mark("read");
     let compiled = match compiler::compile(sources) {
         Ok(c) => c,
         Err(diags) => {
@@ -83,13 +100,17 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
             return Ok(Outcome::Findings);
         }
     };
+    mark("compile");
     let image = Image::assemble(compiled, &targets, &module_of);
+    mark("image order");
     let bytes = image.to_binary(WriteOptions {
         as_file_descriptor_set: args.as_file_descriptor_set,
         exclude_imports: args.exclude_imports,
         exclude_source_info: args.exclude_source_info,
     });
+    mark("encode");
     write_output(&args.output, &bytes)?;
+    mark("write");
     Ok(Outcome::Ok)
 }
 

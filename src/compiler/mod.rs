@@ -68,6 +68,35 @@ struct Unit {
     from_wkt: bool,
 }
 
+/// With `PROTOLITH_TIMING` set, reports how long each compile phase took
+/// (on stderr), for performance work.
+struct PhaseTimer {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl PhaseTimer {
+    fn new() -> Self {
+        PhaseTimer {
+            on: std::env::var_os("PROTOLITH_TIMING").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+    fn mark(&mut self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "timing: {phase}: {:.0} ms",
+                    (now - self.last).as_secs_f64() * 1000.0
+                );
+            }
+            self.last = now;
+        }
+    }
+}
+
 /// Parses one file into tokens and a syntax tree.
 pub fn parse(source: SourceFile) -> (ParsedFile, Vec<Diagnostic>) {
     let mut diags = Vec::new();
@@ -114,10 +143,12 @@ fn parse_and_lower(source: SourceFile, from_wkt: bool) -> Unit {
 /// result holds every file, including imported WKTs, in input order followed
 /// by added WKTs. On failure, all diagnostics, sorted.
 pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiagnostic>> {
+    let mut timer = PhaseTimer::new();
     let mut units: Vec<Unit> = files
         .into_par_iter()
         .map(|f| parse_and_lower(f, false))
         .collect();
+    timer.mark("parse+lower");
     let mut index: HashMap<String, usize> = HashMap::with_capacity(units.len());
     for (i, u) in units.iter().enumerate() {
         index.entry(u.source.import_path.clone()).or_insert(i);
@@ -195,6 +226,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         })
         .collect();
 
+    timer.mark("imports");
     let fds: Vec<&FileDescriptorProto> = units.iter().map(|u| &u.lowered.fd).collect();
     let table = link::SymbolTable::build(&fds);
     for (file, name, path, first_file) in &table.duplicates {
@@ -207,6 +239,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             .diags
             .push(Diagnostic::new(span.0, span.1, msg));
     }
+    timer.mark("symbol table");
     let public: Vec<Vec<u32>> = units
         .iter()
         .zip(&deps)
@@ -257,13 +290,14 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         })
         .collect();
 
+    timer.mark("resolve");
     let mut phase1 = phase1;
     check_extension_numbers(&units, &mut phase1, &table);
 
     // Packed-ness of repeated scalar fields, needed to encode option values.
     let packed: Vec<HashMap<Vec<i32>, bool>> = units
-        .iter()
-        .zip(&phase1)
+        .par_iter()
+        .zip(phase1.par_iter())
         .map(|(u, p1)| packed_fields(u, &p1.fd))
         .collect();
     // The resolved copies are authoritative from here on; free the originals.
@@ -271,6 +305,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         u.lowered.fd = FileDescriptorProto::default();
     }
 
+    timer.mark("packed+ext checks");
     // Phase 2: interpret options against the resolved descriptors.
     let resolved: Vec<&FileDescriptorProto> = phase1.iter().map(|p| &p.fd).collect();
     let schema = options::Schema {
@@ -302,55 +337,63 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         })
         .collect();
 
+    timer.mark("options");
+    // Each file becomes either a compiled file or its diagnostics; in
+    // parallel, collected in input order.
+    let results: Vec<Result<CompiledFile, Vec<FileDiagnostic>>> = units
+        .par_iter_mut()
+        .zip(phase1)
+        .zip(phase2)
+        .map(|((u, p1), (interp, d2, used2))| {
+            let mut diags = u.diags.clone();
+            diags.extend(p1.diags);
+            diags.extend(d2);
+            if !diags.is_empty() {
+                return Err(diags
+                    .iter()
+                    .map(|d| place(&u.source.display_path, &u.lines, d))
+                    .collect());
+            }
+            let mut fd = p1.fd;
+            let mut locations = std::mem::take(&mut u.lowered.locations);
+            move_option_comments(&mut locations, interp.locations, &interp.uncommented);
+            fd.source_code_info = Some(SourceCodeInfo {
+                location: locations,
+            });
+            apply_standard_options(&mut fd, &interp.bytes);
+            let used: HashSet<usize> = p1.used.union(&used2).copied().collect();
+            // A public import re-exports its file, so buf never calls it unused.
+            let unused = (0..fd.dependency.len())
+                .filter(|i| !used.contains(i) && !fd.public_dependency.contains(&(*i as i32)))
+                .map(|i| i as i32)
+                .collect();
+            // Like protoc, proto2 files carry no `syntax` value, written or not.
+            if u.syntax_unspecified || u.lowered.syntax == Syntax::Proto2 {
+                fd.syntax = None;
+            }
+            Ok(CompiledFile {
+                fd,
+                raw_options: interp.bytes,
+                unused_dependencies: unused,
+                syntax_unspecified: u.syntax_unspecified,
+                from_wkt: u.from_wkt,
+                display_path: u.source.display_path.clone(),
+                extra: u.lowered.extra.clone(),
+            })
+        })
+        .collect();
+    // Freeing the compiler's intermediate state takes a while on large
+    // inputs; let a worker do it while the caller goes on.
+    rayon::spawn(move || drop((units, table, packed)));
     let mut all_diags = Vec::new();
-    let mut out = Vec::with_capacity(units.len());
-    for ((u, p1), (interp, d2, used2)) in units.iter_mut().zip(phase1).zip(phase2) {
-        let mut diags = u.diags.clone();
-        diags.extend(p1.diags);
-        diags.extend(d2);
-        if !diags.is_empty() {
-            for d in diags {
-                all_diags.push(place(&u.source.display_path, &u.lines, &d));
-            }
-            continue;
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(f) => out.push(f),
+            Err(d) => all_diags.extend(d),
         }
-        let mut fd = p1.fd;
-        let mut locations = std::mem::take(&mut u.lowered.locations);
-        move_option_comments(&mut locations, interp.locations);
-        for (path, span) in &interp.uncommented {
-            if let Some(l) = locations
-                .iter_mut()
-                .find(|l| &l.path == path && &l.span == span)
-            {
-                l.leading_comments = None;
-                l.trailing_comments = None;
-                l.leading_detached_comments.clear();
-            }
-        }
-        fd.source_code_info = Some(SourceCodeInfo {
-            location: locations,
-        });
-        apply_standard_options(&mut fd, &interp.bytes);
-        let used: HashSet<usize> = p1.used.union(&used2).copied().collect();
-        // A public import re-exports its file, so buf never calls it unused.
-        let unused = (0..fd.dependency.len())
-            .filter(|i| !used.contains(i) && !fd.public_dependency.contains(&(*i as i32)))
-            .map(|i| i as i32)
-            .collect();
-        // Like protoc, proto2 files carry no `syntax` value, written or not.
-        if u.syntax_unspecified || u.lowered.syntax == Syntax::Proto2 {
-            fd.syntax = None;
-        }
-        out.push(CompiledFile {
-            fd,
-            raw_options: interp.bytes,
-            unused_dependencies: unused,
-            syntax_unspecified: u.syntax_unspecified,
-            from_wkt: u.from_wkt,
-            display_path: u.source.display_path.clone(),
-            extra: u.lowered.extra.clone(),
-        });
     }
+    timer.mark("assemble");
     if all_diags.is_empty() {
         Ok(out)
     } else {
@@ -634,11 +677,19 @@ pub fn enum_at_mut<'f>(
 fn move_option_comments(
     locations: &mut Vec<prost_types::source_code_info::Location>,
     interpreted: Vec<prost_types::source_code_info::Location>,
+    uncommented: &[(Vec<i32>, Vec<i32>)],
 ) {
     let mut by_span: HashMap<(&[i32], &[i32]), usize> = HashMap::new();
     let mut moves = Vec::new();
+    let mut clears = Vec::new();
     for (i, l) in locations.iter().enumerate() {
         by_span.insert((l.path.as_slice(), l.span.as_slice()), i);
+    }
+    // Statements setting an option to a message literal lose their comments.
+    for (path, span) in uncommented {
+        if let Some(&i) = by_span.get(&(path.as_slice(), span.as_slice())) {
+            clears.push(i);
+        }
     }
     for (j, l) in interpreted.iter().enumerate() {
         for cut in (1..l.path.len()).rev() {
@@ -647,6 +698,12 @@ fn move_option_comments(
                 break;
             }
         }
+    }
+    for i in clears {
+        let l = &mut locations[i];
+        l.leading_comments = None;
+        l.trailing_comments = None;
+        l.leading_detached_comments.clear();
     }
     let mut interpreted = interpreted;
     for (i, j) in moves {

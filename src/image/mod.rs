@@ -75,16 +75,24 @@ impl Image {
 
     /// Serializes the image (or a FileDescriptorSet) as protobuf binary.
     pub fn to_binary(&self, opts: WriteOptions) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.files.len() * 4096);
-        for f in &self.files {
-            if opts.exclude_imports && f.is_import {
-                continue;
-            }
-            let mut body = Vec::with_capacity(4096);
-            encode_file(&f.file, !opts.exclude_source_info, &mut body);
-            if !opts.as_file_descriptor_set {
-                encode_extension(f, &mut body);
-            }
+        use rayon::prelude::*;
+        // Files are encoded in parallel and joined in image order.
+        let bodies: Vec<Vec<u8>> = self
+            .files
+            .par_iter()
+            .filter(|f| !(opts.exclude_imports && f.is_import))
+            .map(|f| {
+                let mut body = Vec::with_capacity(4096);
+                encode_file(&f.file, !opts.exclude_source_info, &mut body);
+                if !opts.as_file_descriptor_set {
+                    encode_extension(f, &mut body);
+                }
+                body
+            })
+            .collect();
+        let total: usize = bodies.iter().map(|b| b.len() + 6).sum();
+        let mut out = Vec::with_capacity(total);
+        for body in bodies {
             crate::compiler::options::put_tag(&mut out, 1, 2);
             crate::compiler::options::put_varint(&mut out, body.len() as u64);
             out.extend_from_slice(&body);

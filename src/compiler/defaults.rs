@@ -14,6 +14,7 @@ pub fn apply(
     fd: &mut FileDescriptorProto,
     defaults: &[(Vec<i32>, Value)],
     enum_value_name: &dyn Fn(&str, i64) -> Option<String>,
+    enum_has_value: &dyn Fn(&str, &str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) {
     for (path, value) in defaults {
@@ -21,6 +22,20 @@ pub fn apply(
             continue;
         };
         let ty = PType::try_from(field.r#type.unwrap_or(0)).ok();
+        if ty == Some(PType::Enum)
+            && let ValueKind::Ident {
+                name,
+                negative: false,
+            } = &value.kind
+            && !enum_has_value(field.type_name(), name)
+        {
+            diags.push(Diagnostic::new(
+                value.span.start,
+                value.span.end,
+                format!("cannot find `{name}` in this scope"),
+            ));
+            continue;
+        }
         if ty == Some(PType::Enum)
             && let ValueKind::Int { value: n, negative } = &value.kind
         {
@@ -95,8 +110,27 @@ fn render(ty: Option<PType>, v: &Value) -> Result<String, String> {
         (PType::Message | PType::Group, _) => {
             Err("default values are not allowed on message fields".into())
         }
-        (_, ValueKind::Int { value, negative }) => Ok(signed(*value, *negative)),
-        _ => Err("default value does not match the field's type".into()),
+        (_, ValueKind::Int { value, negative }) => {
+            let v = if *negative {
+                -i128::from(*value)
+            } else {
+                i128::from(*value)
+            };
+            let (lo, hi, name): (i128, i128, &str) = match ty {
+                PType::Int32 | PType::Sint32 | PType::Sfixed32 => {
+                    (i32::MIN.into(), i32::MAX.into(), int_name(ty))
+                }
+                PType::Uint32 | PType::Fixed32 => (0, u32::MAX.into(), int_name(ty)),
+                PType::Uint64 | PType::Fixed64 => (0, u64::MAX.into(), int_name(ty)),
+                PType::Bool => return Err("mismatched types".into()),
+                _ => (i64::MIN.into(), i64::MAX.into(), int_name(ty)),
+            };
+            if v < lo || v > hi {
+                return Err(format!("literal out of range for `{name}`"));
+            }
+            Ok(v.to_string())
+        }
+        _ => Err("mismatched types".into()),
     }
 }
 
@@ -166,6 +200,21 @@ pub fn go_format_g(v: f64) -> String {
         format!("{}.{}", &digits[..dp as usize], &digits[dp as usize..])
     };
     format!("{neg}{s}")
+}
+
+fn int_name(ty: PType) -> &'static str {
+    match ty {
+        PType::Int32 => "int32",
+        PType::Sint32 => "sint32",
+        PType::Sfixed32 => "sfixed32",
+        PType::Uint32 => "uint32",
+        PType::Fixed32 => "fixed32",
+        PType::Uint64 => "uint64",
+        PType::Fixed64 => "fixed64",
+        PType::Sint64 => "sint64",
+        PType::Sfixed64 => "sfixed64",
+        _ => "int64",
+    }
 }
 
 #[cfg(test)]

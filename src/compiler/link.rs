@@ -49,12 +49,19 @@ pub enum Resolved<'a> {
     Package,
 }
 
+/// A name defined twice: the two definitions as (file, descriptor path).
+#[derive(Clone, Debug)]
+pub struct Duplicate {
+    pub name: String,
+    pub sites: [(u32, Vec<i32>); 2],
+}
+
 pub struct SymbolTable {
     pub symbols: HashMap<String, Symbol>,
     /// Package name (and every prefix) to the files that declare it or a sub-package.
     pub packages: HashMap<String, Vec<u32>>,
-    /// Duplicate definitions found while building: (file, full name, path of the later one).
-    pub duplicates: Vec<(u32, String, Vec<i32>, u32)>,
+    /// Names defined more than once (each name once).
+    pub duplicates: Vec<Duplicate>,
 }
 
 impl SymbolTable {
@@ -111,9 +118,15 @@ impl SymbolTable {
         use std::collections::hash_map::Entry;
         match self.symbols.entry(name) {
             Entry::Occupied(o) => {
-                let first_file = o.get().file;
-                self.duplicates
-                    .push((file, o.key().clone(), path, first_file));
+                // buf reports a clash at the first declaration, once.
+                let first = o.get();
+                let name = o.key().clone();
+                if !self.duplicates.iter().any(|d| d.name == name) {
+                    self.duplicates.push(Duplicate {
+                        name,
+                        sites: [(first.file, first.path.clone()), (file, path)],
+                    });
+                }
             }
             Entry::Vacant(v) => {
                 v.insert(Symbol { kind, file, path });
@@ -162,11 +175,7 @@ impl SymbolTable {
         // Enum values are siblings of their enum (C++ scoping).
         for (i, v) in e.value.iter().enumerate() {
             let name = join(scope, v.name());
-            self.symbols.entry(name).or_insert_with(|| Symbol {
-                kind: SymKind::EnumValue,
-                file,
-                path: ext(&path, &[2, i as i32]),
-            });
+            self.add(file, name, SymKind::EnumValue, ext(&path, &[2, i as i32]));
         }
     }
 }

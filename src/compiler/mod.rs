@@ -229,13 +229,18 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
     timer.mark("imports");
     let fds: Vec<&FileDescriptorProto> = units.iter().map(|u| &u.lowered.fd).collect();
     let table = link::SymbolTable::build(&fds);
-    for (file, name, path, first_file) in &table.duplicates {
-        let u = &units[*file as usize];
-        let span = find_span(&u.lowered.locations, path, &u.lines);
-        let _ = first_file;
-        let short = name.rsplit('.').next().unwrap_or(name);
+    // buf reports a clash at whichever definition comes first.
+    for dup in &table.duplicates {
+        let placed = dup.sites.iter().map(|(file, path)| {
+            let u = &units[*file as usize];
+            (*file, find_span(&u.lowered.locations, path, &u.lines))
+        });
+        let Some((file, span)) = placed.min_by_key(|(f, sp)| (*f, sp.0)) else {
+            continue;
+        };
+        let short = dup.name.rsplit('.').next().unwrap_or(&dup.name);
         let msg = format!("`{short}` declared multiple times");
-        units[*file as usize]
+        units[file as usize]
             .diags
             .push(Diagnostic::new(span.0, span.1, msg));
     }
@@ -281,7 +286,23 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
                     .find(|v| i64::from(v.number()) == number)
                     .map(|v| v.name().to_string())
             };
-            defaults::apply(&mut fd, &u.lowered.defaults, &enum_value_name, &mut diags);
+            let enum_has_value = |type_name: &str, value: &str| -> bool {
+                let Some(sym) = table.symbols.get(type_name.trim_start_matches('.')) else {
+                    return true;
+                };
+                let Some(owner) = units.get(sym.file as usize) else {
+                    return true;
+                };
+                link::enum_at(&owner.lowered.fd, &sym.path)
+                    .is_none_or(|e| e.value.iter().any(|v| v.name() == value))
+            };
+            defaults::apply(
+                &mut fd,
+                &u.lowered.defaults,
+                &enum_value_name,
+                &enum_has_value,
+                &mut diags,
+            );
             Phase1 {
                 fd,
                 diags,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::ast::*;
 use super::diag::Diagnostic;
-use super::lower::{Syntax, int_value, json_name};
+use super::lower::{EDITION_2024, Syntax, int_value, json_name};
 
 const MAX_FIELD_NUMBER: i64 = 536_870_911;
 
@@ -23,6 +23,7 @@ pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
     };
     let mut imports: Vec<&[u8]> = Vec::new();
     let mut package_seen = false;
+    let mut seen_import_option = false;
     let mut seen_other = false;
     for d in &file.decls {
         match d {
@@ -41,6 +42,18 @@ pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
                     v.error(imp.span, "file imported multiple times");
                 }
                 imports.push(&imp.path.value);
+                if v.syntax == Syntax::Editions(EDITION_2024) {
+                    if imp.kind == ImportKind::Weak
+                        && let Some(ks) = imp.kind_span
+                    {
+                        v.error(ks, "`import weak` is not supported in Edition 2024");
+                    }
+                    if imp.kind == ImportKind::Option {
+                        seen_import_option = true;
+                    } else if seen_import_option {
+                        v.error(imp.span, "import after `import option`");
+                    }
+                }
             }
             Decl::Message(m) => v.message(&m.body),
             Decl::Enum(e) => v.enumeration(e, file),
@@ -124,6 +137,28 @@ impl Validator<'_> {
         if matches!(f.ty, FieldType::Group) && !matches!(self.syntax, Syntax::Proto2) {
             self.error(f.ty_span, "group syntax is not supported");
         }
+        if let Some(co) = &f.options {
+            for o in &co.options {
+                let single = o.name.parts.len() == 1 && !o.name.parts[0].is_extension;
+                let name = o.name.parts.first().map(|p| p.name.as_str()).unwrap_or("");
+                if single && name == "ctype" && self.syntax == Syntax::Editions(EDITION_2024) {
+                    self.error(o.name.span, "`ctype` is not supported in Edition 2024");
+                }
+                if single && name == "packed" {
+                    let repeated = matches!(f.label, Some((Label::Repeated, _)));
+                    if !repeated {
+                        self.error(f.span, "expected repeated field, found singular field");
+                    } else if let FieldType::Named(n) = &f.ty
+                        && matches!(n.as_str(), "string" | "bytes")
+                    {
+                        self.error(
+                            f.ty_span,
+                            format!("expected packable type, found scalar type `{n}`"),
+                        );
+                    }
+                }
+            }
+        }
         if self.syntax == Syntax::Proto3
             && let Some(co) = &f.options
         {
@@ -171,6 +206,14 @@ impl Validator<'_> {
                 MessageItem::Reserved(r) => {
                     for range in &r.ranges {
                         let (start, end) = bounds(range, MAX_FIELD_NUMBER);
+                        if end < start {
+                            // buf's own message, formatting bug included.
+                            self.error(
+                                range.span,
+                                "empty reserved range %!v(MISSING) %!v(MISSING)",
+                            );
+                            continue;
+                        }
                         if all_ranges.iter().any(|(a, b)| start <= *b && *a <= end) {
                             self.error(range.span, "overlapping field number ranges");
                         }
@@ -217,11 +260,16 @@ impl Validator<'_> {
             if reserved_names.contains(&name.as_str()) {
                 self.error(f.name.span, "use of reserved message field name");
             }
-            if !matches!(self.syntax, Syntax::Proto2)
-                && !legacy_json
-                && seen_json.insert(json_name(&name), ()).is_some()
-            {
-                self.error(f.name.span, "message fields have the same JSON name");
+            // A custom json_name clashes in any syntax; default ones only
+            // outside proto2. buf points at the custom name's value.
+            let custom = custom_json_name(f);
+            let effective = custom
+                .as_ref()
+                .map_or_else(|| json_name(&name), |(n, _)| n.clone());
+            let checked = custom.is_some() || !matches!(self.syntax, Syntax::Proto2);
+            if checked && !legacy_json && seen_json.insert(effective, ()).is_some() {
+                let span = custom.map_or(f.name.span, |(_, sp)| sp);
+                self.error(span, "message fields have the same JSON name");
             }
         }
     }
@@ -348,4 +396,18 @@ fn bounds(range: &Range, max: i64) -> (i64, i64) {
         Some(RangeEnd::Max(_)) => max,
     };
     (start, end)
+}
+
+/// The `json_name = "..."` of a field, with the span of its value.
+fn custom_json_name(f: &FieldDecl) -> Option<(String, Span)> {
+    let co = f.options.as_ref()?;
+    co.options.iter().find_map(|o| {
+        let single = o.name.parts.len() == 1 && !o.name.parts[0].is_extension;
+        match (&o.value.kind, single && o.name.parts[0].name == "json_name") {
+            (ValueKind::String(b), true) => {
+                Some((String::from_utf8_lossy(b).into_owned(), o.value.span))
+            }
+            _ => None,
+        }
+    })
 }

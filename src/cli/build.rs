@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{CliError, Outcome};
 use crate::compiler::{self, SourceFile};
+use crate::image::formats::{self, Format, JsonOptions};
 use crate::image::{Image, WriteOptions};
 use crate::report;
 use crate::workspace::{self, BuildRequest};
@@ -103,11 +104,18 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     mark("compile");
     let image = Image::assemble(compiled, &targets, &module_of);
     mark("image order");
-    let bytes = image.to_binary(WriteOptions {
-        as_file_descriptor_set: args.as_file_descriptor_set,
-        exclude_imports: args.exclude_imports,
-        exclude_source_info: args.exclude_source_info,
-    });
+    let (format, json) = output_format(&args.output)?;
+    let bytes = formats::render(
+        &image,
+        WriteOptions {
+            as_file_descriptor_set: args.as_file_descriptor_set,
+            exclude_imports: args.exclude_imports,
+            exclude_source_info: args.exclude_source_info,
+        },
+        format,
+        json,
+    )
+    .map_err(CliError::Failure)?;
     mark("encode");
     write_output(&args.output, &bytes)?;
     mark("write");
@@ -130,12 +138,6 @@ fn write_output(output: &str, bytes: &[u8]) -> Result<(), CliError> {
             }
         }
         _ => {
-            let lower = path.to_ascii_lowercase();
-            if lower.ends_with(".json") || lower.ends_with(".txtpb") || lower.ends_with(".yaml") {
-                return Err(CliError::Failure(format!(
-                    "{path}: only binary image output (.binpb) is supported so far"
-                )));
-            }
             let target = std::path::Path::new(path);
             let dir = target
                 .parent()
@@ -156,4 +158,42 @@ fn write_output(output: &str, bytes: &[u8]) -> Result<(), CliError> {
             })
         }
     }
+}
+
+/// The format of `-o`: from `#format=` if given, else from the extension;
+/// plus the JSON options `use_proto_names` and `use_enum_numbers`.
+fn output_format(output: &str) -> Result<(Format, JsonOptions), CliError> {
+    let (path, options) = match output.split_once('#') {
+        Some((p, o)) => (p, o),
+        None => (output, ""),
+    };
+    let mut format = Format::from_path(path);
+    let mut json = JsonOptions::default();
+    for pair in options.split(',').filter(|p| !p.trim().is_empty()) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(CliError::Failure(format!("invalid options: {pair:?}")));
+        };
+        let flag = || match value.trim() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(CliError::Failure(format!(
+                "invalid value for {key}: {other:?}"
+            ))),
+        };
+        match key.trim() {
+            "format" => {
+                format = match value.trim() {
+                    "binpb" | "bin" => Format::Binpb,
+                    "json" => Format::Json,
+                    "txtpb" => Format::Txtpb,
+                    "yaml" => Format::Yaml,
+                    other => return Err(CliError::Failure(format!("unknown format: {other:?}"))),
+                }
+            }
+            "use_proto_names" => json.use_proto_names = flag()?,
+            "use_enum_numbers" => json.use_enum_numbers = flag()?,
+            other => return Err(CliError::Failure(format!("invalid key: {other:?}"))),
+        }
+    }
+    Ok((format, json))
 }

@@ -3,6 +3,7 @@
 //! binary writer (descriptors with options written byte-for-byte).
 
 mod encode;
+pub mod formats;
 
 use std::collections::{HashMap, HashSet};
 

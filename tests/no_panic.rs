@@ -1,5 +1,6 @@
 //! Mutated inputs never panic the compiler: proptest deletes, duplicates and
-//! inserts bytes in real fixture files and compiles the result.
+//! inserts bytes in real files (our fixtures and a sample of googleapis) and
+//! compiles the result.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
@@ -10,13 +11,21 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use protolith::compiler::{SourceFile, compile};
 
-fn corpus() -> Vec<String> {
-    let mut files = Vec::new();
-    common::proto_files(&common::root().join("testdata/build"), &mut files);
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .collect()
+/// Our fixtures, plus every 40th googleapis file when scripts/refs.sh has
+/// installed the corpus (CI does).
+fn corpus() -> &'static [String] {
+    static CORPUS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let mut files = Vec::new();
+        common::proto_files(&common::root().join("testdata/build"), &mut files);
+        let mut google = Vec::new();
+        common::proto_files(&common::root().join(".refs/googleapis-6.0.1"), &mut google);
+        files.extend(google.into_iter().step_by(40));
+        files
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f).ok())
+            .collect()
+    })
 }
 
 fn compile_one(text: String) {
@@ -33,7 +42,7 @@ const PIECES: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(1000), ..ProptestConfig::default() })]
     #[test]
     fn mutated_fixtures_do_not_panic(file in 0usize..1000, at in 0usize..100_000, len in 0usize..40, piece in 0usize..PIECES.len(), op in 0u8..3) {
         let files = corpus();

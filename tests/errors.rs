@@ -91,3 +91,37 @@ fn broken_inputs_fail_cleanly_and_match_buf_where_listed() {
     eprintln!("text agrees: {exact_ok:?}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+#[test]
+fn every_error_format_matches_buf_for_cases_with_exact_text() {
+    let dir = root().join("testdata/errors");
+    let mut checked = 0;
+    for case in read_list(&dir.join("EXACT")) {
+        let case_dir = dir.join(&case);
+        for format in [
+            "json",
+            "msvs",
+            "junit",
+            "github-actions",
+            "gitlab-code-quality",
+        ] {
+            let golden = if format == "json" {
+                case_dir.join("expected.json")
+            } else {
+                case_dir.join(format!("expected.{format}.txt"))
+            };
+            let Ok(expected) = std::fs::read_to_string(&golden) else {
+                continue;
+            };
+            let out = protolith()
+                .current_dir(&case_dir)
+                .args(["build", "input", "--error-format", format])
+                .output()
+                .expect("run protolith");
+            let actual = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(actual, expected, "{case} --error-format {format}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} format goldens checked");
+}

@@ -71,6 +71,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         config_override: args.config.clone(),
         disable_symlinks: args.disable_symlinks,
     };
+    let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
     let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
     mark("discover");
     let mut sources = Vec::new();
@@ -97,7 +98,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     let compiled = match compiler::compile(sources) {
         Ok(c) => c,
         Err(diags) => {
-            report::compile_errors(&diags, &args.error_format, &mut std::io::stderr().lock());
+            report::compile_errors(&diags, error_format, &mut std::io::stderr().lock());
             return Ok(Outcome::Findings);
         }
     };

@@ -130,7 +130,7 @@ impl Validator<'_> {
         }
         if in_oneof && matches!(f.ty, FieldType::Map { .. }) {
             self.error(
-                f.span,
+                f.ty_span,
                 "map fields are not allowed inside of a oneof definition",
             );
         }
@@ -147,7 +147,11 @@ impl Validator<'_> {
                 if single && name == "packed" {
                     let repeated = matches!(f.label, Some((Label::Repeated, _)));
                     if !repeated {
-                        self.error(f.span, "expected repeated field, found singular field");
+                        let start = f.label.map_or(f.ty_span, |(_, sp)| sp);
+                        self.error(
+                            start.to(f.ty_span),
+                            "expected repeated field, found singular field",
+                        );
                     } else if let FieldType::Named(n) = &f.ty
                         && matches!(n.as_str(), "string" | "bytes")
                     {
@@ -167,7 +171,7 @@ impl Validator<'_> {
                     && !o.name.parts[0].is_extension
                     && o.name.parts[0].name == "default"
                 {
-                    self.error(o.name.span, "custom default in \"proto3\"");
+                    self.error(o.span, "custom default in \"proto3\"");
                 }
             }
         }
@@ -288,7 +292,7 @@ impl Validator<'_> {
                         && !o.name.parts[0].is_extension
                         && o.name.parts[0].name == "json_name"
                     {
-                        self.error(o.name.span, "message extension cannot specify `json_name`");
+                        self.error(o.span, "message extension cannot specify `json_name`");
                     }
                 }
             }

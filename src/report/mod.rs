@@ -1,38 +1,125 @@
-//! The only code that prints findings and diagnostics: one function per
-//! `--error-format`.
+//! The only code that prints findings and diagnostics: one file per
+//! `--error-format`. Compile errors, lint findings and breaking changes all
+//! reach here as `Annotation`s.
+
+mod github_actions;
+mod gitlab;
+mod json;
+mod junit;
+mod msvs;
+mod text;
 
 use std::io::Write;
 
 use crate::compiler::diag::FileDiagnostic;
 
-/// Prints compile errors in buf's layouts. Errors writing (a closed pipe) are ignored.
-pub fn compile_errors(diags: &[FileDiagnostic], format: &str, out: &mut dyn Write) {
-    for d in diags {
-        let _ = match format {
-            "json" => writeln!(
-                out,
-                "{}",
-                serde_json::json!({
-                    "path": d.path,
-                    "start_line": d.line,
-                    "start_column": d.column,
-                    "end_line": d.end_line,
-                    "end_column": d.end_column,
-                    "type": "COMPILE",
-                    "message": d.message,
-                })
-            ),
-            "msvs" => writeln!(
-                out,
-                "{}({},{}) : error COMPILE : {}",
-                d.path, d.line, d.column, d.message
-            ),
-            "github-actions" => writeln!(
-                out,
-                "::error file={},line={},col={},endLine={},endColumn={}::{}",
-                d.path, d.line, d.column, d.end_line, d.end_column, d.message
-            ),
-            _ => writeln!(out, "{d}"),
-        };
+/// One reported problem, positioned in a file, as every format renders it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Annotation {
+    /// The path as the user sees it; empty for problems with no file.
+    pub path: String,
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// `COMPILE` or a rule ID.
+    pub kind: String,
+    pub message: String,
+}
+
+impl Annotation {
+    pub fn from_compile_error(d: &FileDiagnostic) -> Self {
+        Annotation {
+            path: d.path.clone(),
+            start_line: d.line,
+            start_column: d.column,
+            end_line: d.end_line,
+            end_column: d.end_column,
+            kind: "COMPILE".into(),
+            message: d.message.clone(),
+        }
     }
+
+    /// The text-format line: `path:line:col:message`.
+    pub fn text_line(&self) -> String {
+        let path = if self.path.is_empty() {
+            "<input>"
+        } else {
+            &self.path
+        };
+        format!(
+            "{path}:{}:{}:{}",
+            self.start_line.max(1),
+            self.start_column.max(1),
+            self.message
+        )
+    }
+}
+
+/// The `--error-format` values buf accepts (for build, lint and breaking).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorFormat {
+    Text,
+    Json,
+    Msvs,
+    Junit,
+    GithubActions,
+    GitlabCodeQuality,
+}
+
+impl ErrorFormat {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "text" => ErrorFormat::Text,
+            "json" => ErrorFormat::Json,
+            "msvs" => ErrorFormat::Msvs,
+            "junit" => ErrorFormat::Junit,
+            "github-actions" => ErrorFormat::GithubActions,
+            "gitlab-code-quality" => ErrorFormat::GitlabCodeQuality,
+            other => return Err(format!("--error-format: invalid format: {other:?}")),
+        })
+    }
+}
+
+/// Writes `annotations` in `format`. A closed pipe is not an error.
+pub fn write(annotations: &[Annotation], format: ErrorFormat, out: &mut dyn Write) {
+    let rendered = match format {
+        ErrorFormat::Text => text::render(annotations),
+        ErrorFormat::Json => json::render(annotations),
+        ErrorFormat::Msvs => msvs::render(annotations),
+        ErrorFormat::Junit => junit::render(annotations),
+        ErrorFormat::GithubActions => github_actions::render(annotations),
+        ErrorFormat::GitlabCodeQuality => gitlab::render(annotations),
+    };
+    let _ = out.write_all(rendered.as_bytes());
+}
+
+/// Prints compile errors in buf's layouts.
+pub fn compile_errors(diags: &[FileDiagnostic], format: ErrorFormat, out: &mut dyn Write) {
+    let annotations: Vec<Annotation> = diags.iter().map(Annotation::from_compile_error).collect();
+    write(&annotations, format, out);
+}
+
+/// Go's encoding/json string escaping: `<`, `>` and `&` as `\u003c` etc.
+pub(crate) fn go_json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

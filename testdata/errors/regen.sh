@@ -10,6 +10,8 @@
 #   expected_exit       its exit code
 #   expected.json       stderr of `buf build input --error-format json`
 #                       (buf prints nothing on stdout for a failed build)
+#   expected.FORMAT.txt stderr with --error-format FORMAT, for msvs, junit,
+#                       github-actions and gitlab-code-quality
 #   expected_lint.txt   stdout of `buf lint input` (compile errors go to stdout),
 #   expected_lint_exit  and its exit code; only for the cases in LINT_CASES
 # A case whose build succeeds (exit 0) is reported as a failure of this script:
@@ -44,6 +46,9 @@ for c in "${cases[@]}"; do
     echo "$code" >expected_exit
     if [[ -s "$out" ]]; then echo "warning: $c: buf build wrote to stdout" >&2; fi
     "$BUF" build input --error-format json >"$out" 2>expected.json
+    for f in msvs junit github-actions gitlab-code-quality; do
+      "$BUF" build input --error-format "$f" >"$out" 2>"expected.$f.txt"
+    done
     rm -f expected_lint.txt expected_lint_exit
     if [[ " $(echo $LINT_CASES) " == *" $c "* ]]; then
       "$BUF" lint input >expected_lint.txt 2>"$out"

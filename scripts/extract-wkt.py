@@ -17,6 +17,7 @@ HEADER = b"// Protocol Buffers - Google's data interchange format"
 FIRST_DECL = {
     "google/protobuf/any.proto": "Any",
     "google/protobuf/api.proto": "Api",
+    "google/protobuf/c_sharp_features.proto": "CSharpFeatures",
     "google/protobuf/compiler/plugin.proto": "Version",
     "google/protobuf/cpp_features.proto": "CppFeatures",
     "google/protobuf/descriptor.proto": "FileDescriptorSet",

@@ -121,7 +121,7 @@ fn embedded_well_known_types_match_bufs_descriptors() {
     let _ = std::fs::remove_file(&out);
     let expected =
         split_image(&std::fs::read(case_dir.join("expected.binpb")).expect("expected.binpb"));
-    assert_eq!(expected.len(), 16, "the fixture imports every embedded WKT");
+    assert_eq!(expected.len(), 17, "the fixture imports every embedded WKT");
     assert_eq!(actual.len(), expected.len());
     for ((en, ef), (an, af)) in expected.iter().zip(&actual) {
         assert_eq!(en, an, "file order");

@@ -73,6 +73,8 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     };
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
     let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
+    ws.require_targets()
+        .map_err(|e| CliError::Failure(e.to_string()))?;
     mark("discover");
     let mut sources = Vec::new();
     let mut targets = HashSet::new();

@@ -2,6 +2,7 @@
 //! calls into a stage; no logic lives here.
 
 pub mod build;
+pub mod ls_files;
 
 use clap::{Parser, Subcommand};
 
@@ -20,6 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Build proto files into a Buf image
     Build(build::BuildArgs),
+    /// List Protobuf files
+    LsFiles(ls_files::LsFilesArgs),
 }
 
 /// What a command asks the process to exit with.
@@ -38,5 +41,6 @@ pub enum CliError {
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Build(args) => build::run(args),
+        Command::LsFiles(args) => ls_files::run(args),
     }
 }

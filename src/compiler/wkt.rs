@@ -14,6 +14,7 @@ macro_rules! wkt {
 wkt!(
     "google/protobuf/any.proto",
     "google/protobuf/api.proto",
+    "google/protobuf/c_sharp_features.proto",
     "google/protobuf/compiler/plugin.proto",
     "google/protobuf/cpp_features.proto",
     "google/protobuf/descriptor.proto",

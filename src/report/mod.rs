@@ -101,7 +101,7 @@ pub fn compile_errors(diags: &[FileDiagnostic], format: ErrorFormat, out: &mut d
 }
 
 /// Go's encoding/json string escaping: `<`, `>` and `&` as `\u003c` etc.
-pub(crate) fn go_json_string(s: &str) -> String {
+pub fn go_json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -1,0 +1,162 @@
+//! `protolith ls-files`: list the files of the input, as buf does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::sync::Arc;
+
+use clap::Args;
+
+use super::{CliError, Outcome};
+use crate::compiler::{self, SourceFile, ast, wkt};
+use crate::workspace::{self, BuildRequest};
+
+#[derive(Args, Debug)]
+pub struct LsFilesArgs {
+    /// The source or module to list (default: current directory)
+    #[arg(default_value = ".")]
+    pub input: String,
+    /// The format to print: text, json or import
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Include the files the targets import, transitively (and well-known types)
+    #[arg(long)]
+    pub include_imports: bool,
+    /// Include every file the input could import
+    #[arg(long)]
+    pub include_importable: bool,
+    /// Limit to specific files or directories
+    #[arg(long = "path")]
+    pub paths: Vec<String>,
+    /// Exclude specific files or directories
+    #[arg(long = "exclude-path")]
+    pub exclude_paths: Vec<String>,
+    /// The buf.yaml file or data to use for configuration
+    #[arg(long)]
+    pub config: Option<String>,
+    /// Do not follow symlinks when reading sources
+    #[arg(long)]
+    pub disable_symlinks: bool,
+}
+
+/// One listed file.
+struct Row {
+    path: String,
+    import_path: String,
+    module: String,
+    is_import: bool,
+}
+
+pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
+    if !matches!(args.format.as_str(), "text" | "json" | "import") {
+        return Err(CliError::Failure(format!(
+            "--format: invalid format: {:?}",
+            args.format
+        )));
+    }
+    let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
+    let req = BuildRequest {
+        input: args.input.clone(),
+        paths: args.paths.clone(),
+        exclude_paths: args.exclude_paths.clone(),
+        config_override: args.config.clone(),
+        disable_symlinks: args.disable_symlinks,
+    };
+    let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
+    // Every file the input can see, by import path (module files shadow WKTs).
+    let mut known: HashMap<&str, Row> = HashMap::new();
+    let mut disk: HashMap<&str, &std::path::Path> = HashMap::new();
+    for m in &ws.modules {
+        for f in &m.files {
+            disk.insert(&f.import_path, &f.disk_path);
+            known.entry(&f.import_path).or_insert(Row {
+                path: f.external_path.clone(),
+                import_path: f.import_path.clone(),
+                module: m.name.clone().unwrap_or_default(),
+                is_import: !f.is_target,
+            });
+        }
+    }
+    for (p, _) in wkt::FILES {
+        known.entry(p).or_insert(Row {
+            path: (*p).to_string(),
+            import_path: (*p).to_string(),
+            module: String::new(),
+            is_import: true,
+        });
+    }
+    let mut listed: BTreeMap<String, &Row> = BTreeMap::new();
+    if args.include_importable {
+        for (p, row) in &known {
+            listed.insert((*p).to_string(), row);
+        }
+    } else {
+        let mut stack: Vec<String> = known
+            .iter()
+            .filter(|(_, r)| !r.is_import)
+            .map(|(p, _)| (*p).to_string())
+            .collect();
+        while let Some(p) = stack.pop() {
+            let Some(row) = known.get(p.as_str()) else {
+                continue;
+            };
+            if listed.insert(p.clone(), row).is_some() || !args.include_imports {
+                continue;
+            }
+            for dep in imports_of(&p, disk.get(p.as_str()).copied()) {
+                if !listed.contains_key(&dep) {
+                    stack.push(dep);
+                }
+            }
+        }
+    }
+    let mut rows: Vec<&Row> = listed.into_values().collect();
+    rows.sort_by(|a, b| (&a.path, &a.import_path).cmp(&(&b.path, &b.import_path)));
+    let mut out = String::new();
+    for r in rows {
+        match args.format.as_str() {
+            "json" => out.push_str(&format!(
+                "{{\"path\":{},\"import_path\":{},\"module\":{},\"commit\":\"\",\"is_import\":{}}}\n",
+                crate::report::go_json_string(&r.path),
+                crate::report::go_json_string(&r.import_path),
+                crate::report::go_json_string(&r.module),
+                r.is_import
+            )),
+            "import" => out.push_str(&format!("{}\n", r.import_path)),
+            _ => out.push_str(&format!("{}\n", r.path)),
+        }
+    }
+    if args.format == "import" {
+        let mut lines: Vec<&str> = out.lines().collect();
+        lines.sort_unstable();
+        out = lines.iter().map(|l| format!("{l}\n")).collect();
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(out.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failure(e.to_string()))
+        }
+        _ => Ok(Outcome::Ok),
+    }
+}
+
+/// The import paths a file names (parsed, not compiled).
+fn imports_of(import_path: &str, disk_path: Option<&std::path::Path>) -> Vec<String> {
+    let text: String = match disk_path {
+        Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
+        None => wkt::source(import_path).unwrap_or_default().to_string(),
+    };
+    let (parsed, _) = compiler::parse(SourceFile {
+        import_path: import_path.to_string(),
+        display_path: import_path.to_string(),
+        text: Arc::from(text),
+    });
+    parsed
+        .tree
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            ast::Decl::Import(i) => Some(i.path.as_str_lossy()),
+            _ => None,
+        })
+        .collect()
+}

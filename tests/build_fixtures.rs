@@ -235,3 +235,24 @@ fn json_and_yaml_output_match_bufs() {
         );
     }
 }
+
+#[test]
+fn exclude_source_retention_options_matches_buf() {
+    for case in ["custom_options", "editions2024", "wkt_all"] {
+        let case_dir = root().join("testdata/build").join(case);
+        let out =
+            std::env::temp_dir().join(format!("protolith-sro-{case}-{}.binpb", std::process::id()));
+        let st = protolith()
+            .current_dir(&case_dir)
+            .args(["build", "input", "--exclude-source-retention-options", "-o"])
+            .arg(&out)
+            .status()
+            .expect("run protolith");
+        assert!(st.success());
+        let actual = std::fs::read(&out).expect("output");
+        let _ = std::fs::remove_file(&out);
+        let expected =
+            std::fs::read(case_dir.join("expected.no-source-retention.binpb")).expect("golden");
+        assert_eq!(image_difference(&expected, &actual), None, "{case}");
+    }
+}

@@ -30,6 +30,9 @@ pub struct BuildArgs {
     /// Exclude source info
     #[arg(long)]
     pub exclude_source_info: bool,
+    /// Exclude options whose retention is source
+    #[arg(long)]
+    pub exclude_source_retention_options: bool,
     /// Limit to specific files or directories
     #[arg(long = "path")]
     pub paths: Vec<String>,
@@ -114,6 +117,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
             as_file_descriptor_set: args.as_file_descriptor_set,
             exclude_imports: args.exclude_imports,
             exclude_source_info: args.exclude_source_info,
+            exclude_source_retention_options: args.exclude_source_retention_options,
         },
         format,
         json,

@@ -49,6 +49,11 @@ pub struct CompiledFile {
     pub from_wkt: bool,
     pub display_path: String,
     pub extra: lower::DescriptorExtras,
+    /// Options without source-retention fields where that differs from
+    /// `raw_options` (empty bytes: no options message at all).
+    pub runtime_options: Vec<(Vec<i32>, Vec<u8>)>,
+    /// Source-location path prefixes of source-retention option values.
+    pub source_only_paths: Vec<Vec<i32>>,
 }
 
 /// The parsed form of one file, kept for later stages (formatting).
@@ -321,6 +326,9 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         .zip(phase1.par_iter())
         .map(|(u, p1)| packed_fields(u, &p1.fd))
         .collect();
+    // Fields declared `[retention = RETENTION_SOURCE]`, per file, by path.
+    let source_retention: Vec<HashSet<Vec<i32>>> =
+        units.par_iter().map(source_retention_fields).collect();
     // The resolved copies are authoritative from here on; free the originals.
     for u in &mut units {
         u.lowered.fd = FileDescriptorProto::default();
@@ -333,6 +341,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         files: &resolved,
         table: &table,
         packed: &packed,
+        source_retention: &source_retention,
     };
     let phase2: Vec<(options::Interpreted, Vec<Diagnostic>, HashSet<usize>)> = units
         .par_iter()
@@ -351,6 +360,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
                 src: &u.source.text,
                 lines: &u.lines,
                 diags: Vec::new(),
+                source_only_paths: Vec::new(),
             };
             let out = interp.interpret_all(&u.lowered.options);
             let diags = interp.diags;
@@ -400,12 +410,14 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
                 from_wkt: u.from_wkt,
                 display_path: u.source.display_path.clone(),
                 extra: u.lowered.extra.clone(),
+                runtime_options: interp.runtime,
+                source_only_paths: interp.source_only_paths,
             })
         })
         .collect();
     // Freeing the compiler's intermediate state takes a while on large
     // inputs; let a worker do it while the caller goes on.
-    rayon::spawn(move || drop((units, table, packed)));
+    rayon::spawn(move || drop((units, table, packed, source_retention)));
     let mut all_diags = Vec::new();
     let mut out = Vec::with_capacity(results.len());
     for r in results {
@@ -522,6 +534,23 @@ fn detect_cycles(units: &mut [Unit], deps: &[Vec<Option<u32>>]) {
             .diags
             .push(Diagnostic::new(span.start, span.end, msg));
     }
+}
+
+/// The fields of a file whose options say `retention = RETENTION_SOURCE`.
+fn source_retention_fields(u: &Unit) -> HashSet<Vec<i32>> {
+    u.lowered
+        .options
+        .iter()
+        .filter(|p| p.target == lower::OptionTarget::Field)
+        .filter(|p| {
+            p.options.iter().any(|o| {
+                o.name.parts.len() == 1
+                    && o.name.parts[0].name == "retention"
+                    && matches!(&o.value.kind, ast::ValueKind::Ident { name, .. } if name == "RETENTION_SOURCE")
+            })
+        })
+        .map(|p| p.element_path.clone())
+        .collect()
 }
 
 /// Which repeated scalar fields of a file are packed on the wire.

@@ -22,6 +22,8 @@ pub struct Schema<'a> {
     pub table: &'a SymbolTable,
     /// Per file: which repeated scalar fields are packed, by descriptor path.
     pub packed: &'a [HashMap<Vec<i32>, bool>],
+    /// Per file: fields declared with `retention = RETENTION_SOURCE`.
+    pub source_retention: &'a [std::collections::HashSet<Vec<i32>>],
 }
 
 #[derive(Clone, Copy)]
@@ -90,6 +92,12 @@ impl<'a> Schema<'a> {
         Some((key, value))
     }
 
+    pub fn is_source_retention(&self, info: &FieldRefInfo<'_>) -> bool {
+        self.source_retention
+            .get(info.file as usize)
+            .is_some_and(|s| s.contains(info.path))
+    }
+
     pub fn is_packed(&self, info: &FieldRefInfo<'_>) -> bool {
         self.packed
             .get(info.file as usize)
@@ -151,6 +159,8 @@ struct FieldVal {
     packed: bool,
     /// Key and value types when the field is a map (its values are entries).
     map: Option<(PType, PType)>,
+    /// Declared `retention = RETENTION_SOURCE`: left out of runtime options.
+    source_only: bool,
     values: Vec<Val>,
 }
 
@@ -169,6 +179,7 @@ impl MsgVal {
         info: &FieldRefInfo<'_>,
         packed: bool,
         map: Option<(PType, PType)>,
+        source_only: bool,
     ) -> &mut FieldVal {
         let number = info.field.number();
         let is_ext = info.is_extension;
@@ -187,6 +198,7 @@ impl MsgVal {
             repeated: info.field.label() == PLabel::Repeated,
             packed,
             map,
+            source_only,
             values: Vec::new(),
         });
         let last = self.fields.len() - 1;
@@ -194,6 +206,18 @@ impl MsgVal {
     }
 
     fn encode(&mut self, out: &mut Vec<u8>) {
+        self.encode_filtered(out, false);
+    }
+
+    /// buf strips source-retention fields of the options message itself,
+    /// not fields nested inside its values (e.g. within `features`).
+    fn has_source_only(&self) -> bool {
+        self.fields.iter().any(|f| f.source_only)
+    }
+
+    /// Serializes; with `strip`, top-level fields of source retention are
+    /// left out.
+    fn encode_filtered(&mut self, out: &mut Vec<u8>, strip: bool) {
         // Go's LegacyFieldOrder.
         self.fields.sort_by(|a, b| {
             let ka = (
@@ -211,6 +235,9 @@ impl MsgVal {
             ka.cmp(&kb)
         });
         for f in &mut self.fields {
+            if strip && f.source_only {
+                continue;
+            }
             if let Some((kt, vt)) = f.map {
                 normalize_map_entries(&mut f.values, kt, vt);
             }
@@ -254,7 +281,7 @@ impl MsgVal {
                     }
                     Val::Msg(m) => {
                         let mut body = Vec::new();
-                        m.encode(&mut body);
+                        m.encode_filtered(&mut body, false);
                         if f.ty == PType::Group {
                             put_tag(out, f.number, 3);
                             out.extend_from_slice(&body);
@@ -291,6 +318,11 @@ pub struct Interpreted {
     /// Option statements (options path, statement span) whose comments buf
     /// drops: those setting a singular option to a message literal.
     pub uncommented: Vec<(Vec<i32>, Vec<i32>)>,
+    /// Options as written without source-retention fields, for the paths
+    /// where that differs (`--exclude-source-retention-options`).
+    pub runtime: Vec<(Vec<i32>, Vec<u8>)>,
+    /// Source-location path prefixes that belong to source-retention options.
+    pub source_only_paths: Vec<Vec<i32>>,
 }
 
 pub struct Interpreter<'a> {
@@ -299,6 +331,8 @@ pub struct Interpreter<'a> {
     pub src: &'a str,
     pub lines: &'a super::lexer::LineIndex,
     pub diags: Vec<Diagnostic>,
+    /// Location paths of source-retention option values, as found.
+    pub source_only_paths: Vec<Vec<i32>>,
 }
 
 impl<'a> Interpreter<'a> {
@@ -317,10 +351,13 @@ impl<'a> Interpreter<'a> {
     }
 
     pub fn interpret_all(&mut self, pending: &[PendingOptions]) -> Interpreted {
+        let found_before = self.source_only_paths.len();
         let mut out = Interpreted {
             bytes: Vec::new(),
             locations: Vec::new(),
             uncommented: Vec::new(),
+            runtime: Vec::new(),
+            source_only_paths: Vec::new(),
         };
         for p in pending {
             let mut root = MsgVal::default();
@@ -339,8 +376,18 @@ impl<'a> Interpreter<'a> {
             root.encode(&mut bytes);
             let mut path = p.element_path.clone();
             path.push(p.options_field);
+            if root.has_source_only() {
+                let mut runtime = Vec::new();
+                root.encode_filtered(&mut runtime, true);
+                if runtime.is_empty() {
+                    out.source_only_paths.push(path.clone());
+                }
+                out.runtime.push((path.clone(), runtime));
+            }
             out.bytes.push((path, bytes));
         }
+        out.source_only_paths
+            .extend(self.source_only_paths.drain(found_before..));
         out
     }
 
@@ -426,7 +473,7 @@ impl<'a> Interpreter<'a> {
         let mut cur = root;
         for info in &infos[..infos.len() - 1] {
             path.push(info.field.number());
-            let slot = cur.slot(info, false, None);
+            let slot = cur.slot(info, false, None, self.schema.is_source_retention(info));
             if slot.values.is_empty() {
                 slot.values.push(Val::Msg(MsgVal::default()));
             }
@@ -436,6 +483,16 @@ impl<'a> Interpreter<'a> {
             cur = m;
         }
         path.push(last.field.number());
+        // Where the statement's value is (or sits in) a source-retention
+        // field, its locations go when such options are excluded.
+        let mut prefix = p.element_path.clone();
+        prefix.push(p.options_field);
+        if let Some(first) = infos.first()
+            && self.schema.is_source_retention(first)
+        {
+            prefix.push(first.field.number());
+            self.source_only_paths.push(prefix);
+        }
         let repeated = last.field.label() == PLabel::Repeated;
         // buf gives message literals of singular options a name-to-value span
         // and a location per literal field; repeated ones get neither.
@@ -468,7 +525,12 @@ impl<'a> Interpreter<'a> {
         };
         let val = self.convert(&o.value, &last, &p.scope, child_locs);
         if let Some(v) = val {
-            let slot = cur.slot(&last, packed, self.schema.map_types(&last));
+            let slot = cur.slot(
+                &last,
+                packed,
+                self.schema.map_types(&last),
+                self.schema.is_source_retention(&last),
+            );
             match v {
                 Conv::One(v) => slot.values.push(v),
                 Conv::Many(vs) => slot.values.extend(vs),
@@ -716,6 +778,7 @@ impl<'a> Interpreter<'a> {
                         repeated: false,
                         packed: false,
                         map: None,
+                        source_only: false,
                         values: vec![Val::Bytes(url.into_bytes())],
                     });
                     out.fields.push(FieldVal {
@@ -726,6 +789,7 @@ impl<'a> Interpreter<'a> {
                         repeated: false,
                         packed: false,
                         map: None,
+                        source_only: false,
                         values: vec![Val::Bytes(body)],
                     });
                     continue;
@@ -779,7 +843,12 @@ impl<'a> Interpreter<'a> {
                 }
                 _ => self.convert(&f.value, &info, scope, None)?,
             };
-            let slot = out.slot(&info, packed, schema.map_types(&info));
+            let slot = out.slot(
+                &info,
+                packed,
+                schema.map_types(&info),
+                schema.is_source_retention(&info),
+            );
             match conv {
                 Conv::One(v) => slot.values.push(v),
                 Conv::Many(vs) => slot.values.extend(vs),
@@ -823,6 +892,7 @@ fn normalize_map_entries(values: &mut [Val], kt: PType, vt: PType) {
                     repeated: false,
                     packed: false,
                     map: None,
+                    source_only: false,
                     values: vec![zero_value(ty)],
                 });
             }

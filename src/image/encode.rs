@@ -15,6 +15,9 @@ use crate::compiler::options::{put_tag, put_varint};
 
 struct Enc<'a> {
     raw: HashMap<&'a [i32], &'a [u8]>,
+    /// With `--exclude-source-retention-options`: the runtime encodings that
+    /// replace `raw` (empty: write no options message).
+    runtime: HashMap<&'a [i32], &'a [u8]>,
     visibility: HashMap<&'a [i32], i32>,
     path: Vec<i32>,
 }
@@ -61,7 +64,11 @@ impl Enc<'_> {
     /// interpreter produced them, otherwise the typed message (e.g. map_entry).
     fn options<M: Message>(&mut self, out: &mut Vec<u8>, n: i32, typed: Option<&M>) {
         self.path.push(n);
-        if let Some(raw) = self.raw.get(self.path.as_slice()) {
+        if let Some(runtime) = self.runtime.get(self.path.as_slice()) {
+            if !runtime.is_empty() {
+                put_msg(out, n, runtime);
+            }
+        } else if let Some(raw) = self.raw.get(self.path.as_slice()) {
             put_msg(out, n, raw);
         } else if let Some(m) = typed {
             put_msg(out, n, &m.encode_to_vec());
@@ -207,8 +214,15 @@ impl Enc<'_> {
     }
 }
 
-/// Appends the serialized `FileDescriptorProto` of `f` to `out`.
-pub fn encode_file(f: &CompiledFile, with_source_info: bool, out: &mut Vec<u8>) {
+/// Appends the serialized `FileDescriptorProto` of `f` to `out`; with
+/// `strip_source_retention`, options of source retention (and their source
+/// locations) are left out.
+pub fn encode_file(
+    f: &CompiledFile,
+    with_source_info: bool,
+    strip_source_retention: bool,
+    out: &mut Vec<u8>,
+) {
     let fd = &f.fd;
     let mut e = Enc {
         raw: f
@@ -216,6 +230,14 @@ pub fn encode_file(f: &CompiledFile, with_source_info: bool, out: &mut Vec<u8>) 
             .iter()
             .map(|(p, b)| (p.as_slice(), b.as_slice()))
             .collect(),
+        runtime: if strip_source_retention {
+            f.runtime_options
+                .iter()
+                .map(|(p, b)| (p.as_slice(), b.as_slice()))
+                .collect()
+        } else {
+            HashMap::new()
+        },
         visibility: f
             .extra
             .visibility
@@ -247,7 +269,19 @@ pub fn encode_file(f: &CompiledFile, with_source_info: bool, out: &mut Vec<u8>) 
     }
     e.options(out, 8, fd.options.as_ref());
     if with_source_info && let Some(sci) = &fd.source_code_info {
-        put_msg(out, 9, &sci.encode_to_vec());
+        if strip_source_retention && !f.source_only_paths.is_empty() {
+            let kept = prost_types::SourceCodeInfo {
+                location: sci
+                    .location
+                    .iter()
+                    .filter(|l| !f.source_only_paths.iter().any(|p| l.path.starts_with(p)))
+                    .cloned()
+                    .collect(),
+            };
+            put_msg(out, 9, &kept.encode_to_vec());
+        } else {
+            put_msg(out, 9, &sci.encode_to_vec());
+        }
     }
     for &d in &fd.public_dependency {
         put_int(out, 10, d);

@@ -112,7 +112,7 @@ fn pool_for(image: &Image) -> Result<DescriptorPool, String> {
     let mut pool = DescriptorPool::new();
     for f in &image.files {
         let mut body = Vec::new();
-        super::encode_file(&f.file, false, &mut body);
+        super::encode_file(&f.file, false, false, &mut body);
         for dep in &f.file.extra.option_dependency {
             crate::compiler::options::put_tag(&mut body, 3, 2);
             crate::compiler::options::put_varint(&mut body, dep.len() as u64);
@@ -153,7 +153,7 @@ fn pool_for(image: &Image) -> Result<DescriptorPool, String> {
     );
     for f in wanted {
         let mut bytes = Vec::new();
-        super::encode_file(f, false, &mut bytes);
+        super::encode_file(f, false, false, &mut bytes);
         let mut set = Vec::new();
         crate::compiler::options::put_tag(&mut set, 1, 2);
         crate::compiler::options::put_varint(&mut set, bytes.len() as u64);

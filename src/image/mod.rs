@@ -29,6 +29,7 @@ pub struct WriteOptions {
     pub as_file_descriptor_set: bool,
     pub exclude_imports: bool,
     pub exclude_source_info: bool,
+    pub exclude_source_retention_options: bool,
 }
 
 impl Image {
@@ -84,7 +85,12 @@ impl Image {
             .filter(|f| !(opts.exclude_imports && f.is_import))
             .map(|f| {
                 let mut body = Vec::with_capacity(4096);
-                encode_file(&f.file, !opts.exclude_source_info, &mut body);
+                encode_file(
+                    &f.file,
+                    !opts.exclude_source_info,
+                    opts.exclude_source_retention_options,
+                    &mut body,
+                );
                 if !opts.as_file_descriptor_set {
                     encode_extension(f, &mut body);
                 }

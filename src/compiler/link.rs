@@ -300,10 +300,24 @@ impl<'a> Resolver<'a> {
 }
 
 /// Resolves the type references of one file, rewriting its descriptor.
+/// What resolution needs to know about the file it works on.
+pub struct RefContext<'a> {
+    pub file: u32,
+    pub proto3: bool,
+    /// Types declared `local` (edition 2024), as (file, descriptor path).
+    pub local_types: &'a HashSet<(u32, Vec<i32>)>,
+}
+
+fn is_builtin_options(full: &str) -> bool {
+    full.strip_prefix("google.protobuf.")
+        .is_some_and(|n| (n.ends_with("Options") && !n.contains('.')) || n == "FeatureSet")
+}
+
 pub fn resolve_refs(
     fd: &mut FileDescriptorProto,
     refs: &[TypeRef],
     resolver: &Resolver<'_>,
+    ctx: &RefContext<'_>,
     diags: &mut Vec<Diagnostic>,
 ) {
     for r in refs {
@@ -320,6 +334,22 @@ pub fn resolve_refs(
             );
             continue;
         };
+        if let Resolved::Symbol(s) = &res
+            && s.file != ctx.file
+            && ctx.local_types.contains(&(s.file, s.path.clone()))
+        {
+            let what = if s.kind == SymKind::Enum {
+                "enum"
+            } else {
+                "message"
+            };
+            err(
+                diags,
+                r.span,
+                format!("found unexported {what} type `{full}`"),
+            );
+            continue;
+        }
         let kind = match res {
             Resolved::Symbol(s) => s.kind,
             Resolved::Package => {
@@ -370,6 +400,15 @@ pub fn resolve_refs(
             RefKind::Extendee => {
                 if kind != SymKind::Message {
                     err(diags, r.span, format!("`{}` is not a message type", r.name));
+                    continue;
+                }
+                if ctx.proto3 && !is_builtin_options(&full) {
+                    let span = r.block_span.unwrap_or(r.span);
+                    err(
+                        diags,
+                        span,
+                        format!("expected built-in options message, found message type `{full}`"),
+                    );
                     continue;
                 }
                 if let Some(f) = field_at_mut(fd, &r.path) {

@@ -54,6 +54,8 @@ pub struct TypeRef {
     pub span: Span,
     /// For extendee references: the span of the extension's field number.
     pub number_span: Option<Span>,
+    /// For extendee references: the span of the `extend` keyword.
+    pub block_span: Option<Span>,
 }
 
 /// What kind of element an option list belongs to; selects the options message.
@@ -750,6 +752,7 @@ impl Ctx<'_> {
                         name: name.clone(),
                         span: f.ty_span,
                         number_span: None,
+                        block_span: None,
                     });
                 }
             }
@@ -793,6 +796,7 @@ impl Ctx<'_> {
                             name: id.name.clone(),
                             span: id.span,
                             number_span: None,
+                            block_span: None,
                         });
                     }
                     entry.field.push(ef);
@@ -846,6 +850,7 @@ impl Ctx<'_> {
                 name: gname.clone(),
                 span: f.name.span,
                 number_span: None,
+                block_span: None,
             });
             let idx = nested.len() as i32;
             let gpath = path_with(nested_base, &[idx]);
@@ -996,6 +1001,7 @@ impl Ctx<'_> {
                         name: m.input.name.name.clone(),
                         span: m.input.name.span,
                         number_span: None,
+                        block_span: None,
                     });
                     self.refs.push(TypeRef {
                         kind: RefKind::MethodOutput,
@@ -1004,6 +1010,7 @@ impl Ctx<'_> {
                         name: m.output.name.name.clone(),
                         span: m.output.name.span,
                         number_span: None,
+                        block_span: None,
                     });
                     if m.has_body && m.options.is_empty() {
                         // buf writes an empty options message for `{}` bodies.
@@ -1069,6 +1076,7 @@ impl Ctx<'_> {
                 name: x.extendee.name.clone(),
                 span: x.extendee.span,
                 number_span: f.number.as_ref().map(|n| n.span),
+                block_span: Some(Span::new(x.span.start, x.span.start + "extend".len() as u32)),
             });
             exts.push(field);
         }

@@ -267,6 +267,18 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
         .map(|u| u.lowered.fd.package().to_string())
         .collect();
 
+    let local_types: HashSet<(u32, Vec<i32>)> = units
+        .iter()
+        .enumerate()
+        .flat_map(|(i, u)| {
+            u.lowered
+                .extra
+                .visibility
+                .iter()
+                .filter(|(_, v)| *v == 1)
+                .map(move |(p, _)| (i as u32, p.clone()))
+        })
+        .collect();
     // Phase 1: resolve type references, in parallel.
     let phase1: Vec<Phase1> = units
         .par_iter()
@@ -281,7 +293,12 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             };
             let mut fd = u.lowered.fd.clone();
             let mut diags = Vec::new();
-            link::resolve_refs(&mut fd, &u.lowered.refs, &resolver, &mut diags);
+            let ctx = link::RefContext {
+                file: i as u32,
+                proto3: u.lowered.syntax == Syntax::Proto3,
+                local_types: &local_types,
+            };
+            link::resolve_refs(&mut fd, &u.lowered.refs, &resolver, &ctx, &mut diags);
             let enum_value_name = |type_name: &str, number: i64| -> Option<String> {
                 let sym = table.symbols.get(type_name.trim_start_matches('.'))?;
                 let owner = units.get(sym.file as usize)?;

@@ -133,13 +133,10 @@ impl<'a> Schema<'a> {
     }
 
     /// A group field is named in text format by its message name.
+    /// buf names a group field in a literal by its (lowercase) field name,
+    /// not by the group's message name as protoc's text format does.
     pub fn field_by_text_name(&self, msg_name: &str, name: &str) -> Option<FieldRefInfo<'a>> {
-        if let Some(f) = self.field_by_name(msg_name, name) {
-            return Some(f);
-        }
-        let lower = name.to_ascii_lowercase();
-        let f = self.field_by_name(msg_name, &lower)?;
-        (f.field.r#type == Some(PType::Group as i32)).then_some(f)
+        self.field_by_name(msg_name, name)
     }
 }
 
@@ -456,12 +453,13 @@ impl<'a> Interpreter<'a> {
         locs: &mut Vec<Location>,
     ) -> bool {
         let mut msg_name = opts_msg.to_string();
+        let mut parent_name = msg_name.clone();
         let mut infos = Vec::new();
         for part in &o.name.parts {
             let Some(info) = self.resolve_part(&msg_name, part, &p.scope) else {
                 return false;
             };
-            msg_name = info.field.type_name().to_string();
+            parent_name = std::mem::replace(&mut msg_name, info.field.type_name().to_string());
             infos.push(info);
         }
         let Some(last) = infos.last().copied() else {
@@ -523,6 +521,19 @@ impl<'a> Interpreter<'a> {
         } else {
             None
         };
+        let already_set = cur.fields.iter().any(|f| {
+            f.number == last.field.number()
+                && f.is_extension == last.is_extension
+                && !f.values.is_empty()
+        });
+        if !repeated && already_set && !matches!(o.value.kind, ValueKind::Message(_)) {
+            let full = field_full_name(&parent_name, &last);
+            self.error(
+                o.name.span,
+                format!("message field `{full}` set multiple times"),
+            );
+            return false;
+        }
         let val = self.convert(&o.value, &last, &p.scope, child_locs);
         if let Some(v) = val {
             let slot = cur.slot(
@@ -726,15 +737,16 @@ impl<'a> Interpreter<'a> {
     ) -> Option<()> {
         let schema: &'a Schema<'a> = self.schema;
         let mut counts: HashMap<(i32, bool), i32> = HashMap::new();
+        let mut seen: Vec<(i32, bool)> = Vec::new();
         for f in fields {
             let info = match &f.name {
                 FieldRef::Name(n) => match schema.field_by_text_name(msg_name, n) {
                     Some(i) => i,
                     None => {
                         self.error(
-                            f.name_span,
+                            f.span,
                             format!(
-                                "message `{}` has no field named `{n}`",
+                                "cannot resolve message field name for `{}`",
                                 msg_name.trim_start_matches('.')
                             ),
                         );
@@ -795,6 +807,18 @@ impl<'a> Interpreter<'a> {
                     continue;
                 }
             };
+            if info.field.label() != PLabel::Repeated {
+                let key = (info.field.number(), info.is_extension);
+                if seen.contains(&key) {
+                    let full = field_full_name(msg_name, &info);
+                    self.error(
+                        f.name_span,
+                        format!("message field `{full}` set multiple times"),
+                    );
+                    return None;
+                }
+                seen.push(key);
+            }
             // buf's locations inside a literal: a repeated field gets one per
             // value (`[field, index]`, no deeper); a singular message field
             // gets none itself but its fields do; any other field gets one.
@@ -943,4 +967,11 @@ fn map_sort_key(v: &Val, kt: PType) -> (i128, Vec<u8>) {
         ),
         Val::Msg(_) => (0, Vec::new()),
     }
+}
+
+/// A field's full name for messages: `pkg.Msg.field`, or the extension's
+/// own full name.
+fn field_full_name(msg_name: &str, info: &FieldRefInfo<'_>) -> String {
+    let msg = msg_name.trim_start_matches('.');
+    format!("{msg}.{}", info.field.name())
 }

@@ -600,33 +600,20 @@ impl Ctx<'_> {
                     }
                 }
                 MessageItem::Reserved(r) => {
-                    if !r.ranges.is_empty() {
-                        let base = path_with(path, &[9]);
-                        // buf records only the first reserved statement of each kind.
-                        if msg.reserved_range.is_empty() {
-                            self.loc(&base, r.span, Some(r.toks));
-                        }
-                        for range in &r.ranges {
-                            let idx = msg.reserved_range.len() as i32;
-                            let rpath = path_with(&base, &[idx]);
-                            let (start, end) = self.range_bounds(range, 536_870_911, true);
-                            self.range_locs(&rpath, range);
-                            msg.reserved_range.push(ReservedRange {
-                                start: Some(start),
-                                end: Some(end),
-                            });
-                        }
-                    } else {
-                        let base = path_with(path, &[10]);
-                        if msg.reserved_name.is_empty() {
-                            self.loc(&base, r.span, Some(r.toks));
-                        }
-                        for n in &r.names {
-                            let idx = msg.reserved_name.len() as i32;
-                            self.loc(&path_with(&base, &[idx]), n.span, None);
-                            msg.reserved_name.push(n.name.clone());
-                        }
-                    }
+                    let new = self.reserved(
+                        r,
+                        path,
+                        (9, 10),
+                        536_870_911,
+                        true,
+                        msg.reserved_range.len(),
+                        &mut msg.reserved_name,
+                    );
+                    msg.reserved_range
+                        .extend(new.into_iter().map(|(start, end)| ReservedRange {
+                            start: Some(start),
+                            end: Some(end),
+                        }));
                 }
                 MessageItem::Option(o) => {
                     self.loc(&path_with(path, &[7]), o.span, Some(o.toks));
@@ -672,6 +659,45 @@ impl Ctx<'_> {
                 compact: false,
             });
         }
+    }
+
+    /// Lowers one `reserved` statement of a message or enum: its ranges
+    /// (returned, for descriptor field `fields.0`) or its names (appended to
+    /// `names`, field `fields.1`). buf records the statement's own location
+    /// only for the first statement of each kind.
+    #[allow(clippy::too_many_arguments)]
+    fn reserved(
+        &mut self,
+        r: &ReservedDecl,
+        path: &[i32],
+        fields: (i32, i32),
+        max: i64,
+        exclusive_end: bool,
+        ranges_before: usize,
+        names: &mut Vec<String>,
+    ) -> Vec<(i32, i32)> {
+        let mut ranges = Vec::new();
+        if !r.ranges.is_empty() {
+            let base = path_with(path, &[fields.0]);
+            if ranges_before == 0 {
+                self.loc(&base, r.span, Some(r.toks));
+            }
+            for range in &r.ranges {
+                let rpath = path_with(&base, &[(ranges_before + ranges.len()) as i32]);
+                ranges.push(self.range_bounds(range, max, exclusive_end));
+                self.range_locs(&rpath, range);
+            }
+        } else {
+            let base = path_with(path, &[fields.1]);
+            if names.is_empty() {
+                self.loc(&base, r.span, Some(r.toks));
+            }
+            for n in &r.names {
+                self.loc(&path_with(&base, &[names.len() as i32]), n.span, None);
+                names.push(n.name.clone());
+            }
+        }
+        ranges
     }
 
     fn range_bounds(&mut self, r: &Range, max: i64, exclusive_end: bool) -> (i32, i32) {
@@ -918,32 +944,20 @@ impl Ctx<'_> {
                     opts.push(o.clone());
                 }
                 EnumItem::Reserved(r) => {
-                    if !r.ranges.is_empty() {
-                        let base = path_with(path, &[4]);
-                        if en.reserved_range.is_empty() {
-                            self.loc(&base, r.span, Some(r.toks));
-                        }
-                        for range in &r.ranges {
-                            let idx = en.reserved_range.len() as i32;
-                            let rpath = path_with(&base, &[idx]);
-                            let (start, end) = self.range_bounds(range, i32::MAX as i64, false);
-                            self.range_locs(&rpath, range);
-                            en.reserved_range.push(EnumReservedRange {
-                                start: Some(start),
-                                end: Some(end),
-                            });
-                        }
-                    } else {
-                        let base = path_with(path, &[5]);
-                        if en.reserved_name.is_empty() {
-                            self.loc(&base, r.span, Some(r.toks));
-                        }
-                        for n in &r.names {
-                            let idx = en.reserved_name.len() as i32;
-                            self.loc(&path_with(&base, &[idx]), n.span, None);
-                            en.reserved_name.push(n.name.clone());
-                        }
-                    }
+                    let new = self.reserved(
+                        r,
+                        path,
+                        (4, 5),
+                        i32::MAX as i64,
+                        false,
+                        en.reserved_range.len(),
+                        &mut en.reserved_name,
+                    );
+                    en.reserved_range
+                        .extend(new.into_iter().map(|(start, end)| EnumReservedRange {
+                            start: Some(start),
+                            end: Some(end),
+                        }));
                 }
                 EnumItem::Empty(_) => {}
             }
@@ -1076,7 +1090,10 @@ impl Ctx<'_> {
                 name: x.extendee.name.clone(),
                 span: x.extendee.span,
                 number_span: f.number.as_ref().map(|n| n.span),
-                block_span: Some(Span::new(x.span.start, x.span.start + "extend".len() as u32)),
+                block_span: Some(Span::new(
+                    x.span.start,
+                    x.span.start + "extend".len() as u32,
+                )),
             });
             exts.push(field);
         }

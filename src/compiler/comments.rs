@@ -1,6 +1,7 @@
-//! Attributes comments to significant tokens the way protoc's tokenizer does:
-//! a comment after a token on its line trails it; comment blocks separated by
-//! blank lines are detached; the block touching the next token leads it.
+//! Attributes comments to significant tokens as buf 1.75.0 does (its rules
+//! differ from protoc's in the corners; see `gap_runs`): a comment after a
+//! token on its line trails it, comment runs separated by blank lines are
+//! detached, and the run touching the next token leads it.
 
 use super::lexer::{LineIndex, Token, TokenKind};
 
@@ -10,64 +11,6 @@ pub struct TokenComments {
     pub detached: Vec<String>,
     /// The comment trailing this token (set on the token before the comments).
     pub trailing: Option<String>,
-}
-
-#[derive(Default)]
-struct Collector {
-    buffer: String,
-    has_comment: bool,
-    is_line: bool,
-    can_attach_to_prev: bool,
-    trailing: Option<String>,
-    detached: Vec<String>,
-    num_comments: usize,
-}
-
-impl Collector {
-    fn for_line(&mut self) -> &mut String {
-        if self.has_comment && !self.is_line {
-            self.flush();
-        }
-        self.has_comment = true;
-        self.is_line = true;
-        &mut self.buffer
-    }
-    fn for_block(&mut self) -> &mut String {
-        if self.has_comment {
-            self.flush();
-        }
-        self.has_comment = true;
-        self.is_line = false;
-        &mut self.buffer
-    }
-    fn clear(&mut self) {
-        self.buffer.clear();
-        self.has_comment = false;
-    }
-    fn flush(&mut self) {
-        if self.has_comment {
-            if self.can_attach_to_prev {
-                self.trailing
-                    .get_or_insert_with(String::new)
-                    .push_str(&self.buffer);
-                self.can_attach_to_prev = false;
-            } else {
-                self.detached.push(std::mem::take(&mut self.buffer));
-            }
-            self.clear();
-            self.num_comments += 1;
-        }
-    }
-    fn maybe_detach(&mut self) {
-        let count = self.num_comments + usize::from(self.has_comment);
-        if count == 1 {
-            if let Some(t) = self.trailing.take() {
-                self.detached.insert(0, t);
-            }
-            self.can_attach_to_prev = false;
-            self.flush();
-        }
-    }
 }
 
 fn line_comment_text(text: &str) -> &str {
@@ -103,7 +46,7 @@ pub fn attribute(src: &str, toks: &[Token], sig: &[u32], lines: &LineIndex) -> V
         let gap_end = next_tok.unwrap_or(toks.len());
         let trivia = &toks[tok_i..gap_end];
         let next = next_tok.and_then(|i| toks.get(i));
-        let (trailing, detached, leading) = gap(
+        let (trailing, detached, leading) = gap_runs(
             src,
             trivia,
             prev_sig.and_then(|p| toks.get(sig[p] as usize)),
@@ -123,158 +66,133 @@ pub fn attribute(src: &str, toks: &[Token], sig: &[u32], lines: &LineIndex) -> V
     out
 }
 
-/// A cursor over trivia at "character" granularity sufficient for protoc's
-/// algorithm: whitespace runs are split at newlines.
-enum Piece<'a> {
-    /// Whitespace with no newline.
-    Space,
-    Newline,
-    Line(&'a str, usize),
-    Block(&'a str, usize),
+/// One comment in a gap: its text as a comment body, its first and last
+/// lines, and whether it is a `//` comment.
+struct Comment {
+    text: String,
+    start_line: usize,
+    end_line: usize,
+    is_line: bool,
 }
 
-fn pieces<'a>(src: &'a str, trivia: &[Token], lines: &LineIndex) -> Vec<Piece<'a>> {
-    let mut v = Vec::new();
-    for t in trivia {
-        let text = t.text(src);
-        match t.kind {
-            TokenKind::Whitespace => {
-                let mut parts = text.split('\n').peekable();
-                while let Some(p) = parts.next() {
-                    if !p.is_empty() {
-                        v.push(Piece::Space);
-                    }
-                    if parts.peek().is_some() {
-                        v.push(Piece::Newline);
-                    }
-                }
-            }
-            TokenKind::LineComment => {
-                let line = lines.line(t.start);
-                v.push(Piece::Line(text, line));
-                // The newline that ends a line comment belongs to it in protoc too.
-            }
-            // buf ignores empty block comments (`/**/`) entirely.
-            TokenKind::BlockComment if text == "/**/" => v.push(Piece::Space),
-            TokenKind::BlockComment => {
-                let end_line = lines.line(t.end.saturating_sub(1));
-                v.push(Piece::Block(text, end_line));
-            }
-            _ => {}
-        }
-    }
-    v
-}
-
-fn gap(
+/// buf's attribution of the comments between two tokens. Comments form runs:
+/// `//` comments on consecutive lines merge, a block comment stands alone.
+/// The run touching the next token (no blank line between) leads it, unless
+/// that token closes a scope. The first run, if it starts on the previous
+/// token's line or the one after, trails the previous token with its first
+/// comment only (a same-line `//` comment without its newline). Runs in
+/// between are detached. Comments that end on the next token's line belong
+/// to nothing.
+fn gap_runs(
     src: &str,
     trivia: &[Token],
     prev: Option<&Token>,
     next: Option<&Token>,
     lines: &LineIndex,
 ) -> (Option<String>, Vec<String>, Option<String>) {
-    let ps = pieces(src, trivia, lines);
-    let mut c = Collector::default();
-    let mut i = 0usize;
-    let mut trailing_end_line: Option<usize> = None;
-    // At the start of the file protoc compares against line 0.
-    let prev_line = prev.map_or(0, |p| lines.line(p.end.saturating_sub(1).max(p.start)));
+    let mut comments = Vec::new();
+    for t in trivia {
+        let text = t.text(src);
+        match t.kind {
+            TokenKind::LineComment => comments.push(Comment {
+                text: line_comment_text(text).to_string(),
+                start_line: lines.line(t.start),
+                end_line: lines.line(t.start),
+                is_line: true,
+            }),
+            TokenKind::BlockComment if text != "/**/" => comments.push(Comment {
+                text: block_comment_text(text),
+                start_line: lines.line(t.start),
+                end_line: lines.line(t.end.saturating_sub(1)),
+                is_line: false,
+            }),
+            _ => {}
+        }
+    }
+    if comments.is_empty() {
+        return (None, Vec::new(), None);
+    }
+    let prev_line = prev.map(|p| lines.line(p.end.saturating_sub(1).max(p.start)));
     let next_line = next.map(|n| lines.line(n.start));
-    let skip_space = |i: &mut usize| {
-        while matches!(ps.get(*i), Some(Piece::Space)) {
-            *i += 1;
+    let closes_scope = next.is_none_or(|n| matches!(n.text(src), "}" | "]" | ")"));
+    // A `//` comment on the previous token's line trails it, on its own.
+    let same_line = match (prev_line, comments.first()) {
+        (Some(pl), Some(first)) if first.is_line && first.start_line == pl => {
+            Some(comments.remove(0))
+        }
+        _ => None,
+    };
+    // Group the rest into runs.
+    let mut runs: Vec<Vec<Comment>> = Vec::new();
+    for c in comments {
+        match runs.last_mut() {
+            Some(run)
+                if c.is_line
+                    && run
+                        .last()
+                        .is_some_and(|l| l.is_line && l.end_line + 1 == c.start_line) =>
+            {
+                run.push(c)
+            }
+            _ => runs.push(vec![c]),
+        }
+    }
+    let join = |run: &Vec<Comment>| run.iter().map(|c| c.text.as_str()).collect::<String>();
+    let last_end = runs
+        .last()
+        .and_then(|r| r.last())
+        .map(|c| c.end_line)
+        .or(same_line.as_ref().map(|c| c.end_line));
+    let leading_idx = match (next_line, runs.last().and_then(|r| r.last())) {
+        (Some(nl), Some(last)) if !closes_scope && last.end_line + 1 == nl => Some(runs.len() - 1),
+        _ => None,
+    };
+    let mut first_free = 0;
+    let (trailing, mut anchor_end) = if let Some(c) = &same_line {
+        (
+            Some(c.text.strip_suffix('\n').unwrap_or(&c.text).to_string()),
+            Some(c.end_line),
+        )
+    } else {
+        match (prev_line, runs.first()) {
+            (Some(pl), Some(run))
+                if leading_idx != Some(0)
+                    && run
+                        .first()
+                        .is_some_and(|c| c.start_line == pl || c.start_line == pl + 1) =>
+            {
+                first_free = 1;
+                (Some(join(run)), run.last().map(|c| c.end_line))
+            }
+            _ => (None, None),
         }
     };
-    if prev.is_none() {
-        c.can_attach_to_prev = false;
+    // After a `;`, runs that touch the trailing comment go with it (and are
+    // dropped), unless they lead the next token.
+    let after_semicolon = prev.is_some_and(|p| p.text(src) == ";");
+    while let (true, Some(end), Some(run)) = (after_semicolon, anchor_end, runs.get(first_free)) {
+        if Some(first_free) == leading_idx || run.first().is_none_or(|c| c.start_line != end + 1) {
+            break;
+        }
+        anchor_end = run.last().map(|c| c.end_line);
+        first_free += 1;
+    }
+    // Comments ending on the next token's line belong to nothing (a `//`
+    // comment on the previous token's line still trails it).
+    if next_line.is_some() && last_end == next_line {
+        let trailing = same_line.map(|c| c.text.strip_suffix('\n').unwrap_or(&c.text).to_string());
+        return (trailing, Vec::new(), None);
+    }
+    let end_detached = leading_idx.unwrap_or(runs.len());
+    let detached = if closes_scope {
+        Vec::new()
     } else {
-        c.can_attach_to_prev = true;
-        skip_space(&mut i);
-        match ps.get(i) {
-            Some(Piece::Line(text, line)) => {
-                trailing_end_line = Some(*line);
-                // buf drops the newline of a same-line trailing comment.
-                let body = line_comment_text(text);
-                let body = body.strip_suffix('\n').unwrap_or(body);
-                c.for_line().push_str(body);
-                i += 1;
-                c.flush();
-            }
-            Some(Piece::Block(text, end_line)) => {
-                c.for_block().push_str(&block_comment_text(text));
-                trailing_end_line = Some(*end_line);
-                i += 1;
-                skip_space(&mut i);
-                if !matches!(ps.get(i), Some(Piece::Newline)) {
-                    // The next token is on the same line: nobody gets it.
-                    return (None, Vec::new(), None);
-                }
-                i += 1;
-                c.flush();
-            }
-            Some(Piece::Newline) => i += 1,
-            _ => return (None, Vec::new(), None),
-        }
-    }
-    loop {
-        skip_space(&mut i);
-        match ps.get(i) {
-            Some(Piece::Line(text, _)) => {
-                c.for_line().push_str(line_comment_text(text));
-                i += 1;
-            }
-            Some(Piece::Block(text, _)) => {
-                c.for_block().push_str(&block_comment_text(text));
-                i += 1;
-                skip_space(&mut i);
-                if matches!(ps.get(i), Some(Piece::Newline)) {
-                    i += 1;
-                }
-            }
-            Some(Piece::Newline) => {
-                i += 1;
-                c.flush();
-                c.can_attach_to_prev = false;
-            }
-            Some(Piece::Space) => i += 1,
-            None => {
-                let next_text = next.map(|n| n.text(src));
-                if next.is_none() || matches!(next_text, Some("}" | "]" | ")")) {
-                    c.flush();
-                }
-                if let Some(nl) = next_line
-                    && (prev_line == nl || trailing_end_line == Some(nl))
-                {
-                    c.maybe_detach();
-                }
-                let leading = if c.has_comment {
-                    Some(std::mem::take(&mut c.buffer))
-                } else {
-                    None
-                };
-                // buf drops the comments before a token when the last of them
-                // ends on that token's line (`/* c */ message M {}`).
-                if let (Some(nl), Some(last_end)) = (next_line, last_comment_end_line(&ps))
-                    && last_end == nl
-                    && !matches!(ps.last(), Some(Piece::Newline))
-                {
-                    return (c.trailing, Vec::new(), None);
-                }
-                return (c.trailing, c.detached, leading);
-            }
-        }
-    }
-}
-
-/// The line on which the last comment of a gap ends, if the gap has one and
-/// nothing but spaces follows it.
-fn last_comment_end_line(ps: &[Piece<'_>]) -> Option<usize> {
-    for p in ps.iter().rev() {
-        match p {
-            Piece::Space => continue,
-            Piece::Block(_, end_line) => return Some(*end_line),
-            _ => return None,
-        }
-    }
-    None
+        runs.get(first_free..end_detached)
+            .unwrap_or_default()
+            .iter()
+            .map(join)
+            .collect()
+    };
+    let leading = leading_idx.and_then(|i| runs.get(i)).map(join);
+    (trailing, detached, leading)
 }

@@ -132,7 +132,7 @@ fn parse_and_lower(source: SourceFile, from_wkt: bool) -> Unit {
     let comments = comments::attribute(&source.text, &tokens, &sig, &lines);
     let mut lowered = lower::lower(&source.import_path, &source.text, &tree, &lines, &comments);
     diags.append(&mut lowered.diags);
-    validate::check(&tree, lowered.syntax, &mut diags);
+    validate::check(&tree, &source.text, lowered.syntax, &mut diags);
     let syntax_unspecified = !tree.decls.iter().any(|d| matches!(d, ast::Decl::Syntax(_)));
     Unit {
         source,

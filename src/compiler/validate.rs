@@ -11,15 +11,21 @@ use super::lower::{EDITION_2024, Syntax, int_value, json_name};
 
 const MAX_FIELD_NUMBER: i64 = 536_870_911;
 
-pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
+pub fn check(file: &File, src: &str, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
     let legacy_json = file
         .decls
         .iter()
         .any(|d| matches!(d, Decl::Option(o) if is_legacy_json(o)));
+    let naming_style = syntax == Syntax::Editions(EDITION_2024)
+        && !file.decls.iter().any(|d| {
+            matches!(d, Decl::Option(o) if feature_is(o, "enforce_naming_style", "STYLE_LEGACY"))
+        });
     let mut v = Validator {
         syntax,
         diags,
         legacy_json,
+        src,
+        naming_style,
     };
     let mut imports: Vec<&[u8]> = Vec::new();
     let mut package_seen = false;
@@ -55,7 +61,7 @@ pub fn check(file: &File, syntax: Syntax, diags: &mut Vec<Diagnostic>) {
                     }
                 }
             }
-            Decl::Message(m) => v.message(&m.body),
+            Decl::Message(m) => v.named_message(m),
             Decl::Enum(e) => v.enumeration(e, file),
             Decl::Extend(x) => v.extend(x),
             _ => {}
@@ -71,6 +77,9 @@ struct Validator<'d> {
     diags: &'d mut Vec<Diagnostic>,
     /// The file opts out of JSON name clash checks.
     legacy_json: bool,
+    src: &'d str,
+    /// Edition 2024's naming style applies (not switched to STYLE_LEGACY).
+    naming_style: bool,
 }
 
 /// `features.json_format = LEGACY_BEST_EFFORT` or proto3's
@@ -90,6 +99,44 @@ fn is_true(o: &OptionDecl, name: &str) -> bool {
 }
 
 impl Validator<'_> {
+    fn named_message(&mut self, m: &MessageDecl) {
+        if self.naming_style && !is_pascal(&m.name.name) {
+            self.error(m.name.span, "message type name should be PascalCase");
+        }
+        for item in &m.body {
+            if let MessageItem::Option(o) = item {
+                self.feature_target(o, &["json_format", "enforce_naming_style"]);
+            }
+        }
+        self.message(&m.body);
+    }
+
+    /// `option features.X` where X cannot be set on this kind of element.
+    fn feature_target(&mut self, o: &OptionDecl, allowed: &[&str]) {
+        const FEATURES: &[&str] = &[
+            "field_presence",
+            "enum_type",
+            "repeated_field_encoding",
+            "utf8_validation",
+            "message_encoding",
+            "json_format",
+            "enforce_naming_style",
+            "default_symbol_visibility",
+        ];
+        if let [first, second] = o.name.parts.as_slice()
+            && first.name == "features"
+            && !first.is_extension
+            && !second.is_extension
+            && FEATURES.contains(&second.name.as_str())
+            && !allowed.contains(&second.name.as_str())
+        {
+            self.error(
+                second.span,
+                format!("unsupported option target for `{}`", second.name),
+            );
+        }
+    }
+
     fn error(&mut self, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::new(span.start, span.end, msg));
     }
@@ -99,6 +146,26 @@ impl Validator<'_> {
     }
 
     fn field_common(&mut self, f: &FieldDecl, in_oneof: bool) {
+        if self.naming_style && !matches!(f.ty, FieldType::Group) && !is_snake(&f.name.name) {
+            self.error(f.name.span, "field name should be snake_case");
+        }
+        if let (FieldType::Named(t), Some(co)) = (&f.ty, &f.options)
+            && matches!(t.as_str(), "float" | "double")
+        {
+            for o in &co.options {
+                let text = self
+                    .src
+                    .get(o.value.span.start as usize..o.value.span.end as usize)
+                    .unwrap_or("");
+                let digits = text.trim_start_matches('-').trim_start();
+                if o.name.parts.len() == 1
+                    && o.name.parts[0].name == "default"
+                    && (digits.starts_with("0x") || digits.starts_with("0X"))
+                {
+                    self.error(o.value.span, "unsupported base for floating-point literal");
+                }
+            }
+        }
         if let Some((label, span)) = f.label {
             let word = match label {
                 Label::Optional => "optional",
@@ -230,7 +297,7 @@ impl Validator<'_> {
                     message_set = true
                 }
                 MessageItem::Option(o) if is_legacy_json(o) => legacy_json = true,
-                MessageItem::Message(m) => self.message(&m.body),
+                MessageItem::Message(m) => self.named_message(m),
                 MessageItem::Enum(e) => self.enumeration_in(e),
                 MessageItem::Extend(x) => self.extend(x),
                 _ => {}
@@ -287,6 +354,12 @@ impl Validator<'_> {
         }
         for f in &x.fields {
             if let Some(co) = &f.options {
+                if co.options.iter().any(|o| {
+                    let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+                    names == ["features", "field_presence"]
+                }) {
+                    self.error(f.span, "expected singular field, found extension");
+                }
                 for o in &co.options {
                     if o.name.parts.len() == 1
                         && !o.name.parts[0].is_extension
@@ -322,6 +395,23 @@ impl Validator<'_> {
     }
 
     fn enum_checks(&mut self, e: &EnumDecl, file_closed: bool) {
+        if self.naming_style && !is_pascal(&e.name.name) {
+            self.error(e.name.span, "enum type name should be PascalCase");
+        }
+        for item in &e.items {
+            match item {
+                EnumItem::Option(o) => {
+                    self.feature_target(o, &["json_format", "enum_type", "enforce_naming_style"]);
+                }
+                EnumItem::Value(v) if self.naming_style && !is_screaming(&v.name.name) => {
+                    self.error(
+                        v.name.span,
+                        "enum value name should be SCREAMING_SNAKE_CASE",
+                    );
+                }
+                _ => {}
+            }
+        }
         let values: Vec<&EnumValueDecl> = e
             .items
             .iter()
@@ -414,4 +504,33 @@ fn custom_json_name(f: &FieldDecl) -> Option<(String, Span)> {
             _ => None,
         }
     })
+}
+
+/// `option features.NAME = VALUE`.
+fn feature_is(o: &OptionDecl, name: &str, value: &str) -> bool {
+    let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+    names == ["features", name]
+        && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == value)
+}
+
+/// Edition 2024 naming style: `PascalCase` starts upper-case and has no `_`.
+fn is_pascal(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// `snake_case`: lower-case letters, digits and `_`, starting with a letter.
+fn is_snake(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `SCREAMING_SNAKE_CASE`: upper-case letters, digits and `_`.
+fn is_screaming(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }

@@ -35,7 +35,7 @@ FDSDIFF=(python3 "$ROOT/scripts/fdsdiff.py")
 
 mode=corpus
 variants=""
-strict=""  # byte order of source locations is reported, not required; --strict requires it
+strict=--strict  # images must be byte-identical; --no-strict compares content only
 determinism=1
 nexplain=""
 corpus=""

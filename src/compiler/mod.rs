@@ -405,6 +405,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             let mut fd = p1.fd;
             let mut locations = std::mem::take(&mut u.lowered.locations);
             move_option_comments(&mut locations, interp.locations, &interp.uncommented);
+            sort_locations(&mut locations);
             fd.source_code_info = Some(SourceCodeInfo {
                 location: locations,
             });
@@ -837,4 +838,53 @@ fn check_extension_numbers(units: &[Unit], phase1: &mut [Phase1], table: &link::
             }
         }
     }
+}
+
+/// buf's order of source locations: the file's own location first, then by
+/// the span array compared element by element (so a two-line field
+/// `[51, 2, 52, 50]` precedes its type `[51, 2, 59]`), then by path in
+/// descriptor.proto's declaration order (a statement before its interpreted
+/// option, a range before its endpoints, a group's message before its field
+/// at file level but after it inside a message).
+fn sort_locations(locations: &mut [prost_types::source_code_info::Location]) {
+    let key = |l: &prost_types::source_code_info::Location| {
+        (
+            !l.path.is_empty(),
+            l.span.clone(),
+            declaration_order_path(&l.path),
+        )
+    };
+    locations.sort_by_cached_key(key);
+}
+
+/// A path with the field numbers of `DescriptorProto` replaced by the order
+/// descriptor.proto declares them in (`extension` = 6 comes before
+/// `nested_type` = 3), which is how buf orders locations with equal spans.
+fn declaration_order_path(path: &[i32]) -> Vec<i32> {
+    const DESCRIPTOR_PROTO_ORDER: [(i32, i32); 10] = [
+        (1, 0),
+        (2, 1),
+        (6, 2),
+        (3, 3),
+        (4, 4),
+        (5, 5),
+        (8, 6),
+        (7, 7),
+        (9, 8),
+        (10, 9),
+    ];
+    let mut out = path.to_vec();
+    // Positions 2, 4, ... hold a DescriptorProto field number while the
+    // prefix is a message path `[4, i, (3, j)*]`.
+    let mut k = 2;
+    while k < path.len() && path.first() == Some(&4) {
+        if let Some(&(_, rank)) = DESCRIPTOR_PROTO_ORDER.iter().find(|(n, _)| *n == path[k]) {
+            out[k] = rank;
+        }
+        if path[k] != 3 {
+            break;
+        }
+        k += 2;
+    }
+    out
 }

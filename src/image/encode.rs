@@ -269,6 +269,7 @@ pub fn encode_file(
     }
     e.options(out, 8, fd.options.as_ref());
     if with_source_info && let Some(sci) = &fd.source_code_info {
+        let ext = source_info_extension(f);
         if strip_source_retention && !f.source_only_paths.is_empty() {
             let kept = prost_types::SourceCodeInfo {
                 location: sci
@@ -278,9 +279,9 @@ pub fn encode_file(
                     .cloned()
                     .collect(),
             };
-            put_msg(out, 9, &kept.encode_to_vec());
+            put_msg(out, 9, &[ext.as_slice(), &kept.encode_to_vec()].concat());
         } else {
-            put_msg(out, 9, &sci.encode_to_vec());
+            put_msg(out, 9, &[ext.as_slice(), &sci.encode_to_vec()].concat());
         }
     }
     for &d in &fd.public_dependency {
@@ -298,4 +299,26 @@ pub fn encode_file(
     for d in &f.extra.option_dependency {
         put_str(out, 15, d);
     }
+}
+
+/// buf's `SourceCodeInfoExtension` (extension 536000000 of SourceCodeInfo,
+/// written before the locations): `is_syntax_unspecified` (2) and the packed
+/// `unused_dependency` indexes (3). Empty when there is nothing to say.
+fn source_info_extension(f: &CompiledFile) -> Vec<u8> {
+    let mut body = Vec::new();
+    if f.syntax_unspecified {
+        put_bool(&mut body, 2, true);
+    }
+    if !f.unused_dependencies.is_empty() {
+        let mut packed = Vec::new();
+        for &d in &f.unused_dependencies {
+            put_varint(&mut packed, d as i64 as u64);
+        }
+        put_msg(&mut body, 3, &packed);
+    }
+    let mut out = Vec::new();
+    if !body.is_empty() {
+        put_msg(&mut out, 536_000_000, &body);
+    }
+    out
 }

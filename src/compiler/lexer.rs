@@ -100,8 +100,28 @@ pub fn lex(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Token> {
                 TokenKind::BlockComment
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                    i += 1;
+                let mut non_ascii = false;
+                while i < bytes.len() {
+                    if bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' {
+                        i += 1;
+                    } else if let Some(ch) = src[i..]
+                        .chars()
+                        .next()
+                        .filter(|c| !c.is_ascii() && c.is_alphanumeric())
+                    {
+                        // `café`: one identifier, reported once, as buf does.
+                        non_ascii = true;
+                        i += ch.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                if non_ascii {
+                    diags.push(Diagnostic::new(
+                        start as u32,
+                        i as u32,
+                        "non-ASCII identifiers are not allowed",
+                    ));
                 }
                 TokenKind::Ident
             }

@@ -206,7 +206,7 @@ pub fn lower(
                         _ => cx.diags.push(Diagnostic::new(
                             s.value.span.start,
                             s.value.span.end,
-                            format!("unrecognized syntax {v:?}"),
+                            "unrecognized `syntax` declaration value".to_string(),
                         )),
                     }
                     fd.syntax = Some(v);

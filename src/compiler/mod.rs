@@ -517,19 +517,9 @@ fn detect_cycles(units: &mut [Unit], deps: &[Vec<Option<u32>>]) {
                         stack.push((d, 0));
                     }
                     1 => {
-                        let mut cycle: Vec<String> = stack
-                            .iter()
-                            .skip_while(|(f, _)| *f != d)
-                            .map(|(f, _)| units[*f].source.import_path.clone())
-                            .collect();
-                        cycle.push(units[d].source.import_path.clone());
                         let msg = format!(
-                            "import cycle: {}",
-                            cycle
-                                .iter()
-                                .map(|c| format!("{c:?}"))
-                                .collect::<Vec<_>>()
-                                .join(" -> ")
+                            "detected cyclic import while importing {:?}",
+                            units[d].source.import_path
                         );
                         reports.push((node, i, msg));
                     }

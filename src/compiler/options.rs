@@ -400,10 +400,12 @@ impl<'a> Interpreter<'a> {
                 .resolver
                 .lookup(&format!("{scope}.x"), &part.name, false);
             let Some((full, res)) = found else {
-                self.error(
-                    part.span,
-                    format!("cannot find `{}` in this scope", part.name),
+                // buf points at the name inside the parentheses.
+                let inner = Span::new(
+                    part.span.start + 1,
+                    part.span.end.saturating_sub(1).max(part.span.start + 1),
                 );
+                self.error(inner, format!("cannot find `{}` in this scope", part.name));
                 return None;
             };
             if !matches!(res, Resolved::Symbol(s) if s.kind == SymKind::Extension) {
@@ -416,10 +418,9 @@ impl<'a> Interpreter<'a> {
                 self.error(
                     part.span,
                     format!(
-                        "`{}` extends `{}`, not `{}`",
-                        part.name,
-                        extendee.trim_start_matches('.'),
-                        msg_name.trim_start_matches('.')
+                        "expected `{}` extension, found message extension in `{}`",
+                        msg_name.trim_start_matches('.'),
+                        extendee.trim_start_matches('.')
                     ),
                 );
                 return None;
@@ -432,7 +433,7 @@ impl<'a> Interpreter<'a> {
                     self.error(
                         part.span,
                         format!(
-                            "no field named `{}` in `{}`",
+                            "cannot find message field `{}` in `{}`",
                             part.name,
                             msg_name.trim_start_matches('.')
                         ),
@@ -606,7 +607,7 @@ impl<'a> Interpreter<'a> {
                     negative: false,
                 } if *value <= 1 => Val::Varint(*value),
                 _ => {
-                    self.error(v.span, format!("expected bool value for `{fname}`"));
+                    self.error(v.span, "mismatched types");
                     return None;
                 }
             },
@@ -639,7 +640,7 @@ impl<'a> Interpreter<'a> {
                     Val::Varint(n as u64)
                 }
                 _ => {
-                    self.error(v.span, format!("expected enum value for `{fname}`"));
+                    self.error(v.span, "mismatched types");
                     return None;
                 }
             },
@@ -652,7 +653,7 @@ impl<'a> Interpreter<'a> {
                     Val::Bytes(s.clone())
                 }
                 _ => {
-                    self.error(v.span, format!("expected string value for `{fname}`"));
+                    self.error(v.span, "mismatched types");
                     return None;
                 }
             },
@@ -668,14 +669,14 @@ impl<'a> Interpreter<'a> {
                             "inf" | "infinity" => f64::INFINITY,
                             "nan" => f64::NAN,
                             _ => {
-                                self.error(v.span, format!("expected number for `{fname}`"));
+                                self.error(v.span, "mismatched types");
                                 return None;
                             }
                         };
                         if *negative { -f } else { f }
                     }
                     _ => {
-                        self.error(v.span, format!("expected number for `{fname}`"));
+                        self.error(v.span, "mismatched types");
                         return None;
                     }
                 };
@@ -687,7 +688,7 @@ impl<'a> Interpreter<'a> {
             }
             _ => {
                 let ValueKind::Int { value, negative } = &v.kind else {
-                    self.error(v.span, format!("expected integer value for `{fname}`"));
+                    self.error(v.span, "mismatched types");
                     return None;
                 };
                 let (value, negative) = (*value, *negative);

@@ -104,7 +104,8 @@ impl<'a> Parser<'a> {
             None => "end of file".to_string(),
             Some(t) => match t.kind {
                 TokenKind::String => "string literal".to_string(),
-                TokenKind::Int | TokenKind::Float => format!("`{}`", t.text(self.src)),
+                TokenKind::Int => "integer literal".to_string(),
+                TokenKind::Float => "floating-point literal".to_string(),
                 _ => format!("`{}`", t.text(self.src)),
             },
         }
@@ -115,10 +116,15 @@ impl<'a> Parser<'a> {
             Ok(self.bump())
         } else {
             let span = self.cur_span();
-            let msg = format!(
-                "unexpected {} {after}, expected `{p}`",
-                self.describe_current()
-            );
+            // buf's wording: a statement missing its `;` is "after definition".
+            let msg = if p == ";" {
+                format!("unexpected {} after definition", self.describe_current())
+            } else {
+                format!(
+                    "unexpected {} {after}, expected `{p}`",
+                    self.describe_current()
+                )
+            };
             self.error(span, msg);
             Err(())
         }
@@ -637,7 +643,13 @@ impl<'a> Parser<'a> {
         // The span starts at `message`, not at `export`/`local`.
         let kw = self.cur_span();
         self.bump();
-        let name = self.ident("`message`")?;
+        let name = match self.peek() {
+            Some(t) if t.kind == TokenKind::Ident => self.ident("`message`")?,
+            _ => {
+                self.error(kw, "missing name after `message`");
+                return Err(());
+            }
+        };
         self.expect_punct("{", "after message name")?;
         let toks = self.decl_toks(first);
         let (body, close) = self.message_body()?;
@@ -825,10 +837,7 @@ impl<'a> Parser<'a> {
             Some(self.int_lit("field number")?)
         } else {
             let span = self.cur_span();
-            let msg = format!(
-                "unexpected {} after field name, expected `=`",
-                self.describe_current()
-            );
+            let msg = format!("unexpected {} in definition", self.describe_current());
             self.error(span, msg);
             return Err(());
         };
@@ -1012,7 +1021,13 @@ impl<'a> Parser<'a> {
         };
         let kw = self.cur_span();
         self.bump();
-        let name = self.ident("`enum`")?;
+        let name = match self.peek() {
+            Some(t) if t.kind == TokenKind::Ident => self.ident("`enum`")?,
+            _ => {
+                self.error(kw, "missing name after `enum`");
+                return Err(());
+            }
+        };
         self.expect_punct("{", "after enum name")?;
         let toks = self.decl_toks(first);
         let (items, close) = self.block(|p| p.enum_item().map(Some))?;
@@ -1064,7 +1079,13 @@ impl<'a> Parser<'a> {
     fn service(&mut self) -> PResult<ServiceDecl> {
         let first = self.pos;
         let kw = self.bump();
-        let name = self.ident("`service`")?;
+        let name = match self.peek() {
+            Some(t) if t.kind == TokenKind::Ident => self.ident("`service`")?,
+            _ => {
+                self.error(kw, "missing name after `service`");
+                return Err(());
+            }
+        };
         self.expect_punct("{", "after service name")?;
         let toks = self.decl_toks(first);
         let (items, close) = self.block(|p| {
@@ -1299,20 +1320,16 @@ fn unescape(raw: &str, out: &mut Vec<u8>) -> Result<(), (usize, usize, String)> 
                             err.get_or_insert((
                                 esc_start,
                                 i - esc_start,
-                                "invalid unicode escape".to_string(),
+                                "invalid escape sequence".to_string(),
                             ));
                         }
                     }
                 } else {
-                    err.get_or_insert((esc_start, 2, "invalid unicode escape".to_string()));
+                    err.get_or_insert((esc_start, 2, "invalid escape sequence".to_string()));
                 }
             }
             _ => {
-                err.get_or_insert((
-                    esc_start,
-                    2,
-                    format!("invalid escape sequence `\\{}`", c as char),
-                ));
+                err.get_or_insert((esc_start, 2, "invalid escape sequence".to_string()));
                 out.push(c);
             }
         }

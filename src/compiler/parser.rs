@@ -309,6 +309,9 @@ impl<'a> Parser<'a> {
                 }))
             }
             "option" => Ok(Decl::Option(self.option_statement()?)),
+            "message" | "enum" | "service" if self.peek_at(1) == "{" => {
+                Ok(Decl::Empty(self.nameless_block(text)?))
+            }
             "message" => Ok(Decl::Message(self.message(None)?)),
             "enum" => Ok(Decl::Enum(self.enum_decl(None)?)),
             "service" => Ok(Decl::Service(self.service()?)),
@@ -643,13 +646,7 @@ impl<'a> Parser<'a> {
         // The span starts at `message`, not at `export`/`local`.
         let kw = self.cur_span();
         self.bump();
-        let name = match self.peek() {
-            Some(t) if t.kind == TokenKind::Ident => self.ident("`message`")?,
-            _ => {
-                self.error(kw, "missing name after `message`");
-                return Err(());
-            }
-        };
+        let name = self.ident("`message`")?;
         self.expect_punct("{", "after message name")?;
         let toks = self.decl_toks(first);
         let (body, close) = self.message_body()?;
@@ -663,6 +660,33 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses items up to and including the closing `}`.
+    /// `message {` with no name: buf reports it over the whole block, which
+    /// is skipped (balanced braces) so parsing goes on after it.
+    fn nameless_block(&mut self, keyword: &str) -> PResult<Span> {
+        let kw = self.bump();
+        let open = self.bump();
+        let mut depth = 1usize;
+        let mut close = open;
+        while let Some(t) = self.peek().copied() {
+            let text = t.text(self.src);
+            close = self.bump();
+            if t.kind == TokenKind::Punct && text == "{" {
+                depth += 1;
+            } else if t.kind == TokenKind::Punct && text == "}" {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        if depth > 0 {
+            self.error(open, "encountered unmatched `{` delimiter");
+            return Err(());
+        }
+        self.error(kw.to(close), format!("missing name after `{keyword}`"));
+        Ok(kw.to(close))
+    }
+
     fn message_body(&mut self) -> PResult<(Vec<MessageItem>, Span)> {
         self.block(|p| p.message_item().map(Some))
     }
@@ -1021,13 +1045,7 @@ impl<'a> Parser<'a> {
         };
         let kw = self.cur_span();
         self.bump();
-        let name = match self.peek() {
-            Some(t) if t.kind == TokenKind::Ident => self.ident("`enum`")?,
-            _ => {
-                self.error(kw, "missing name after `enum`");
-                return Err(());
-            }
-        };
+        let name = self.ident("`enum`")?;
         self.expect_punct("{", "after enum name")?;
         let toks = self.decl_toks(first);
         let (items, close) = self.block(|p| p.enum_item().map(Some))?;
@@ -1079,13 +1097,7 @@ impl<'a> Parser<'a> {
     fn service(&mut self) -> PResult<ServiceDecl> {
         let first = self.pos;
         let kw = self.bump();
-        let name = match self.peek() {
-            Some(t) if t.kind == TokenKind::Ident => self.ident("`service`")?,
-            _ => {
-                self.error(kw, "missing name after `service`");
-                return Err(());
-            }
-        };
+        let name = self.ident("`service`")?;
         self.expect_punct("{", "after service name")?;
         let toks = self.decl_toks(first);
         let (items, close) = self.block(|p| {

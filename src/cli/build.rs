@@ -11,7 +11,7 @@ use crate::compiler::{self, SourceFile};
 use crate::image::formats::{self, Format, JsonOptions};
 use crate::image::{Image, WriteOptions};
 use crate::report;
-use crate::workspace::{self, BuildRequest};
+use crate::workspace;
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
@@ -33,21 +33,11 @@ pub struct BuildArgs {
     /// Exclude options whose retention is source
     #[arg(long)]
     pub exclude_source_retention_options: bool,
-    /// Limit to specific files or directories
-    #[arg(long = "path")]
-    pub paths: Vec<String>,
-    /// Exclude specific files or directories
-    #[arg(long = "exclude-path")]
-    pub exclude_paths: Vec<String>,
-    /// The buf.yaml file or data to use for configuration
-    #[arg(long)]
-    pub config: Option<String>,
     /// The format for build errors printed to stderr
     #[arg(long, default_value = "text")]
     pub error_format: String,
-    /// Do not follow symlinks when reading sources
-    #[arg(long)]
-    pub disable_symlinks: bool,
+    #[command(flatten)]
+    pub input_flags: super::InputArgs,
 }
 
 pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
@@ -67,13 +57,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         }
     };
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
-    let req = BuildRequest {
-        input: args.input.clone(),
-        paths: args.paths.clone(),
-        exclude_paths: args.exclude_paths.clone(),
-        config_override: args.config.clone(),
-        disable_symlinks: args.disable_symlinks,
-    };
+    let req = args.input_flags.request(&args.input);
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
     let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
     ws.require_targets()

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{CliError, Outcome};
 use crate::compiler::{self, SourceFile, ast, wkt};
-use crate::workspace::{self, BuildRequest};
+use crate::workspace;
 
 #[derive(Args, Debug)]
 pub struct LsFilesArgs {
@@ -24,18 +24,8 @@ pub struct LsFilesArgs {
     /// Include every file the input could import
     #[arg(long)]
     pub include_importable: bool,
-    /// Limit to specific files or directories
-    #[arg(long = "path")]
-    pub paths: Vec<String>,
-    /// Exclude specific files or directories
-    #[arg(long = "exclude-path")]
-    pub exclude_paths: Vec<String>,
-    /// The buf.yaml file or data to use for configuration
-    #[arg(long)]
-    pub config: Option<String>,
-    /// Do not follow symlinks when reading sources
-    #[arg(long)]
-    pub disable_symlinks: bool,
+    #[command(flatten)]
+    pub input_flags: super::InputArgs,
 }
 
 /// One listed file.
@@ -54,13 +44,7 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
         )));
     }
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
-    let req = BuildRequest {
-        input: args.input.clone(),
-        paths: args.paths.clone(),
-        exclude_paths: args.exclude_paths.clone(),
-        config_override: args.config.clone(),
-        disable_symlinks: args.disable_symlinks,
-    };
+    let req = args.input_flags.request(&args.input);
     let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
     // Every file the input can see, by import path (module files shadow WKTs).
     let mut known: HashMap<&str, Row> = HashMap::new();

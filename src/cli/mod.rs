@@ -25,6 +25,37 @@ pub enum Command {
     LsFiles(ls_files::LsFilesArgs),
 }
 
+/// The input flags every file-reading command shares (buf's `--path`,
+/// `--exclude-path`, `--config`, `--disable-symlinks`).
+#[derive(clap::Args, Debug)]
+pub struct InputArgs {
+    /// Limit to specific files or directories
+    #[arg(long = "path")]
+    pub paths: Vec<String>,
+    /// Exclude specific files or directories
+    #[arg(long = "exclude-path")]
+    pub exclude_paths: Vec<String>,
+    /// The buf.yaml file or data to use for configuration
+    #[arg(long)]
+    pub config: Option<String>,
+    /// Do not follow symlinks when reading sources
+    #[arg(long)]
+    pub disable_symlinks: bool,
+}
+
+impl InputArgs {
+    /// The workspace request for `input` with these flags.
+    pub fn request(&self, input: &str) -> crate::workspace::BuildRequest {
+        crate::workspace::BuildRequest {
+            input: input.to_string(),
+            paths: self.paths.clone(),
+            exclude_paths: self.exclude_paths.clone(),
+            config_override: self.config.clone(),
+            disable_symlinks: self.disable_symlinks,
+        }
+    }
+}
+
 /// What a command asks the process to exit with.
 pub enum Outcome {
     Ok,

@@ -379,6 +379,14 @@ pub fn resolve_refs(
                 let Some(f) = field_at_mut(fd, &r.path) else {
                     continue;
                 };
+                if kind == SymKind::Message && r.implicit_presence {
+                    err(
+                        diags,
+                        r.span,
+                        format!("expected message type, found message type `{full}`"),
+                    );
+                    continue;
+                }
                 match kind {
                     SymKind::Message => {
                         if f.r#type != Some(PType::Group as i32) {

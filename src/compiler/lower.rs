@@ -56,6 +56,10 @@ pub struct TypeRef {
     pub number_span: Option<Span>,
     /// For extendee references: the span of the `extend` keyword.
     pub block_span: Option<Span>,
+    /// For field types: the field says `features.field_presence = IMPLICIT`.
+    /// For extendees: the span of the extension's type, if it is a scalar.
+    pub implicit_presence: bool,
+    pub scalar_type_span: Option<Span>,
 }
 
 /// What kind of element an option list belongs to; selects the options message.
@@ -779,6 +783,14 @@ impl Ctx<'_> {
                         span: f.ty_span,
                         number_span: None,
                         block_span: None,
+                        implicit_presence: f.options.as_ref().is_some_and(|co| {
+                            co.options.iter().any(|o| {
+                                let names: Vec<&str> = o.name.parts.iter().map(|p| p.name.as_str()).collect();
+                                names == ["features", "field_presence"]
+                                    && matches!(&o.value.kind, ValueKind::Ident { name, .. } if name == "IMPLICIT")
+                            })
+                        }),
+                        scalar_type_span: None,
                     });
                 }
             }
@@ -823,6 +835,8 @@ impl Ctx<'_> {
                             span: id.span,
                             number_span: None,
                             block_span: None,
+                            implicit_presence: false,
+                            scalar_type_span: None,
                         });
                     }
                     entry.field.push(ef);
@@ -877,6 +891,8 @@ impl Ctx<'_> {
                 span: f.name.span,
                 number_span: None,
                 block_span: None,
+                implicit_presence: false,
+                scalar_type_span: None,
             });
             let idx = nested.len() as i32;
             let gpath = path_with(nested_base, &[idx]);
@@ -1016,6 +1032,8 @@ impl Ctx<'_> {
                         span: m.input.name.span,
                         number_span: None,
                         block_span: None,
+                        implicit_presence: false,
+                        scalar_type_span: None,
                     });
                     self.refs.push(TypeRef {
                         kind: RefKind::MethodOutput,
@@ -1025,6 +1043,8 @@ impl Ctx<'_> {
                         span: m.output.name.span,
                         number_span: None,
                         block_span: None,
+                        implicit_presence: false,
+                        scalar_type_span: None,
                     });
                     if m.has_body && m.options.is_empty() {
                         // buf writes an empty options message for `{}` bodies.
@@ -1094,6 +1114,11 @@ impl Ctx<'_> {
                     x.span.start,
                     x.span.start + "extend".len() as u32,
                 )),
+                implicit_presence: false,
+                scalar_type_span: match &f.ty {
+                    FieldType::Named(n) if scalar_type(n).is_some() => Some(f.ty_span),
+                    _ => None,
+                },
             });
             exts.push(field);
         }

@@ -810,6 +810,26 @@ fn check_extension_numbers(units: &[Unit], phase1: &mut [Phase1], table: &link::
             else {
                 continue;
             };
+            // Extensions of a message set must be messages.
+            let message_set = units.get(sym.file as usize).is_some_and(|owner| {
+                owner.lowered.options.iter().any(|p| {
+                    p.target == lower::OptionTarget::Message
+                        && p.element_path == sym.path
+                        && p.options.iter().any(|o| {
+                            o.name.parts.len() == 1
+                                && o.name.parts[0].name == "message_set_wire_format"
+                                && matches!(&o.value.kind, ast::ValueKind::Ident { name, .. } if name == "true")
+                        })
+                })
+            });
+            if message_set && let Some(ts) = r.scalar_type_span {
+                phase1[i].diags.push(Diagnostic::new(
+                    ts.start,
+                    ts.end,
+                    "non-message message set extension",
+                ));
+                continue;
+            }
             let in_range = msg
                 .extension_range
                 .iter()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::{CliError, Outcome};
+use crate::compiler::diag::FileDiagnostic;
 use crate::compiler::{self, SourceFile};
 use crate::image::formats::{self, Format, JsonOptions};
 use crate::image::{Image, WriteOptions};
@@ -64,12 +65,38 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         .map_err(|e| CliError::Failure(e.to_string()))?;
     mark("discover");
     let mut sources = Vec::new();
+    let mut bad_utf8: Vec<FileDiagnostic> = Vec::new();
     let mut targets = HashSet::new();
     let mut module_of = HashMap::new();
     for m in &ws.modules {
         for f in &m.files {
-            let text = std::fs::read_to_string(&f.disk_path)
+            let bytes = std::fs::read(&f.disk_path)
                 .map_err(|e| CliError::Failure(format!("{}: {e}", f.external_path)))?;
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    // A compile error at the first bad byte, as buf reports it.
+                    let bad = e.utf8_error().valid_up_to();
+                    let before = &e.as_bytes()[..bad];
+                    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+                    let column = bad
+                        - before
+                            .iter()
+                            .rposition(|&b| b == b'\n')
+                            .map_or(0, |p| p + 1)
+                        + 1;
+                    bad_utf8.push(FileDiagnostic {
+                        path: f.external_path.clone(),
+                        line,
+                        column,
+                        end_line: line,
+                        end_column: column + 1,
+                        message: "input appears to be encoded with UTF-8, but found invalid byte"
+                            .into(),
+                    });
+                    continue;
+                }
+            };
             if f.is_target {
                 targets.insert(f.import_path.clone());
             }
@@ -84,6 +111,10 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         }
     }
     mark("read");
+    if !bad_utf8.is_empty() {
+        report::compile_errors(&bad_utf8, error_format, &mut std::io::stderr().lock());
+        return Ok(Outcome::Findings);
+    }
     let compiled = match compiler::compile(sources) {
         Ok(c) => c,
         Err(diags) => {

@@ -406,17 +406,29 @@ pub fn resolve_refs(
                 f.type_name = Some(qualified);
             }
             RefKind::Extendee => {
-                if kind != SymKind::Message {
-                    err(diags, r.span, format!("`{}` is not a message type", r.name));
-                    continue;
-                }
+                let mut bad = false;
                 if ctx.proto3 && !is_builtin_options(&full) {
                     let span = r.block_span.unwrap_or(r.span);
+                    let found = describe_kind(kind);
                     err(
                         diags,
                         span,
-                        format!("expected built-in options message, found message type `{full}`"),
+                        format!("expected built-in options message, found {found} `{full}`"),
                     );
+                    bad = true;
+                }
+                if kind != SymKind::Message {
+                    err(
+                        diags,
+                        r.span,
+                        format!(
+                            "expected message type, found {} `{full}`",
+                            describe_kind(kind)
+                        ),
+                    );
+                    bad = true;
+                }
+                if bad {
                     continue;
                 }
                 if let Some(f) = field_at_mut(fd, &r.path) {
@@ -425,7 +437,14 @@ pub fn resolve_refs(
             }
             RefKind::MethodInput | RefKind::MethodOutput => {
                 if kind != SymKind::Message {
-                    err(diags, r.span, format!("`{}` is not a message type", r.name));
+                    err(
+                        diags,
+                        r.span,
+                        format!(
+                            "expected message type, found {} `{full}`",
+                            describe_kind(kind)
+                        ),
+                    );
                     continue;
                 }
                 let (Some(&6), Some(&si), Some(&2), Some(&mi)) =
@@ -522,5 +541,19 @@ pub fn field_at<'f>(
             }
         }
         _ => None,
+    }
+}
+
+/// How buf names what a name resolved to, in "expected X, found Y" errors.
+fn describe_kind(kind: SymKind) -> &'static str {
+    match kind {
+        SymKind::Message => "message type",
+        SymKind::Enum => "enum type",
+        SymKind::EnumValue => "enum value",
+        SymKind::Field => "message field",
+        SymKind::Oneof => "oneof",
+        SymKind::Extension => "extension",
+        SymKind::Service => "service",
+        SymKind::Method => "method",
     }
 }

@@ -245,6 +245,11 @@ impl<'a> Parser<'a> {
                 return Ok(Decl::Empty(s));
             }
             Some(TokenKind::Ident) => {}
+            Some(TokenKind::Punct) if text == "}" => {
+                let span = self.bump();
+                self.error(span, "encountered unmatched `}` delimiter");
+                return Ok(Decl::Empty(span));
+            }
             _ => {
                 let span = self.cur_span();
                 self.error(
@@ -700,14 +705,20 @@ impl<'a> Parser<'a> {
         mut item: impl FnMut(&mut Self) -> PResult<Option<T>>,
     ) -> PResult<(Vec<T>, Span)> {
         let mut items = Vec::new();
+        // The `{` that opened this body (just consumed by the caller).
+        let open = self
+            .pos
+            .checked_sub(1)
+            .and_then(|k| self.tok(k))
+            .map(|t| Span::new(t.start, t.end));
         loop {
             if self.at_punct("}") {
                 let close = self.bump();
                 return Ok((items, close));
             }
             if self.peek().is_none() {
-                let span = self.cur_span();
-                self.error(span, "unexpected end of file, expected `}`");
+                let span = open.unwrap_or_else(|| self.cur_span());
+                self.error(span, "encountered unmatched `{` delimiter");
                 return Err(());
             }
             let before = self.pos;

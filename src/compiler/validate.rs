@@ -172,7 +172,8 @@ impl Validator<'_> {
                 Label::Required => "required",
                 Label::Repeated => "repeated",
             };
-            if in_oneof {
+            if in_oneof || (matches!(self.syntax, Syntax::Editions(_)) && label != Label::Repeated)
+            {
                 self.error(span, format!("unexpected `{word}`"));
             } else if label == Label::Required && self.syntax == Syntax::Proto3 {
                 self.error(span, "unexpected `required`");

@@ -260,6 +260,14 @@ fn write_text(message: &DynamicMessage, depth: usize, out: &mut String) {
             out,
         );
     }
+    // buf's text output names its SourceCodeInfoExtension but shows no
+    // contents (its JSON leaves it out altogether).
+    if message.descriptor().full_name() == "google.protobuf.SourceCodeInfo"
+        && message.unknown_fields().any(|f| f.number() == 536_000_000)
+    {
+        indent(depth, out);
+        out.push_str("[buf.descriptor.v1.buf_source_code_info_extension]: {}\n");
+    }
 }
 
 fn write_field(name: &str, kind: &Kind, value: &Value, depth: usize, out: &mut String) {

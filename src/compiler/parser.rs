@@ -642,18 +642,28 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn message(&mut self, visibility: Option<(Visibility, Span)>) -> PResult<MessageDecl> {
+    /// `[export|local] message|enum NAME {`: the keyword's span, the name and
+    /// the declaration's tokens. The span starts at the keyword, not at
+    /// `export`/`local`; comments attach from the first token.
+    fn type_decl_head(
+        &mut self,
+        visibility: Option<(Visibility, Span)>,
+        keyword: &str,
+    ) -> PResult<(Span, Ident, DeclToks)> {
         let first = if visibility.is_some() {
             self.pos - 1
         } else {
             self.pos
         };
-        // The span starts at `message`, not at `export`/`local`.
         let kw = self.cur_span();
         self.bump();
-        let name = self.ident("`message`")?;
-        self.expect_punct("{", "after message name")?;
-        let toks = self.decl_toks(first);
+        let name = self.ident(&format!("`{keyword}`"))?;
+        self.expect_punct("{", &format!("after {keyword} name"))?;
+        Ok((kw, name, self.decl_toks(first)))
+    }
+
+    fn message(&mut self, visibility: Option<(Visibility, Span)>) -> PResult<MessageDecl> {
+        let (kw, name, toks) = self.type_decl_head(visibility, "message")?;
         let (body, close) = self.message_body()?;
         Ok(MessageDecl {
             span: kw.to(close),
@@ -1049,16 +1059,7 @@ impl<'a> Parser<'a> {
     }
 
     fn enum_decl(&mut self, visibility: Option<(Visibility, Span)>) -> PResult<EnumDecl> {
-        let first = if visibility.is_some() {
-            self.pos - 1
-        } else {
-            self.pos
-        };
-        let kw = self.cur_span();
-        self.bump();
-        let name = self.ident("`enum`")?;
-        self.expect_punct("{", "after enum name")?;
-        let toks = self.decl_toks(first);
+        let (kw, name, toks) = self.type_decl_head(visibility, "enum")?;
         let (items, close) = self.block(|p| p.enum_item().map(Some))?;
         Ok(EnumDecl {
             span: kw.to(close),

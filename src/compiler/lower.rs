@@ -461,6 +461,17 @@ impl Ctx<'_> {
         }
     }
 
+    /// `export`/`local` become the descriptor's `visibility` (2 / 1).
+    fn record_visibility(&mut self, visibility: Option<(Visibility, Span)>, path: &[i32]) {
+        if let Some((vis, _)) = visibility {
+            let v = match vis {
+                Visibility::Local => 1,
+                Visibility::Export => 2,
+            };
+            self.visibility.push((path.to_vec(), v));
+        }
+    }
+
     fn message(&mut self, m: &MessageDecl, path: &[i32], scope: &str) -> DescriptorProto {
         self.loc(path, m.span, Some(m.toks));
         self.loc(&path_with(path, &[1]), m.name.span, None);
@@ -469,13 +480,7 @@ impl Ctx<'_> {
             name: Some(m.name.name.clone()),
             ..Default::default()
         };
-        if let Some((vis, _)) = m.visibility {
-            let v = match vis {
-                Visibility::Local => 1,
-                Visibility::Export => 2,
-            };
-            self.visibility.push((path.to_vec(), v));
-        }
+        self.record_visibility(m.visibility, path);
         self.message_body(&m.body, &mut msg, path, &full);
         msg
     }
@@ -916,13 +921,7 @@ impl Ctx<'_> {
             name: Some(e.name.name.clone()),
             ..Default::default()
         };
-        if let Some((vis, _)) = e.visibility {
-            let v = match vis {
-                Visibility::Local => 1,
-                Visibility::Export => 2,
-            };
-            self.visibility.push((path.to_vec(), v));
-        }
+        self.record_visibility(e.visibility, path);
         let full = join(scope, &e.name.name);
         let mut opts = Vec::new();
         for item in &e.items {

@@ -19,6 +19,12 @@ pub struct Parser<'a> {
 
 type PResult<T> = Result<T, ()>;
 
+/// A message or enum declared with a visibility keyword.
+enum TypeDecl {
+    Message(MessageDecl),
+    Enum(EnumDecl),
+}
+
 impl<'a> Parser<'a> {
     pub fn new(src: &'a str, toks: &'a [Token]) -> Self {
         let sig = toks
@@ -322,17 +328,10 @@ impl<'a> Parser<'a> {
             "service" => Ok(Decl::Service(self.service()?)),
             "extend" => Ok(Decl::Extend(self.extend()?)),
             "export" | "local" if matches!(self.peek_at(1), "message" | "enum") => {
-                let vis = if text == "export" {
-                    Visibility::Export
-                } else {
-                    Visibility::Local
-                };
-                let vspan = self.bump();
-                if self.at_ident("message") {
-                    Ok(Decl::Message(self.message(Some((vis, vspan)))?))
-                } else {
-                    Ok(Decl::Enum(self.enum_decl(Some((vis, vspan)))?))
-                }
+                Ok(match self.visible_type_decl()? {
+                    TypeDecl::Message(m) => Decl::Message(m),
+                    TypeDecl::Enum(e) => Decl::Enum(e),
+                })
             }
             _ => {
                 let span = self.cur_span();
@@ -642,6 +641,21 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// `export message ...` / `local enum ...` (edition 2024 visibility).
+    fn visible_type_decl(&mut self) -> PResult<TypeDecl> {
+        let vis = if self.peek_text() == "export" {
+            Visibility::Export
+        } else {
+            Visibility::Local
+        };
+        let vspan = self.bump();
+        if self.at_ident("message") {
+            self.message(Some((vis, vspan))).map(TypeDecl::Message)
+        } else {
+            self.enum_decl(Some((vis, vspan))).map(TypeDecl::Enum)
+        }
+    }
+
     /// `[export|local] message|enum NAME {`: the keyword's span, the name and
     /// the declaration's tokens. The span starts at the keyword, not at
     /// `export`/`local`; comments attach from the first token.
@@ -776,17 +790,10 @@ impl<'a> Parser<'a> {
                 Ok(MessageItem::Enum(self.enum_decl(None)?))
             }
             "export" | "local" if matches!(next, "message" | "enum") && self.peek_at(3) == "{" => {
-                let vis = if text == "export" {
-                    Visibility::Export
-                } else {
-                    Visibility::Local
-                };
-                let vspan = self.bump();
-                if self.at_ident("message") {
-                    Ok(MessageItem::Message(self.message(Some((vis, vspan)))?))
-                } else {
-                    Ok(MessageItem::Enum(self.enum_decl(Some((vis, vspan)))?))
-                }
+                Ok(match self.visible_type_decl()? {
+                    TypeDecl::Message(m) => MessageItem::Message(m),
+                    TypeDecl::Enum(e) => MessageItem::Enum(e),
+                })
             }
             "extend" if self.block_follows() => Ok(MessageItem::Extend(self.extend()?)),
             "option" if next != "=" && next != "." => {

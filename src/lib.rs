@@ -7,9 +7,12 @@
 //! Each stage is a module; data (`Image`, diagnostics, config values) flows
 //! between them, and only `report` prints findings.
 
+pub mod check;
 pub mod cli;
 pub mod compiler;
 pub mod config;
 pub mod image;
+pub mod input;
+pub mod lint;
 pub mod report;
 pub mod workspace;

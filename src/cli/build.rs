@@ -1,18 +1,14 @@
 //! `protolith build`: compile the input into an image and write it.
 
-use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::sync::Arc;
 
 use clap::Args;
 
 use super::{CliError, Outcome};
-use crate::compiler::diag::FileDiagnostic;
-use crate::compiler::{self, SourceFile};
+use crate::image::WriteOptions;
 use crate::image::formats::{self, Format, JsonOptions};
-use crate::image::{Image, WriteOptions};
+use crate::input::{self, InputError};
 use crate::report;
-use crate::workspace;
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
@@ -42,89 +38,22 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
-    let timing = std::env::var_os("PROTOLITH_TIMING").is_some();
-    let mut last = std::time::Instant::now();
-    let mut mark = |phase: &str| {
-        if timing {
-            let now = std::time::Instant::now();
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!(
-                    "timing: {phase}: {:.0} ms",
-                    (now - last).as_secs_f64() * 1000.0
-                );
-            }
-            last = now;
-        }
-    };
+    let mut clock = input::PhaseClock::new();
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
-    let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
-    ws.require_targets()
-        .map_err(|e| CliError::Failure(e.to_string()))?;
-    mark("discover");
-    let mut sources = Vec::new();
-    let mut bad_utf8: Vec<FileDiagnostic> = Vec::new();
-    let mut targets = HashSet::new();
-    let mut module_of = HashMap::new();
-    for m in &ws.modules {
-        for f in &m.files {
-            let bytes = std::fs::read(&f.disk_path)
-                .map_err(|e| CliError::Failure(format!("{}: {e}", f.external_path)))?;
-            let text = match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    // A compile error at the first bad byte, as buf reports it.
-                    let bad = e.utf8_error().valid_up_to();
-                    let before = &e.as_bytes()[..bad];
-                    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-                    let column = bad
-                        - before
-                            .iter()
-                            .rposition(|&b| b == b'\n')
-                            .map_or(0, |p| p + 1)
-                        + 1;
-                    bad_utf8.push(FileDiagnostic {
-                        path: f.external_path.clone(),
-                        line,
-                        column,
-                        end_line: line,
-                        end_column: column + 1,
-                        message: "input appears to be encoded with UTF-8, but found invalid byte"
-                            .into(),
-                    });
-                    continue;
-                }
-            };
-            if f.is_target {
-                targets.insert(f.import_path.clone());
-            }
-            if let Some(n) = &m.name {
-                module_of.insert(f.import_path.clone(), n.clone());
-            }
-            sources.push(SourceFile {
-                import_path: f.import_path.clone(),
-                display_path: f.external_path.clone(),
-                text: Arc::from(text),
-            });
-        }
-    }
-    mark("read");
-    if !bad_utf8.is_empty() {
-        report::compile_errors(&bad_utf8, error_format, &mut std::io::stderr().lock());
-        return Ok(Outcome::Findings);
-    }
-    let compiled = match compiler::compile(sources) {
-        Ok(c) => c,
-        Err(diags) => {
+    let built = input::discover(&req, &cwd).and_then(|ws| {
+        clock.mark("discover");
+        input::compile(ws, |p| clock.mark(p))
+    });
+    let image = match built {
+        Ok(b) => b.image,
+        Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
+        Err(InputError::Compile(diags)) => {
             report::compile_errors(&diags, error_format, &mut std::io::stderr().lock());
             return Ok(Outcome::Findings);
         }
     };
-    mark("compile");
-    let image = Image::assemble(compiled, &targets, &module_of);
-    mark("image order");
     let (format, json) = output_format(&args.output)?;
     let bytes = formats::render(
         &image,
@@ -138,9 +67,9 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         json,
     )
     .map_err(CliError::Failure)?;
-    mark("encode");
+    clock.mark("encode");
     write_output(&args.output, &bytes)?;
-    mark("write");
+    clock.mark("write");
     Ok(Outcome::Ok)
 }
 

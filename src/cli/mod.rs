@@ -2,6 +2,8 @@
 //! calls into a stage; no logic lives here.
 
 pub mod build;
+pub mod config;
+pub mod lint;
 pub mod ls_files;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +23,11 @@ pub struct Cli {
 pub enum Command {
     /// Build proto files into a Buf image
     Build(build::BuildArgs),
+    /// Run linting on Protobuf files
+    Lint(lint::LintArgs),
+    /// Work with configuration files
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
     /// List Protobuf files
     LsFiles(ls_files::LsFilesArgs),
 }
@@ -73,5 +80,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Build(args) => build::run(args),
         Command::LsFiles(args) => ls_files::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Config(cmd) => config::run(cmd),
     }
 }

@@ -275,16 +275,41 @@ impl LineIndex {
     }
 }
 
+/// Terminal width as buf measures it (rivo/uniseg): per grapheme cluster, so
+/// characters joined by a ZWJ and skin-tone modifiers add nothing, and a
+/// variation selector 16 widens its base to two columns. Tabs advance to the
+/// next multiple of four.
 pub fn display_width(text: &str) -> usize {
     if text.is_ascii() && !text.contains('\t') {
         return text.len();
     }
     let mut col = 0usize;
+    // Width of the current cluster's base character, and whether the next
+    // character is glued to it by a zero-width joiner.
+    let mut base = 0usize;
+    let mut joined = false;
     for ch in text.chars() {
         if ch == '\t' {
             col += 4 - col % 4;
+            base = 0;
+            joined = false;
+        } else if ch == '\u{200d}' {
+            joined = base > 0;
+        } else if joined {
+            joined = false;
+        } else if ch == '\u{fe0f}' {
+            if base == 1 {
+                col += 1;
+                base = 2;
+            }
+        } else if ('\u{1f3fb}'..='\u{1f3ff}').contains(&ch) && base == 2 {
+            // An emoji modifier joins the emoji before it.
         } else {
-            col += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+            let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+            if w > 0 {
+                base = w;
+            }
+            col += w;
         }
     }
     col
@@ -331,5 +356,8 @@ mod tests {
         assert_eq!(display_width("ab\t"), 4);
         assert_eq!(display_width("日"), 2);
         assert_eq!(display_width("é"), 1);
+        assert_eq!(display_width("👨\u{200d}👩\u{200d}👧"), 2);
+        assert_eq!(display_width("❤\u{fe0f}"), 2);
+        assert_eq!(display_width("❤"), 1);
     }
 }

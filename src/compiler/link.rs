@@ -214,6 +214,13 @@ pub fn visibility(
     let mut files = HashSet::new();
     let mut via = HashMap::new();
     files.insert(self_idx);
+    // A file imported directly is used through that import, even when another
+    // import re-exports it too (buf then reports the re-exporting one unused).
+    for (i, d) in deps.iter().enumerate() {
+        if let Some(d) = *d {
+            via.entry(d).or_insert(i);
+        }
+    }
     for (i, d) in deps.iter().enumerate() {
         let Some(d) = *d else { continue };
         let mut stack = vec![d];

@@ -2,6 +2,7 @@
 //! `--error-format`. Compile errors, lint findings and breaking changes all
 //! reach here as `Annotation`s.
 
+pub mod config_ignore_yaml;
 mod github_actions;
 mod gitlab;
 mod json;
@@ -122,4 +123,39 @@ pub fn go_json_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// buf's order for findings: no-file ones first, then path, start position,
+/// rule ID, message, end position.
+pub fn finding_order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
+    (
+        a.path.as_str(),
+        a.start_line,
+        a.start_column,
+        a.kind.as_str(),
+        a.message.as_str(),
+    )
+        .cmp(&(
+            b.path.as_str(),
+            b.start_line,
+            b.start_column,
+            b.kind.as_str(),
+            b.message.as_str(),
+        ))
+        .then((a.end_line, a.end_column).cmp(&(b.end_line, b.end_column)))
+}
+
+/// Prints a warning on stderr as buf's logger does: `BUF_LOG_FORMAT=text`
+/// gives `WARN\t<msg>`, `json` a JSON line, anything else buf's coloured
+/// default.
+pub fn warn(message: &str) {
+    let line = match std::env::var("BUF_LOG_FORMAT").as_deref() {
+        Ok("text") => format!("WARN\t{message}\n"),
+        Ok("json") => format!(
+            "{{\"level\":\"WARN\",\"msg\":{}}}\n",
+            go_json_string(message)
+        ),
+        _ => format!("\x1b[33mWARN\x1b[0m\t{message}\n"),
+    };
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }

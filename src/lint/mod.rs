@@ -1,0 +1,614 @@
+//! The lint engine: walks each target module's files, messages, fields, enums
+//! and services, hands every element to the rules that want it, and turns
+//! their findings into positioned annotations (applying ignores).
+
+pub mod rules;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use prost_types::{
+    DescriptorProto, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
+    FileDescriptorProto, MethodDescriptorProto, OneofDescriptorProto, ServiceDescriptorProto,
+    source_code_info::Location,
+};
+use rayon::prelude::*;
+
+use crate::check::{self, Family, RuleMeta, select};
+use crate::compiler::CompiledFile;
+use crate::config::LintConfig;
+use crate::image::Image;
+use crate::report::Annotation;
+
+/// One lint rule: its metadata and the element kind it checks.
+pub struct LintRule {
+    pub meta: RuleMeta,
+    pub check: Check,
+}
+
+/// What a rule looks at. The engine does the walking.
+pub enum Check {
+    /// All target files of a module at once (directory and package rules).
+    Module(fn(&ModuleView, &mut Sink)),
+    File(fn(&LintFile, &mut Sink)),
+    Message(fn(&Message, &mut Sink)),
+    Field(fn(&Field, &mut Sink)),
+    Oneof(fn(&Oneof, &mut Sink)),
+    Enum(fn(&Enum, &mut Sink)),
+    EnumValue(fn(&EnumValue, &mut Sink)),
+    Service(fn(&Service, &mut Sink)),
+    Method(fn(&Method, &mut Sink)),
+    /// Deprecated rules that never report.
+    Nothing,
+}
+
+/// The knobs of the `lint:` section that rules read.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub enum_zero_value_suffix: String,
+    pub service_suffix: String,
+    pub rpc_allow_same_request_response: bool,
+    pub rpc_allow_google_protobuf_empty_requests: bool,
+    pub rpc_allow_google_protobuf_empty_responses: bool,
+}
+
+impl Options {
+    pub fn from_config(c: &LintConfig) -> Self {
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        Options {
+            enum_zero_value_suffix: or(&c.enum_zero_value_suffix, "_UNSPECIFIED"),
+            service_suffix: or(&c.service_suffix, "Service"),
+            rpc_allow_same_request_response: c.rpc_allow_same_request_response,
+            rpc_allow_google_protobuf_empty_requests: c.rpc_allow_google_protobuf_empty_requests,
+            rpc_allow_google_protobuf_empty_responses: c.rpc_allow_google_protobuf_empty_responses,
+        }
+    }
+}
+
+/// A finding before it is positioned: a file (index into the image) and a
+/// descriptor source path, or the file alone.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub file: usize,
+    /// `None` for file-level findings (printed at 1:1).
+    pub path: Option<Vec<i32>>,
+    pub message: String,
+}
+
+/// Where rules report. Knows the rule being run and the lint options.
+pub struct Sink<'a> {
+    rule: &'static str,
+    pub options: &'a Options,
+    out: Vec<Finding>,
+}
+
+impl Sink<'_> {
+    pub fn at(&mut self, file: usize, path: Vec<i32>, message: String) {
+        self.out.push(Finding {
+            rule: self.rule,
+            file,
+            path: Some(path),
+            message,
+        });
+    }
+
+    pub fn file_level(&mut self, file: usize, message: String) {
+        self.out.push(Finding {
+            rule: self.rule,
+            file,
+            path: None,
+            message,
+        });
+    }
+}
+
+/// A target file being linted.
+pub struct LintFile<'a> {
+    /// Index into the image's files.
+    pub index: usize,
+    pub compiled: &'a CompiledFile,
+    pub fd: &'a FileDescriptorProto,
+    source: &'a OnceLock<SourceIndex>,
+}
+
+impl LintFile<'_> {
+    fn source_index(&self) -> &SourceIndex {
+        self.source.get_or_init(|| SourceIndex::new(self.fd))
+    }
+
+    /// The first source location recorded for `path`.
+    pub fn location(&self, path: &[i32]) -> Option<&Location> {
+        let i = self.source_index().get(path)?;
+        self.fd.source_code_info.as_ref()?.location.get(i)
+    }
+
+    /// The leading comment attached to the declaration at `path`.
+    pub fn leading_comment(&self, path: &[i32]) -> Option<&str> {
+        self.location(path)?.leading_comments.as_deref()
+    }
+
+    /// The serialized options message at `path` (the options field's own
+    /// descriptor path, e.g. `[4, 0, 2, 1, 8]`).
+    pub fn raw_options(&self, path: &[i32]) -> Option<&[u8]> {
+        self.compiled
+            .raw_options
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, b)| b.as_slice())
+    }
+
+    /// The module-relative path, e.g. `acme/v1/x.proto`.
+    pub fn name(&self) -> &str {
+        self.fd.name()
+    }
+
+    pub fn package(&self) -> &str {
+        self.fd.package()
+    }
+
+    /// The directory of the module-relative path, `.` at the root.
+    pub fn dir(&self) -> &str {
+        match self.name().rfind('/') {
+            Some(i) => &self.name()[..i],
+            None => ".",
+        }
+    }
+
+    pub fn is_proto3(&self) -> bool {
+        self.fd.syntax() == "proto3"
+    }
+}
+
+/// All target files of a module, for rules that compare files, plus the whole
+/// image for the ones that follow imports.
+pub struct ModuleView<'a> {
+    pub files: Vec<LintFile<'a>>,
+    pub image: &'a Image,
+}
+
+pub struct Message<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a DescriptorProto,
+    pub path: Vec<i32>,
+    pub full_name: String,
+}
+
+pub struct Field<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a FieldDescriptorProto,
+    pub path: Vec<i32>,
+    /// The message declaring the field (or the extension); `None` for
+    /// top-level extensions.
+    pub parent: Option<&'a Message<'a>>,
+    pub is_extension: bool,
+}
+
+impl Field<'_> {
+    pub fn is_group(&self) -> bool {
+        self.desc.r#type() == prost_types::field_descriptor_proto::Type::Group
+    }
+}
+
+pub struct Oneof<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a OneofDescriptorProto,
+    pub path: Vec<i32>,
+    pub parent: &'a Message<'a>,
+}
+
+pub struct Enum<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a EnumDescriptorProto,
+    pub path: Vec<i32>,
+}
+
+pub struct EnumValue<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a EnumValueDescriptorProto,
+    pub path: Vec<i32>,
+    pub parent: &'a Enum<'a>,
+    /// Position among the enum's values.
+    pub index: usize,
+}
+
+pub struct Service<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a ServiceDescriptorProto,
+    pub path: Vec<i32>,
+}
+
+pub struct Method<'a> {
+    pub file: &'a LintFile<'a>,
+    pub desc: &'a MethodDescriptorProto,
+    pub path: Vec<i32>,
+    pub service: &'a Service<'a>,
+}
+
+/// Extends a source path by one element kind and index.
+pub fn child(path: &[i32], field: i32, index: usize) -> Vec<i32> {
+    let mut p = Vec::with_capacity(path.len() + 2);
+    p.extend_from_slice(path);
+    p.push(field);
+    p.push(index as i32);
+    p
+}
+
+/// Extends a source path by one field number (e.g. `1` for a name).
+pub fn with(path: &[i32], field: i32) -> Vec<i32> {
+    let mut p = Vec::with_capacity(path.len() + 1);
+    p.extend_from_slice(path);
+    p.push(field);
+    p
+}
+
+/// The registry entries of the lint family.
+pub fn registry() -> Vec<&'static RuleMeta> {
+    rules::ALL.iter().map(|r| &r.meta).collect()
+}
+
+/// The section of `config` the selection reads.
+pub fn section(config: &LintConfig) -> select::Section<'_> {
+    select::Section {
+        use_rules: &config.use_rules,
+        except: &config.except,
+        ignore_only_keys: config.ignore_only.keys().map(String::as_str).collect(),
+    }
+}
+
+/// One module to lint: its target files (image indexes) and configuration.
+pub struct ModuleJob<'a> {
+    pub files: Vec<usize>,
+    pub config: &'a LintConfig,
+    pub rules: Vec<&'static str>,
+}
+
+/// Lints the modules of `image` and returns their findings as annotations,
+/// de-duplicated and in buf's order.
+pub fn run(image: &Image, jobs: &[ModuleJob]) -> Vec<LintAnnotation> {
+    let indexes: Vec<OnceLock<SourceIndex>> = image.files.iter().map(|_| OnceLock::new()).collect();
+    let mut out: Vec<LintAnnotation> = jobs
+        .iter()
+        .flat_map(|job| lint_module(image, job, &indexes))
+        .collect();
+    out.sort_by(|a, b| crate::report::finding_order(&a.annotation, &b.annotation));
+    out.dedup_by(|a, b| a.annotation == b.annotation);
+    out
+}
+
+/// A positioned finding, with the module-relative path `config-ignore-yaml`
+/// prints.
+#[derive(Debug, Clone)]
+pub struct LintAnnotation {
+    pub annotation: Annotation,
+    pub module_path: String,
+}
+
+fn lint_module(
+    image: &Image,
+    job: &ModuleJob,
+    indexes: &[OnceLock<SourceIndex>],
+) -> Vec<LintAnnotation> {
+    let options = Options::from_config(job.config);
+    let rules: Vec<&'static LintRule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| job.rules.contains(&r.meta.id))
+        .collect();
+    let files: Vec<LintFile> = job
+        .files
+        .iter()
+        .map(|&i| LintFile {
+            index: i,
+            compiled: &image.files[i].file,
+            fd: &image.files[i].file.fd,
+            source: &indexes[i],
+        })
+        .collect();
+    let mut findings: Vec<Finding> = files
+        .par_iter()
+        .flat_map_iter(|f| walk_file(f, &rules, &options))
+        .collect();
+    let view = ModuleView { files, image };
+    for r in &rules {
+        if let Check::Module(check) = r.check {
+            let mut sink = Sink {
+                rule: r.meta.id,
+                options: &options,
+                out: Vec::new(),
+            };
+            check(&view, &mut sink);
+            findings.extend(sink.out);
+        }
+    }
+    let ignore_only: HashMap<&str, Vec<&str>> = ignore_only_by_rule(job.config);
+    let comment_ignores = job.config.comment_ignores_allowed();
+    findings
+        .into_par_iter()
+        .filter_map(|f| {
+            let fd = &image.files[f.file].file.fd;
+            let name = fd.name();
+            if job.config.ignore.iter().any(|p| check::path_under(name, p)) {
+                return None;
+            }
+            if ignore_only
+                .get(f.rule)
+                .is_some_and(|ps| ps.iter().any(|p| check::path_under(name, p)))
+            {
+                return None;
+            }
+            let index = indexes[f.file].get_or_init(|| SourceIndex::new(fd));
+            let locations = fd
+                .source_code_info
+                .as_ref()
+                .map_or(&[][..], |s| &s.location[..]);
+            if comment_ignores
+                && let Some(path) = &f.path
+                && ignored_by_comment(index, locations, path, f.rule)
+            {
+                return None;
+            }
+            let span = f
+                .path
+                .as_ref()
+                .and_then(|p| index.get(p))
+                .and_then(|i| locations.get(i))
+                .map(|l| l.span.as_slice());
+            let (sl, sc, el, ec) = match span {
+                Some([l, c, ec]) => (*l + 1, *c + 1, *l + 1, *ec + 1),
+                Some([l, c, el, ec]) => (*l + 1, *c + 1, *el + 1, *ec + 1),
+                _ => (1, 1, 1, 1),
+            };
+            Some(LintAnnotation {
+                annotation: Annotation {
+                    path: image.files[f.file].file.display_path.clone(),
+                    start_line: sl as usize,
+                    start_column: sc as usize,
+                    end_line: el as usize,
+                    end_column: ec as usize,
+                    kind: f.rule.to_string(),
+                    message: f.message,
+                },
+                module_path: name.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `ignore_only` keyed by rule ID, categories expanded.
+fn ignore_only_by_rule(config: &LintConfig) -> HashMap<&'static str, Vec<&str>> {
+    let registry = registry();
+    let in_version: Vec<&'static RuleMeta> = registry
+        .iter()
+        .copied()
+        .filter(|r| r.categories(config.version).is_some())
+        .collect();
+    let mut out: HashMap<&'static str, Vec<&str>> = HashMap::new();
+    for (id, paths) in &config.ignore_only {
+        for rule in select::expand(Family::Lint, config.version, &in_version, id) {
+            out.entry(rule)
+                .or_default()
+                .extend(paths.iter().map(String::as_str));
+        }
+    }
+    out
+}
+
+/// A leading comment of the element or of any declaration enclosing it names
+/// the rule. Only the first location of each path counts (so every top-level
+/// extension sees the first `extend` block's comment).
+fn ignored_by_comment(
+    index: &SourceIndex,
+    locations: &[Location],
+    path: &[i32],
+    rule: &str,
+) -> bool {
+    (1..=path.len()).rev().any(|n| {
+        index
+            .get(&path[..n])
+            .and_then(|i| locations.get(i))
+            .and_then(|l| l.leading_comments.as_deref())
+            .is_some_and(|c| check::comment_ignores(c, rule))
+    })
+}
+
+/// The first source location of each path in a file.
+pub struct SourceIndex {
+    first: HashMap<Vec<i32>, usize>,
+}
+
+impl SourceIndex {
+    pub fn new(fd: &FileDescriptorProto) -> Self {
+        let mut first = HashMap::new();
+        if let Some(sci) = &fd.source_code_info {
+            for (i, l) in sci.location.iter().enumerate() {
+                first.entry(l.path.clone()).or_insert(i);
+            }
+        }
+        SourceIndex { first }
+    }
+
+    pub fn get(&self, path: &[i32]) -> Option<usize> {
+        self.first.get(path).copied()
+    }
+}
+
+/// Runs the element rules over one file.
+fn walk_file(file: &LintFile, rules: &[&'static LintRule], options: &Options) -> Vec<Finding> {
+    let mut w = Walker {
+        rules,
+        sinks: rules
+            .iter()
+            .map(|r| Sink {
+                rule: r.meta.id,
+                options,
+                out: Vec::new(),
+            })
+            .collect(),
+    };
+    w.file(file);
+    w.sinks.into_iter().flat_map(|s| s.out).collect()
+}
+
+struct Walker<'r, 'o> {
+    rules: &'r [&'static LintRule],
+    sinks: Vec<Sink<'o>>,
+}
+
+impl Walker<'_, '_> {
+    fn each(&mut self, mut f: impl FnMut(&Check, &mut Sink)) {
+        for (r, sink) in self.rules.iter().zip(self.sinks.iter_mut()) {
+            f(&r.check, sink);
+        }
+    }
+
+    fn file(&mut self, file: &LintFile) {
+        self.each(|c, s| {
+            if let Check::File(check) = c {
+                check(file, s);
+            }
+        });
+        let fd = file.fd;
+        let prefix = if fd.package().is_empty() {
+            String::new()
+        } else {
+            format!("{}.", fd.package())
+        };
+        for (i, m) in fd.message_type.iter().enumerate() {
+            self.message(file, m, vec![4, i as i32], &prefix);
+        }
+        for (i, e) in fd.enum_type.iter().enumerate() {
+            self.enumeration(file, e, vec![5, i as i32]);
+        }
+        for (i, x) in fd.extension.iter().enumerate() {
+            self.field(file, x, vec![7, i as i32], None, true);
+        }
+        for (i, svc) in fd.service.iter().enumerate() {
+            let service = Service {
+                file,
+                desc: svc,
+                path: vec![6, i as i32],
+            };
+            self.each(|c, s| {
+                if let Check::Service(check) = c {
+                    check(&service, s);
+                }
+            });
+            for (j, m) in svc.method.iter().enumerate() {
+                let method = Method {
+                    file,
+                    desc: m,
+                    path: child(&service.path, 2, j),
+                    service: &service,
+                };
+                self.each(|c, s| {
+                    if let Check::Method(check) = c {
+                        check(&method, s);
+                    }
+                });
+            }
+        }
+    }
+
+    fn message(&mut self, file: &LintFile, desc: &DescriptorProto, path: Vec<i32>, prefix: &str) {
+        if desc.options.as_ref().is_some_and(|o| o.map_entry()) {
+            return;
+        }
+        let msg = Message {
+            file,
+            desc,
+            full_name: format!("{prefix}{}", desc.name()),
+            path,
+        };
+        self.each(|c, s| {
+            if let Check::Message(check) = c {
+                check(&msg, s);
+            }
+        });
+        for (i, f) in desc.field.iter().enumerate() {
+            self.field(file, f, child(&msg.path, 2, i), Some(&msg), false);
+        }
+        for (i, o) in desc.oneof_decl.iter().enumerate() {
+            let synthetic = desc
+                .field
+                .iter()
+                .find(|f| f.oneof_index == Some(i as i32))
+                .is_some_and(|f| f.proto3_optional());
+            if synthetic {
+                continue;
+            }
+            let oneof = Oneof {
+                file,
+                desc: o,
+                path: child(&msg.path, 8, i),
+                parent: &msg,
+            };
+            self.each(|c, s| {
+                if let Check::Oneof(check) = c {
+                    check(&oneof, s);
+                }
+            });
+        }
+        let nested_prefix = format!("{}.", msg.full_name);
+        for (i, m) in desc.nested_type.iter().enumerate() {
+            self.message(file, m, child(&msg.path, 3, i), &nested_prefix);
+        }
+        for (i, e) in desc.enum_type.iter().enumerate() {
+            self.enumeration(file, e, child(&msg.path, 4, i));
+        }
+        for (i, x) in desc.extension.iter().enumerate() {
+            self.field(file, x, child(&msg.path, 6, i), Some(&msg), true);
+        }
+    }
+
+    fn field(
+        &mut self,
+        file: &LintFile,
+        desc: &FieldDescriptorProto,
+        path: Vec<i32>,
+        parent: Option<&Message>,
+        is_extension: bool,
+    ) {
+        let field = Field {
+            file,
+            desc,
+            path,
+            parent,
+            is_extension,
+        };
+        self.each(|c, s| {
+            if let Check::Field(check) = c {
+                check(&field, s);
+            }
+        });
+    }
+
+    fn enumeration(&mut self, file: &LintFile, desc: &EnumDescriptorProto, path: Vec<i32>) {
+        let e = Enum { file, desc, path };
+        self.each(|c, s| {
+            if let Check::Enum(check) = c {
+                check(&e, s);
+            }
+        });
+        for (i, v) in desc.value.iter().enumerate() {
+            let value = EnumValue {
+                file,
+                desc: v,
+                path: child(&e.path, 2, i),
+                parent: &e,
+                index: i,
+            };
+            self.each(|c, s| {
+                if let Check::EnumValue(check) = c {
+                    check(&value, s);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! `protolith lint` against buf's goldens: every rule fixture under
+//! rules/lint/<RULE>/<case>/, the end-to-end cases under testdata/lint/, and
+//! `config ls-lint-rules` listings.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{protolith, root};
+
+/// What one run printed.
+#[derive(Debug, PartialEq)]
+struct Run {
+    stdout: String,
+    stderr: String,
+    exit: i32,
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+fn dirs(p: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+        .map(|it| {
+            it.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Runs `protolith lint <args>` in `dir` through a shell, as the goldens were
+/// made (`eval "buf lint $(cat args)"`).
+fn lint_in(dir: &Path, args: &str) -> Run {
+    let bin = env!("CARGO_BIN_EXE_protolith");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "eval \"\\\"$0\\\" lint {}\"",
+            args.replace('"', "\\\"")
+        ))
+        .arg(bin)
+        .current_dir(dir)
+        .env("BUF_LOG_FORMAT", "text")
+        .output()
+        .expect("run protolith");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        exit: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// The golden cases buf itself gets wrong (it crashes), which we do not copy.
+const BUF_BUGS: &[&str] = &["editions_unused_import_option"];
+
+#[test]
+fn rule_fixtures_match_buf() {
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for rule in dirs(&root().join("rules/lint")) {
+        for case in dirs(&rule) {
+            cases += 1;
+            let got = lint_in(&case, "--error-format json");
+            let want_out = read(&case.join("expected.json"));
+            let want_exit: i32 = read(&case.join("expected.exit"))
+                .trim()
+                .parse()
+                .unwrap_or(-1);
+            let want_err = case
+                .join("expected.stderr")
+                .exists()
+                .then(|| read(&case.join("expected.stderr")));
+            let err_ok = want_err.as_ref().is_none_or(|w| {
+                // buf colours WARN; the goldens were made with the default log format.
+                w.replace("\u{1b}[33mWARN\u{1b}[0m", "WARN") == got.stderr
+            });
+            if got.stdout != want_out || got.exit != want_exit || !err_ok {
+                failures.push(format!(
+                    "{}\n--- want (exit {want_exit})\n{want_out}{}\n--- got (exit {})\n{}{}",
+                    case.strip_prefix(root()).unwrap_or(&case).display(),
+                    want_err.unwrap_or_default(),
+                    got.exit,
+                    got.stdout,
+                    got.stderr
+                ));
+            }
+        }
+    }
+    assert!(cases > 100, "rule fixtures missing: {cases}");
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} rule cases differ from buf:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn ok_fixtures_produce_nothing() {
+    for rule in dirs(&root().join("rules/lint")) {
+        let mut fires = false;
+        for case in dirs(&rule) {
+            let expected = read(&case.join("expected.json"));
+            for line in expected.lines() {
+                let finding: serde_json::Value = serde_json::from_str(line).unwrap();
+                let path = finding["path"].as_str().unwrap_or("");
+                assert!(
+                    !path.split('/').any(|c| c.starts_with("ok_")),
+                    "{}: a finding names an ok_ file: {line}",
+                    case.display()
+                );
+            }
+            fires |= expected.lines().any(|l| {
+                let id = rule.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                l.contains(&format!("\"type\":\"{id}\""))
+            });
+        }
+        let id = rule.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let never_reports = ["IMPORT_NO_WEAK", "PROTOVALIDATE"];
+        assert!(
+            fires || never_reports.contains(&id),
+            "{id}: no fixture fires the rule"
+        );
+    }
+}
+
+#[test]
+fn end_to_end_cases_match_buf() {
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for case in dirs(&root().join("testdata/lint")) {
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
+        if BUF_BUGS.contains(&name.as_str()) {
+            continue;
+        }
+        cases += 1;
+        let input = case.join("input");
+        let mut got = lint_in(&input, read(&case.join("args")).trim());
+        let mut want = Run {
+            stdout: read(&case.join("expected.stdout")),
+            stderr: read(&case.join("expected.stderr")),
+            exit: read(&case.join("expected.exit"))
+                .trim()
+                .parse()
+                .unwrap_or(-1),
+        };
+        // Usage text is clap's, not cobra's: compare the failure line only.
+        if want.stderr.starts_with("Usage:") {
+            want.stderr = failure_lines(&want.stderr);
+            got.stderr = failure_lines(&got.stderr);
+        }
+        if got != want {
+            failures.push(format!("{name}\n--- want\n{want:#?}\n--- got\n{got:#?}"));
+        }
+    }
+    assert!(cases > 50, "lint cases missing: {cases}");
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} lint cases differ from buf:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn failure_lines(s: &str) -> String {
+    s.lines()
+        .filter(|l| l.starts_with("Failure:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn ls_lint_rules_matches_buf() {
+    let dir = root().join("testdata/ls-lint-rules");
+    for version in ["v1beta1", "v1", "v2"] {
+        for deprecated in [false, true] {
+            for format in ["text", "json"] {
+                let name = format!(
+                    "{version}{}.{format}",
+                    if deprecated { ".deprecated" } else { "" }
+                );
+                let mut cmd = protolith();
+                cmd.args([
+                    "config",
+                    "ls-lint-rules",
+                    "--version",
+                    version,
+                    "--format",
+                    format,
+                ]);
+                if deprecated {
+                    cmd.arg("--include-deprecated");
+                }
+                let out = cmd.output().expect("run protolith");
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    read(&dir.join(&name)),
+                    "{name}"
+                );
+            }
+        }
+    }
+}

@@ -14,6 +14,9 @@
 #                   e.g. bench.sh --cmd breaking CORPUS -- --against .refs/googleapis-4.2.0
 #   --buf-only      time buf alone (no protolith binary needed)
 #   --no-warmup     skip the warm-up run
+#   --cache         let protolith use its re-lint cache (off by default, so runs
+#                   measure real work); with the warm-up filling it, the timed
+#                   runs measure the pre-commit case of an unchanged module
 #
 # Environment: PROTOLITH (default target/release/protolith, built with
 # `cargo build --release` if missing), BUF (default .refs/bin/buf).
@@ -31,6 +34,7 @@ runs="${RUNS:-3}"
 cmd=build
 buf_only=0
 warmup=1
+use_cache=0
 corpus=""
 extra=()
 while [[ $# -gt 0 ]]; do
@@ -41,13 +45,20 @@ while [[ $# -gt 0 ]]; do
         --cmd=*)     cmd="${1#*=}" ;;
         --buf-only)  buf_only=1 ;;
         --no-warmup) warmup=0 ;;
-        -h|--help)   sed -n '2,28p' "$0"; exit 0 ;;
+        --cache)     use_cache=1 ;;
+        -h|--help)   sed -n '2,31p' "$0"; exit 0 ;;
         --)          shift; extra=("$@"); break ;;
         -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
         *)           corpus="$1" ;;
     esac
     shift
 done
+if [[ $use_cache == 1 ]]; then
+    export PROTOLITH_CACHE_DIR="${TMPDIR:-/tmp}/protolith-bench-cache"
+    rm -rf "$PROTOLITH_CACHE_DIR"
+else
+    export PROTOLITH_NO_CACHE=1
+fi
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --runs needs a positive integer" >&2; exit 2; }
 
 TIME=/usr/bin/time

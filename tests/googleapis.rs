@@ -55,3 +55,49 @@ fn googleapis_image_agrees_with_buf() {
         "googleapis image: same content as buf's but not the same bytes"
     );
 }
+
+/// `lint` with the default rules (no buf.yaml: v1 defaults) prints exactly
+/// what buf prints, in every format the issue names.
+#[test]
+fn googleapis_lint_agrees_with_buf() {
+    let corpus = root().join(".refs/googleapis-6.0.1");
+    let buf = root().join(".refs/bin/buf");
+    if !corpus.is_dir() || !buf.exists() {
+        eprintln!("skipped: run scripts/refs.sh to install buf and googleapis");
+        return;
+    }
+    for format in ["json", "text", "msvs", "github-actions", "junit"] {
+        let theirs = Command::new(&buf)
+            .current_dir(&corpus)
+            .args(["lint", "--error-format", format])
+            .output()
+            .expect("run buf");
+        let ours = protolith()
+            .current_dir(&corpus)
+            .env("PROTOLITH_NO_CACHE", "1")
+            .args(["lint", "--error-format", format])
+            .output()
+            .expect("run protolith");
+        assert_eq!(theirs.status.code(), Some(100), "buf lint exit");
+        assert_eq!(ours.status.code(), Some(100), "protolith lint exit");
+        if format == "json" {
+            let n = theirs.stdout.iter().filter(|&&b| b == b'\n').count();
+            assert!(n > 80_000, "buf reported only {n} findings");
+        }
+        if theirs.stdout != ours.stdout {
+            let t = String::from_utf8_lossy(&theirs.stdout);
+            let o = String::from_utf8_lossy(&ours.stdout);
+            let first = t
+                .lines()
+                .zip(o.lines())
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("buf:  {a}\nours: {b}"))
+                .unwrap_or_else(|| "one output is a prefix of the other".into());
+            panic!(
+                "{format}: {} vs {} lines; first difference:\n{first}",
+                t.lines().count(),
+                o.lines().count()
+            );
+        }
+    }
+}

@@ -48,6 +48,7 @@ fn lint_in(dir: &Path, args: &str) -> Run {
         .arg(bin)
         .current_dir(dir)
         .env("BUF_LOG_FORMAT", "text")
+        .env("PROTOLITH_NO_CACHE", "1")
         .output()
         .expect("run protolith");
     Run {
@@ -211,4 +212,62 @@ fn ls_lint_rules_matches_buf() {
             }
         }
     }
+}
+
+/// The pre-commit case: a second run over unchanged files is answered from the
+/// cache with the same output and exit code; editing a file or the config
+/// changes the answer.
+#[test]
+fn relint_cache_returns_the_same_answer_and_notices_edits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = tmp.path().join("m");
+    std::fs::create_dir_all(module.join("acme/v1")).unwrap();
+    std::fs::write(module.join("buf.yaml"), "version: v2\n").unwrap();
+    let file = module.join("acme/v1/station.proto");
+    std::fs::write(
+        &file,
+        "syntax = \"proto3\";\npackage acme.v1;\nmessage Station { string StationId = 1; }\n",
+    )
+    .unwrap();
+    let cache = tmp.path().join("cache");
+    let run = || {
+        let out = protolith()
+            .arg("lint")
+            .current_dir(&module)
+            .env("PROTOLITH_CACHE_DIR", &cache)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code(),
+        )
+    };
+    let first = run();
+    assert_eq!(first.1, Some(100));
+    assert!(first.0.contains("StationId"), "{}", first.0);
+    let entries = std::fs::read_dir(cache.join("lint")).unwrap().count();
+    assert_eq!(entries, 1, "the first run stores its answer");
+    assert_eq!(run(), first, "a cache hit prints the same");
+    std::fs::write(
+        &file,
+        "syntax = \"proto3\";\npackage acme.v1;\nmessage Station { string station_id = 1; }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        run(),
+        (String::new(), Some(0)),
+        "an edited file is linted again"
+    );
+    std::fs::write(
+        module.join("buf.yaml"),
+        "version: v2\nlint:\n  use: [COMMENTS]\n",
+    )
+    .unwrap();
+    let third = run();
+    assert_eq!(third.1, Some(100));
+    assert!(
+        third.0.contains("should have a non-empty comment"),
+        "{}",
+        third.0
+    );
 }

@@ -1,6 +1,7 @@
 //! `protolith lint`: compile the input and report buf's lint findings.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use clap::Args;
 
@@ -68,13 +69,22 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         }
         selections.push(sel.rules);
     }
+    let cache_key = lint::cache::key(&ws, &selections, &args.error_format);
+    clock.mark("cache key");
+    if let Some(hit) = cache_key.as_deref().and_then(lint::cache::load) {
+        return Ok(emit(&hit.stdout, hit.findings));
+    }
+    let mut stdout: Vec<u8> = Vec::new();
     let built = input::compile(ws, |p| clock.mark(p));
     let built = match built {
         Ok(b) => b,
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
         Err(InputError::Compile(diags)) => {
-            report::compile_errors(&diags, format, &mut std::io::stdout().lock());
-            return Ok(Outcome::Findings);
+            report::compile_errors(&diags, format, &mut stdout);
+            if let Some(key) = &cache_key {
+                lint::cache::store(key, true, &stdout);
+            }
+            return Ok(emit(&stdout, true));
         }
     };
     let index: HashMap<&str, usize> = built
@@ -104,7 +114,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         .collect();
     let findings = lint::run(&built.image, &jobs);
     clock.mark("lint");
-    let mut out = std::io::stdout().lock();
+    let out = &mut stdout;
     if ignore_yaml {
         if !findings.is_empty() {
             let text = report::config_ignore_yaml::render(
@@ -112,19 +122,29 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
                     .iter()
                     .map(|f| (f.annotation.kind.as_str(), f.module_path.as_str())),
             );
-            let _ = std::io::Write::write_all(&mut out, text.as_bytes());
+            out.extend_from_slice(text.as_bytes());
         }
     } else {
         let annotations: Vec<report::Annotation> =
             findings.iter().map(|f| f.annotation.clone()).collect();
-        report::write(&annotations, format, &mut out);
+        report::write(&annotations, format, out);
     }
     clock.mark("report");
-    Ok(if findings.is_empty() {
-        Outcome::Ok
-    } else {
+    if let Some(key) = &cache_key {
+        lint::cache::store(key, !findings.is_empty(), &stdout);
+    }
+    Ok(emit(&stdout, !findings.is_empty()))
+}
+
+/// Prints the rendered findings; a closed pipe is not a failure.
+fn emit(stdout: &[u8], findings: bool) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(stdout).and_then(|()| out.flush());
+    if findings {
         Outcome::Findings
-    })
+    } else {
+        Outcome::Ok
+    }
 }
 
 fn failure(e: InputError) -> CliError {

@@ -2,6 +2,7 @@
 //! and services, hands every element to the rules that want it, and turns
 //! their findings into positioned annotations (applying ignores).
 
+pub mod cache;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -119,14 +120,11 @@ pub struct LintFile<'a> {
 }
 
 impl LintFile<'_> {
-    fn source_index(&self) -> &SourceIndex {
-        self.source.get_or_init(|| SourceIndex::new(self.fd))
-    }
-
     /// The first source location recorded for `path`.
     pub fn location(&self, path: &[i32]) -> Option<&Location> {
-        let i = self.source_index().get(path)?;
-        self.fd.source_code_info.as_ref()?.location.get(i)
+        let locations = &self.fd.source_code_info.as_ref()?.location;
+        let index = self.source.get_or_init(|| SourceIndex::new(self.fd));
+        locations.get(index.get_in(locations, path)?)
     }
 
     /// The leading comment attached to the declaration at `path`.
@@ -357,7 +355,7 @@ fn lint_module(
             let span = f
                 .path
                 .as_ref()
-                .and_then(|p| index.get(p))
+                .and_then(|p| index.get_in(locations, p))
                 .and_then(|i| locations.get(i))
                 .map(|l| l.span.as_slice());
             let (sl, sc, el, ec) = match span {
@@ -411,31 +409,88 @@ fn ignored_by_comment(
 ) -> bool {
     (1..=path.len()).rev().any(|n| {
         index
-            .get(&path[..n])
+            .get_in(locations, &path[..n])
             .and_then(|i| locations.get(i))
             .and_then(|l| l.leading_comments.as_deref())
             .is_some_and(|c| check::comment_ignores(c, rule))
     })
 }
 
-/// The first source location of each path in a file.
+/// The first source location of each path in a file. Keyed by a hash of the
+/// path (no per-location allocation); the rare hash collision between two
+/// different paths goes to a short overflow list.
 pub struct SourceIndex {
-    first: HashMap<Vec<i32>, usize>,
+    first: HashIndex,
+    overflow: Vec<(Vec<i32>, usize)>,
 }
+
+/// A fast multiplicative hash of a path (FxHash's mixing step); collisions
+/// are resolved by comparing paths, so quality only matters for speed.
+fn path_hash(path: &[i32]) -> u64 {
+    let mut h: u64 = path.len() as u64;
+    for &x in path {
+        h = (h.rotate_left(5) ^ u64::from(x as u32)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    h
+}
+
+/// The keys are already hashes: use them as they are.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 impl SourceIndex {
     pub fn new(fd: &FileDescriptorProto) -> Self {
-        let mut first = HashMap::new();
-        if let Some(sci) = &fd.source_code_info {
-            for (i, l) in sci.location.iter().enumerate() {
-                first.entry(l.path.clone()).or_insert(i);
+        let mut index = SourceIndex {
+            first: HashIndex::default(),
+            overflow: Vec::new(),
+        };
+        let Some(sci) = &fd.source_code_info else {
+            return index;
+        };
+        index.first.reserve(sci.location.len());
+        for (i, l) in sci.location.iter().enumerate() {
+            match index.first.entry(path_hash(&l.path)) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let same = sci.location.get(*o.get()).is_some_and(|f| f.path == l.path);
+                    if !same && !index.overflow.iter().any(|(p, _)| *p == l.path) {
+                        index.overflow.push((l.path.clone(), i));
+                    }
+                }
             }
         }
-        SourceIndex { first }
+        index
     }
 
-    pub fn get(&self, path: &[i32]) -> Option<usize> {
-        self.first.get(path).copied()
+    /// The index of the first location with `path`; `locations` must be the
+    /// file's the index was built from.
+    pub fn get_in(&self, locations: &[Location], path: &[i32]) -> Option<usize> {
+        let &i = self.first.get(&path_hash(path))?;
+        if locations.get(i).is_some_and(|l| l.path == path) {
+            return Some(i);
+        }
+        self.overflow
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, i)| *i)
     }
 }
 

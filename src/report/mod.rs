@@ -8,6 +8,7 @@ mod gitlab;
 mod json;
 mod junit;
 mod msvs;
+mod sarif;
 mod text;
 
 use std::io::Write;
@@ -66,6 +67,8 @@ pub enum ErrorFormat {
     Junit,
     GithubActions,
     GitlabCodeQuality,
+    /// SARIF 2.1.0: protolith's addition for code-scanning upload.
+    Sarif,
 }
 
 impl ErrorFormat {
@@ -77,6 +80,7 @@ impl ErrorFormat {
             "junit" => ErrorFormat::Junit,
             "github-actions" => ErrorFormat::GithubActions,
             "gitlab-code-quality" => ErrorFormat::GitlabCodeQuality,
+            "sarif" => ErrorFormat::Sarif,
             other => return Err(format!("--error-format: invalid format: {other:?}")),
         })
     }
@@ -91,6 +95,7 @@ pub fn write(annotations: &[Annotation], format: ErrorFormat, out: &mut dyn Writ
         ErrorFormat::Junit => junit::render(annotations),
         ErrorFormat::GithubActions => github_actions::render(annotations),
         ErrorFormat::GitlabCodeQuality => gitlab::render(annotations),
+        ErrorFormat::Sarif => sarif::render(annotations),
     };
     let _ = out.write_all(rendered.as_bytes());
 }

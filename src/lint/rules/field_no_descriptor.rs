@@ -1,4 +1,4 @@
-//! FIELD_NO_DESCRIPTOR (v1beta1 only): no field named like `descriptor`, which
+//! FIELD_NO_DESCRIPTOR: no field named like `descriptor` (v1beta1 only), which
 //! clashes with generated accessors in some languages. Bad: `string _Descriptor = 1;`.
 
 use crate::check::RuleMeta;

@@ -53,6 +53,26 @@ pub fn apply(
             }
             continue;
         }
+        if matches!(ty, Some(PType::Float | PType::Double))
+            && let ValueKind::Ident { name, .. } = &value.kind
+            && matches!(
+                name.to_ascii_lowercase().as_str(),
+                "inf" | "infinity" | "nan"
+            )
+            && name != "inf"
+            && name != "nan"
+        {
+            // `infinity`, `INF`, `NaN`...: only `inf` and `nan` are allowed
+            // here (message literals accept the others). The sign is not part
+            // of the reported span.
+            let start = value.span.end.saturating_sub(name.len() as u32);
+            diags.push(Diagnostic::new(
+                start,
+                value.span.end,
+                "non-canonical floating-point literal outside of message expression".to_string(),
+            ));
+            continue;
+        }
         match render(ty, value) {
             Ok(s) => field.default_value = Some(s),
             Err(msg) => diags.push(Diagnostic::new(value.span.start, value.span.end, msg)),

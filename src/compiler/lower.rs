@@ -884,7 +884,18 @@ impl Ctx<'_> {
         }
         self.compact_options(&f.options, fpath, 8, OptionTarget::Field, scope, true);
         if let Some(body) = &f.group_body {
-            let gname = f.name.name.clone();
+            let mut gname = f.name.name.clone();
+            if !gname.starts_with(|c: char| c.is_ascii_uppercase()) {
+                self.error(
+                    f.name.span,
+                    "group names must start with an uppercase letter",
+                );
+                // Name the message apart from its field so that the mistake is
+                // reported once, not again as a duplicate or unresolved name.
+                let mut chars = gname.chars();
+                let first = chars.next().map(|c| c.to_ascii_uppercase());
+                gname = first.into_iter().chain(chars).collect();
+            }
             field.name = Some(gname.to_ascii_lowercase());
             field.json_name = Some(json_name(&gname.to_ascii_lowercase()));
             field.type_name = Some(gname.clone());

@@ -378,6 +378,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
                 lines: &u.lines,
                 diags: Vec::new(),
                 source_only_paths: Vec::new(),
+                top_level: false,
             };
             let out = interp.interpret_all(&u.lowered.options);
             let diags = interp.diags;

@@ -330,6 +330,9 @@ pub struct Interpreter<'a> {
     pub diags: Vec<Diagnostic>,
     /// Location paths of source-retention option values, as found.
     pub source_only_paths: Vec<Vec<i32>>,
+    /// Converting the value of an option statement itself, outside any
+    /// message literal (where some text-format spellings are not allowed).
+    pub top_level: bool,
 }
 
 impl<'a> Interpreter<'a> {
@@ -535,7 +538,9 @@ impl<'a> Interpreter<'a> {
             );
             return false;
         }
+        self.top_level = true;
         let val = self.convert(&o.value, &last, &p.scope, child_locs);
+        self.top_level = false;
         if let Some(v) = val {
             let slot = cur.slot(
                 &last,
@@ -589,23 +594,29 @@ impl<'a> Interpreter<'a> {
                     return None;
                 };
                 let mut m = MsgVal::default();
+                self.top_level = false;
                 self.literal(fields, info.field.type_name(), scope, &mut m, locs)?;
                 Val::Msg(m)
             }
             PType::Bool => match &v.kind {
-                // Text format's spellings of booleans.
                 ValueKind::Ident {
                     name,
                     negative: false,
-                } if matches!(name.as_str(), "true" | "True" | "t") => Val::Varint(1),
+                } if name == "true" || name == "false" => Val::Varint(u64::from(name == "true")),
+                // Text format's other spellings, allowed in message literals only.
                 ValueKind::Ident {
                     name,
                     negative: false,
-                } if matches!(name.as_str(), "false" | "False" | "f") => Val::Varint(0),
-                ValueKind::Int {
-                    value,
-                    negative: false,
-                } if *value <= 1 => Val::Varint(*value),
+                } if matches!(name.as_str(), "True" | "t" | "False" | "f") => {
+                    if self.top_level {
+                        self.error(
+                            v.span,
+                            "non-canonical `bool` literal outside of message expression",
+                        );
+                        return None;
+                    }
+                    Val::Varint(u64::from(matches!(name.as_str(), "True" | "t")))
+                }
                 _ => {
                     self.error(v.span, "mismatched types");
                     return None;

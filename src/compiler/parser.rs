@@ -866,11 +866,20 @@ impl<'a> Parser<'a> {
         // Type.
         let (ty, ty_span) = if self.at_ident("map") && self.peek_at(1) == "<" {
             let kw = self.bump();
-            self.bump();
-            let key = self.type_name("`<`")?;
-            self.expect_punct(",", "after map key type")?;
-            let value = self.type_name("`,`")?;
+            let open = self.bump();
+            let mut args = vec![self.type_name("`<`")?];
+            while self.at_punct(",") {
+                self.bump();
+                args.push(self.type_name("`,`")?);
+            }
             let close = self.expect_punct(">", "after map value type")?;
+            if args.len() != 2 {
+                let msg = format!("expected exactly two type arguments, got {}", args.len());
+                self.error(open.to(close), msg);
+            }
+            let mut args = args.into_iter();
+            let key = args.next().ok_or(())?;
+            let value = args.next().unwrap_or_else(|| key.clone());
             (FieldType::Map { key, value }, kw.to(close))
         } else if self.at_ident("group")
             && self

@@ -15,4 +15,5 @@ pub mod image;
 pub mod input;
 pub mod lint;
 pub mod report;
+pub mod timing;
 pub mod workspace;

@@ -23,6 +23,29 @@ pub struct Section<'a> {
     pub ignore_only_keys: Vec<&'a str>,
 }
 
+impl<'a> Section<'a> {
+    pub fn new(
+        use_rules: &'a [String],
+        except: &'a [String],
+        ignore_only: &'a std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        Section {
+            use_rules,
+            except,
+            ignore_only_keys: ignore_only.keys().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// The rules of `registry` that exist in `version`.
+pub fn rules_in(version: ConfigVersion, registry: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
+    registry
+        .iter()
+        .copied()
+        .filter(|r| r.categories(version).is_some())
+        .collect()
+}
+
 /// Checks that every ID the section names exists in `version` (as a rule or a
 /// category), without resolving anything. buf validates the other family's
 /// section this way too.
@@ -70,11 +93,7 @@ pub fn resolve(
 ) -> Result<Selection, String> {
     validate_ids(family, version, registry, section)?;
     let warnings = deprecation_warnings(family, version, registry, section);
-    let in_version: Vec<&'static RuleMeta> = registry
-        .iter()
-        .copied()
-        .filter(|r| r.categories(version).is_some())
-        .collect();
+    let in_version = rules_in(version, registry);
     let mut chosen: BTreeSet<&'static str> = BTreeSet::new();
     if section.use_rules.is_empty() {
         chosen.extend(expand(

@@ -38,7 +38,7 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
-    let mut clock = input::PhaseClock::new();
+    let mut clock = crate::timing::PhaseClock::new();
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;

@@ -25,7 +25,7 @@ pub struct LintArgs {
 }
 
 pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
-    let mut clock = input::PhaseClock::new();
+    let mut clock = crate::timing::PhaseClock::new();
     let ignore_yaml = args.error_format == "config-ignore-yaml";
     let format = if ignore_yaml {
         ErrorFormat::Text
@@ -42,17 +42,14 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     let mut selections = Vec::new();
     for m in ws.modules.iter().filter(|m| m.is_target) {
         let b = &m.breaking;
+        // buf validates the breaking section's IDs too (categories only until
+        // the breaking rules exist).
         select::validate_ids(
             Family::Breaking,
             b.version,
             &[],
-            &select::Section {
-                use_rules: &b.use_rules,
-                except: &b.except,
-                ignore_only_keys: b.ignore_only.keys().map(String::as_str).collect(),
-            },
+            &select::Section::new(&b.use_rules, &b.except, &b.ignore_only),
         )
-        .or_else(|e| breaking_id_is_rule(b, e))
         .map_err(CliError::Failure)?;
         let sel = select::resolve(
             Family::Lint,
@@ -69,13 +66,15 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         }
         selections.push(sel.rules);
     }
-    let cache_key = lint::cache::key(&ws, &selections, &args.error_format);
+    let contents = input::read(&ws).map_err(failure)?;
+    clock.mark("read");
+    let cache_key = lint::cache::key(&ws, &contents, &selections, &args.error_format);
     clock.mark("cache key");
     if let Some(hit) = cache_key.as_deref().and_then(lint::cache::load) {
         return Ok(emit(&hit.stdout, hit.findings));
     }
     let mut stdout: Vec<u8> = Vec::new();
-    let built = input::compile(ws, |p| clock.mark(p));
+    let built = input::compile_contents(ws, contents, |p| clock.mark(p));
     let built = match built {
         Ok(b) => b,
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
@@ -152,10 +151,4 @@ fn failure(e: InputError) -> CliError {
         InputError::Failure(m) => CliError::Failure(m),
         InputError::Compile(d) => CliError::Failure(format!("{} compile errors", d.len())),
     }
-}
-
-/// Until the breaking rules exist, breaking IDs are checked against the
-/// categories only; accept any upper-case rule-shaped ID meanwhile.
-fn breaking_id_is_rule(_b: &crate::config::BreakingConfig, e: String) -> Result<(), String> {
-    Err(e)
 }

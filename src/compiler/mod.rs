@@ -73,34 +73,7 @@ struct Unit {
     from_wkt: bool,
 }
 
-/// With `PROTOLITH_TIMING` set, reports how long each compile phase took
-/// (on stderr), for performance work.
-struct PhaseTimer {
-    on: bool,
-    last: std::time::Instant,
-}
-
-impl PhaseTimer {
-    fn new() -> Self {
-        PhaseTimer {
-            on: std::env::var_os("PROTOLITH_TIMING").is_some(),
-            last: std::time::Instant::now(),
-        }
-    }
-    fn mark(&mut self, phase: &str) {
-        if self.on {
-            let now = std::time::Instant::now();
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!(
-                    "timing: {phase}: {:.0} ms",
-                    (now - self.last).as_secs_f64() * 1000.0
-                );
-            }
-            self.last = now;
-        }
-    }
-}
+use crate::timing::PhaseClock;
 
 /// Parses one file into tokens and a syntax tree.
 pub fn parse(source: SourceFile) -> (ParsedFile, Vec<Diagnostic>) {
@@ -148,7 +121,7 @@ fn parse_and_lower(source: SourceFile, from_wkt: bool) -> Unit {
 /// result holds every file, including imported WKTs, in input order followed
 /// by added WKTs. On failure, all diagnostics, sorted.
 pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiagnostic>> {
-    let mut timer = PhaseTimer::new();
+    let mut timer = PhaseClock::new();
     let mut units: Vec<Unit> = files
         .into_par_iter()
         .map(|f| parse_and_lower(f, false))

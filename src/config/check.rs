@@ -133,6 +133,16 @@ impl LintConfig {
         }
     }
 
+    /// Sets the configurable suffixes; buf reads an empty value as the default.
+    fn set_suffixes(&mut self, enum_zero: &Option<String>, service: &Option<String>) {
+        if let Some(s) = enum_zero.as_ref().filter(|s| !s.is_empty()) {
+            self.enum_zero_value_suffix = s.clone();
+        }
+        if let Some(s) = service.as_ref().filter(|s| !s.is_empty()) {
+            self.service_suffix = s.clone();
+        }
+    }
+
     /// Whether `// buf:lint:ignore` comments are honoured.
     pub fn comment_ignores_allowed(&self) -> bool {
         match self.version {
@@ -275,12 +285,7 @@ pub(crate) fn resolve_lint_v1(
     config.ignore = paths.ignore;
     config.ignore_only = paths.ignore_only;
     config.disabled = paths.disabled;
-    if let Some(suffix) = &raw.enum_zero_value_suffix {
-        config.enum_zero_value_suffix = suffix.clone();
-    }
-    if let Some(suffix) = &raw.service_suffix {
-        config.service_suffix = suffix.clone();
-    }
+    config.set_suffixes(&raw.enum_zero_value_suffix, &raw.service_suffix);
     config.rpc_allow_same_request_response = raw.rpc_allow_same_request_response;
     config.rpc_allow_google_protobuf_empty_requests = raw.rpc_allow_google_protobuf_empty_requests;
     config.rpc_allow_google_protobuf_empty_responses =
@@ -298,12 +303,7 @@ pub(crate) fn resolve_lint_v2(raw: &RawLintV2, scope: Scope<'_>) -> Result<LintC
     config.ignore = paths.ignore;
     config.ignore_only = paths.ignore_only;
     config.disabled = paths.disabled;
-    if let Some(suffix) = &raw.enum_zero_value_suffix {
-        config.enum_zero_value_suffix = suffix.clone();
-    }
-    if let Some(suffix) = &raw.service_suffix {
-        config.service_suffix = suffix.clone();
-    }
+    config.set_suffixes(&raw.enum_zero_value_suffix, &raw.service_suffix);
     config.rpc_allow_same_request_response = raw.rpc_allow_same_request_response;
     config.rpc_allow_google_protobuf_empty_requests = raw.rpc_allow_google_protobuf_empty_requests;
     config.rpc_allow_google_protobuf_empty_responses =

@@ -125,10 +125,6 @@ pub(crate) fn read_first_existing(
 /// The `version:` of the buf.yaml in `dir`, if there is a readable one.
 pub fn version_in_dir(dir: &Path) -> Option<ConfigVersion> {
     let data = std::fs::read_to_string(dir.join("buf.yaml")).ok()?;
-    match decode::read_version(&data, Syntax::Yaml).ok()??.as_str() {
-        "v1beta1" => Some(ConfigVersion::V1Beta1),
-        "v1" => Some(ConfigVersion::V1),
-        "v2" => Some(ConfigVersion::V2),
-        _ => None,
-    }
+    let version = decode::read_version(&data, Syntax::Yaml).ok()?;
+    decode::parse_version(version, "").ok()
 }

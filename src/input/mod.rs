@@ -32,16 +32,40 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, InputError>
     Ok(ws)
 }
 
+/// Reads every file of `ws` (in parallel), in module and file order.
+pub fn read(ws: &Workspace) -> Result<Vec<Vec<u8>>, InputError> {
+    use rayon::prelude::*;
+    let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
+    files
+        .par_iter()
+        .map(|f| {
+            std::fs::read(&f.disk_path)
+                .map_err(|e| InputError::Failure(format!("{}: {e}", f.external_path)))
+        })
+        .collect()
+}
+
 /// Reads and compiles every file of `ws`, ordering the result as buf's image.
 pub fn compile(ws: Workspace, mut mark: impl FnMut(&str)) -> Result<Built, InputError> {
+    let contents = read(&ws)?;
+    mark("read");
+    compile_contents(ws, contents, mark)
+}
+
+/// Compiles `ws` from `contents`, which [`read`] returned for it.
+pub fn compile_contents(
+    ws: Workspace,
+    contents: Vec<Vec<u8>>,
+    mut mark: impl FnMut(&str),
+) -> Result<Built, InputError> {
     let mut sources = Vec::new();
     let mut bad_utf8: Vec<FileDiagnostic> = Vec::new();
     let mut targets = HashSet::new();
     let mut module_of = HashMap::new();
+    let mut contents = contents.into_iter();
     for m in &ws.modules {
         for f in &m.files {
-            let bytes = std::fs::read(&f.disk_path)
-                .map_err(|e| InputError::Failure(format!("{}: {e}", f.external_path)))?;
+            let bytes = contents.next().unwrap_or_default();
             let text = match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
@@ -62,7 +86,6 @@ pub fn compile(ws: Workspace, mut mark: impl FnMut(&str)) -> Result<Built, Input
             });
         }
     }
-    mark("read");
     if !bad_utf8.is_empty() {
         return Err(InputError::Compile(bad_utf8));
     }
@@ -94,40 +117,5 @@ fn invalid_utf8(path: &str, bytes: &[u8], err: std::str::Utf8Error) -> FileDiagn
         end_line: line,
         end_column: column + 1,
         message: "input appears to be encoded with UTF-8, but found invalid byte".into(),
-    }
-}
-
-/// Prints `PROTOLITH_TIMING` phase times on stderr, for performance work.
-pub struct PhaseClock {
-    on: bool,
-    last: std::time::Instant,
-}
-
-impl Default for PhaseClock {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl PhaseClock {
-    pub fn new() -> Self {
-        PhaseClock {
-            on: std::env::var_os("PROTOLITH_TIMING").is_some(),
-            last: std::time::Instant::now(),
-        }
-    }
-
-    pub fn mark(&mut self, phase: &str) {
-        if self.on {
-            let now = std::time::Instant::now();
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!(
-                    "timing: {phase}: {:.0} ms",
-                    (now - self.last).as_secs_f64() * 1000.0
-                );
-            }
-            self.last = now;
-        }
     }
 }

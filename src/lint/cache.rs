@@ -33,10 +33,15 @@ fn dir() -> Option<PathBuf> {
     Some(PathBuf::from(home).join(".cache/protolith/lint"))
 }
 
-/// The key for linting `ws` with `rules` (one list per target module) into
-/// `format`; `None` when the cache is off or a file cannot be read (the run
-/// then reports that itself).
-pub fn key(ws: &Workspace, rules: &[Vec<&str>], format: &str) -> Option<String> {
+/// The key for linting `ws`, whose files hold `contents` (as
+/// [`crate::input::read`] returns them), with `rules` (one list per target
+/// module) into `format`; `None` when the cache is off.
+pub fn key(
+    ws: &Workspace,
+    contents: &[Vec<u8>],
+    rules: &[Vec<&str>],
+    format: &str,
+) -> Option<String> {
     dir()?;
     let mut h = sha3::Sha3_256::new();
     // The binary itself: a rebuilt protolith must not reuse old answers.
@@ -50,21 +55,21 @@ pub fn key(ws: &Workspace, rules: &[Vec<&str>], format: &str) -> Option<String> 
         h.update(format!("{}\0{:?}\0{:?}\0", m.dir, m.lint, r).as_bytes());
     }
     let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
-    let digests: Vec<Option<[u8; 32]>> = files
+    let digests: Vec<[u8; 32]> = files
         .par_iter()
-        .map(|f| {
-            let bytes = std::fs::read(&f.disk_path).ok()?;
+        .zip(contents)
+        .map(|(f, bytes)| {
             let mut fh = sha3::Sha3_256::new();
             fh.update(f.import_path.as_bytes());
             fh.update([0]);
             fh.update(f.external_path.as_bytes());
             fh.update([u8::from(f.is_target)]);
-            fh.update(&bytes);
-            Some(fh.finalize().into())
+            fh.update(bytes);
+            fh.finalize().into()
         })
         .collect();
     for d in digests {
-        h.update(d?);
+        h.update(d);
     }
     Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -55,16 +55,9 @@ pub struct Options {
 
 impl Options {
     pub fn from_config(c: &LintConfig) -> Self {
-        let or = |s: &str, d: &str| {
-            if s.is_empty() {
-                d.to_string()
-            } else {
-                s.to_string()
-            }
-        };
         Options {
-            enum_zero_value_suffix: or(&c.enum_zero_value_suffix, "_UNSPECIFIED"),
-            service_suffix: or(&c.service_suffix, "Service"),
+            enum_zero_value_suffix: c.enum_zero_value_suffix.clone(),
+            service_suffix: c.service_suffix.clone(),
             rpc_allow_same_request_response: c.rpc_allow_same_request_response,
             rpc_allow_google_protobuf_empty_requests: c.rpc_allow_google_protobuf_empty_requests,
             rpc_allow_google_protobuf_empty_responses: c.rpc_allow_google_protobuf_empty_responses,
@@ -253,11 +246,7 @@ pub fn registry() -> Vec<&'static RuleMeta> {
 
 /// The section of `config` the selection reads.
 pub fn section(config: &LintConfig) -> select::Section<'_> {
-    select::Section {
-        use_rules: &config.use_rules,
-        except: &config.except,
-        ignore_only_keys: config.ignore_only.keys().map(String::as_str).collect(),
-    }
+    select::Section::new(&config.use_rules, &config.except, &config.ignore_only)
 }
 
 /// One module to lint: its target files (image indexes) and configuration.
@@ -381,12 +370,7 @@ fn lint_module(
 
 /// `ignore_only` keyed by rule ID, categories expanded.
 fn ignore_only_by_rule(config: &LintConfig) -> HashMap<&'static str, Vec<&str>> {
-    let registry = registry();
-    let in_version: Vec<&'static RuleMeta> = registry
-        .iter()
-        .copied()
-        .filter(|r| r.categories(config.version).is_some())
-        .collect();
+    let in_version = select::rules_in(config.version, &registry());
     let mut out: HashMap<&'static str, Vec<&str>> = HashMap::new();
     for (id, paths) in &config.ignore_only {
         for rule in select::expand(Family::Lint, config.version, &in_version, id) {

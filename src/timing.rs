@@ -1,0 +1,36 @@
+//! `PROTOLITH_TIMING=1`: per-phase wall times on stderr, for performance work.
+
+/// Marks the end of each phase; prints nothing unless `PROTOLITH_TIMING` is set.
+pub struct PhaseClock {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Default for PhaseClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PhaseClock {
+    pub fn new() -> Self {
+        PhaseClock {
+            on: std::env::var_os("PROTOLITH_TIMING").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    pub fn mark(&mut self, phase: &str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "timing: {phase}: {:.0} ms",
+                    (now - self.last).as_secs_f64() * 1000.0
+                );
+            }
+            self.last = now;
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod naming;
 pub mod select;
+pub mod source;
 
 use crate::config::ConfigVersion;
 
@@ -39,6 +40,9 @@ pub struct Category {
     /// For a deprecated alias, the category it stands for.
     pub alias_of: Option<&'static str>,
 }
+
+/// v2's breaking category `CSR` (listed first, sorted last by buf).
+pub const SECONDARY_CATEGORY: &str = "CSR";
 
 /// Which family of rules: they have separate namespaces and defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +87,17 @@ impl Family {
             c("OTHER"),
         ];
         const BREAKING: &[Category] = &[c("FILE"), c("PACKAGE"), c("WIRE_JSON"), c("WIRE")];
+        const BREAKING_V2: &[Category] = &[
+            c(SECONDARY_CATEGORY),
+            c("FILE"),
+            c("PACKAGE"),
+            c("WIRE_JSON"),
+            c("WIRE"),
+        ];
         match (self, version) {
             (Family::Lint, ConfigVersion::V1Beta1) => LINT_V1BETA1,
             (Family::Lint, _) => LINT,
+            (Family::Breaking, ConfigVersion::V2) => BREAKING_V2,
             (Family::Breaking, _) => BREAKING,
         }
     }

@@ -205,3 +205,23 @@ fn deprecation_warnings(
     }
     out
 }
+
+/// `ignore_only` keyed by rule ID, with categories and deprecated IDs
+/// expanded to the rules they stand for.
+pub fn ignore_only_by_rule<'c>(
+    family: Family,
+    version: ConfigVersion,
+    registry: &[&'static RuleMeta],
+    ignore_only: &'c std::collections::BTreeMap<String, Vec<String>>,
+) -> std::collections::HashMap<&'static str, Vec<&'c str>> {
+    let in_version = rules_in(version, registry);
+    let mut out: std::collections::HashMap<&'static str, Vec<&str>> = Default::default();
+    for (id, paths) in ignore_only {
+        for rule in expand(family, version, &in_version, id) {
+            out.entry(rule)
+                .or_default()
+                .extend(paths.iter().map(String::as_str));
+        }
+    }
+    out
+}

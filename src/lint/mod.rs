@@ -15,6 +15,7 @@ use prost_types::{
 };
 use rayon::prelude::*;
 
+use crate::check::source::SourceIndex;
 use crate::check::{self, Family, RuleMeta, select};
 use crate::compiler::CompiledFile;
 use crate::config::LintConfig;
@@ -370,16 +371,12 @@ fn lint_module(
 
 /// `ignore_only` keyed by rule ID, categories expanded.
 fn ignore_only_by_rule(config: &LintConfig) -> HashMap<&'static str, Vec<&str>> {
-    let in_version = select::rules_in(config.version, &registry());
-    let mut out: HashMap<&'static str, Vec<&str>> = HashMap::new();
-    for (id, paths) in &config.ignore_only {
-        for rule in select::expand(Family::Lint, config.version, &in_version, id) {
-            out.entry(rule)
-                .or_default()
-                .extend(paths.iter().map(String::as_str));
-        }
-    }
-    out
+    select::ignore_only_by_rule(
+        Family::Lint,
+        config.version,
+        &registry(),
+        &config.ignore_only,
+    )
 }
 
 /// A leading comment of the element or of any declaration enclosing it names
@@ -398,84 +395,6 @@ fn ignored_by_comment(
             .and_then(|l| l.leading_comments.as_deref())
             .is_some_and(|c| check::comment_ignores(c, rule))
     })
-}
-
-/// The first source location of each path in a file. Keyed by a hash of the
-/// path (no per-location allocation); the rare hash collision between two
-/// different paths goes to a short overflow list.
-pub struct SourceIndex {
-    first: HashIndex,
-    overflow: Vec<(Vec<i32>, usize)>,
-}
-
-/// A fast multiplicative hash of a path (FxHash's mixing step); collisions
-/// are resolved by comparing paths, so quality only matters for speed.
-fn path_hash(path: &[i32]) -> u64 {
-    let mut h: u64 = path.len() as u64;
-    for &x in path {
-        h = (h.rotate_left(5) ^ u64::from(x as u32)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    h
-}
-
-/// The keys are already hashes: use them as they are.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type HashIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<IdentityHasher>>;
-
-impl SourceIndex {
-    pub fn new(fd: &FileDescriptorProto) -> Self {
-        let mut index = SourceIndex {
-            first: HashIndex::default(),
-            overflow: Vec::new(),
-        };
-        let Some(sci) = &fd.source_code_info else {
-            return index;
-        };
-        index.first.reserve(sci.location.len());
-        for (i, l) in sci.location.iter().enumerate() {
-            match index.first.entry(path_hash(&l.path)) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
-                }
-                std::collections::hash_map::Entry::Occupied(o) => {
-                    let same = sci.location.get(*o.get()).is_some_and(|f| f.path == l.path);
-                    if !same && !index.overflow.iter().any(|(p, _)| *p == l.path) {
-                        index.overflow.push((l.path.clone(), i));
-                    }
-                }
-            }
-        }
-        index
-    }
-
-    /// The index of the first location with `path`; `locations` must be the
-    /// file's the index was built from.
-    pub fn get_in(&self, locations: &[Location], path: &[i32]) -> Option<usize> {
-        let &i = self.first.get(&path_hash(path))?;
-        if locations.get(i).is_some_and(|l| l.path == path) {
-            return Some(i);
-        }
-        self.overflow
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, i)| *i)
-    }
 }
 
 /// Runs the element rules over one file.

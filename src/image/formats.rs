@@ -101,7 +101,7 @@ fn to_json(message: &DynamicMessage, json: JsonOptions) -> Result<Vec<u8>, Strin
 
 /// A pool with every file of the image (so custom options resolve), the
 /// descriptor.proto it uses, and the image schema.
-fn pool_for(image: &Image) -> Result<DescriptorPool, String> {
+pub(crate) fn pool_for(image: &Image) -> Result<DescriptorPool, String> {
     // prost-reflect knows no `import option`, so for the pool's sake those
     // files are listed as ordinary dependencies (appended field-3 entries).
     // Files go in one at a time, in image order (dependencies first); one

@@ -4,6 +4,7 @@
 
 mod encode;
 pub mod formats;
+pub mod read;
 
 use std::collections::{HashMap, HashSet};
 

@@ -101,3 +101,101 @@ fn googleapis_lint_agrees_with_buf() {
         }
     }
 }
+
+/// `breaking` from googleapis 4.2.0 to 6.0.1 finds exactly buf's ~3,100
+/// changes against every kind of baseline: a directory, a git branch and a
+/// tag (`subdir=proto`), a tar.gz archive and an image file.
+#[test]
+fn googleapis_breaking_agrees_with_buf() {
+    let new = root().join(".refs/googleapis-6.0.1");
+    let old = root().join(".refs/googleapis-4.2.0");
+    let buf = root().join(".refs/bin/buf");
+    if !new.is_dir() || !old.is_dir() || !buf.exists() {
+        eprintln!("skipped: run scripts/refs.sh to install buf and googleapis");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    let sh = |script: &str| {
+        let ok = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .env("OLD", &old)
+            .env("NEW", &new)
+            .env("REPO", &repo)
+            .env("TMP", tmp.path())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "setup failed: {script}");
+    };
+    // main (and tag v4.2.0) hold 4.2.0 under proto/; the work tree holds 6.0.1.
+    sh(
+        "mkdir -p \"$REPO/proto\" && cp -R \"$OLD\"/. \"$REPO/proto\" && cd \"$REPO\" \
+        && git init -q -b main && git add -A \
+        && git -c user.email=t@example.com -c user.name=t commit -qm old && git tag v4.2.0 \
+        && rm -rf proto && mkdir proto && cp -R \"$NEW\"/. proto \
+        && tar czf \"$TMP/old.tar.gz\" -C \"$OLD/..\" googleapis-4.2.0",
+    );
+    let image = tmp.path().join("old.binpb");
+    let built = protolith()
+        .arg("build")
+        .arg(&old)
+        .arg("-o")
+        .arg(&image)
+        .status()
+        .expect("run protolith build");
+    assert!(built.success(), "protolith build of 4.2.0");
+    let theirs = Command::new(&buf)
+        .current_dir(&repo)
+        .arg("breaking")
+        .arg("proto")
+        .arg("--against")
+        .arg(&old)
+        .args(["--error-format", "json"])
+        .output()
+        .expect("run buf");
+    assert_eq!(theirs.status.code(), Some(100), "buf breaking exit");
+    let n = theirs.stdout.iter().filter(|&&b| b == b'\n').count();
+    assert!(n > 3_000, "buf reported only {n} changes");
+    let tarball = format!(
+        "{}#strip_components=1",
+        tmp.path().join("old.tar.gz").display()
+    );
+    for against in [
+        old.display().to_string(),
+        ".git#branch=main,subdir=proto".to_string(),
+        ".git#tag=v4.2.0,subdir=proto".to_string(),
+        tarball,
+        image.display().to_string(),
+    ] {
+        let ours = protolith()
+            .current_dir(&repo)
+            .args([
+                "breaking",
+                "proto",
+                "--against",
+                &against,
+                "--error-format",
+                "json",
+            ])
+            .output()
+            .expect("run protolith");
+        assert_eq!(ours.status.code(), Some(100), "{against}: exit");
+        if theirs.stdout != ours.stdout {
+            let t = String::from_utf8_lossy(&theirs.stdout);
+            let o = String::from_utf8_lossy(&ours.stdout);
+            let first = t
+                .lines()
+                .zip(o.lines())
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("buf:  {a}\nours: {b}"))
+                .unwrap_or_else(|| "one output is a prefix of the other".into());
+            panic!(
+                "against {against}: {} vs {} lines; first difference:\n{first}",
+                t.lines().count(),
+                o.lines().count()
+            );
+        }
+    }
+}

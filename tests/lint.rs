@@ -6,57 +6,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{protolith, root};
-
-/// What one run printed.
-#[derive(Debug, PartialEq)]
-struct Run {
-    stdout: String,
-    stderr: String,
-    exit: i32,
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_default()
-}
-
-fn dirs(p: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(p)
-        .map(|it| {
-            it.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-/// Runs `protolith lint <args>` in `dir` through a shell, as the goldens were
-/// made (`eval "buf lint $(cat args)"`).
-fn lint_in(dir: &Path, args: &str) -> Run {
-    let bin = env!("CARGO_BIN_EXE_protolith");
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "eval \"\\\"$0\\\" lint {}\"",
-            args.replace('"', "\\\"")
-        ))
-        .arg(bin)
-        .current_dir(dir)
-        .env("BUF_LOG_FORMAT", "text")
-        .env("PROTOLITH_NO_CACHE", "1")
-        .output()
-        .expect("run protolith");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        exit: out.status.code().unwrap_or(-1),
-    }
-}
+use common::{
+    Run, dirs, expected_run, failure_lines, ls_rules_match_goldens, protolith, read, root, run_in,
+};
 
 /// The golden cases buf itself gets wrong (it crashes), which we do not copy.
 const BUF_BUGS: &[&str] = &["editions_unused_import_option"];
@@ -148,14 +102,7 @@ fn end_to_end_cases_match_buf() {
         cases += 1;
         let input = case.join("input");
         let mut got = lint_in(&input, read(&case.join("args")).trim());
-        let mut want = Run {
-            stdout: read(&case.join("expected.stdout")),
-            stderr: read(&case.join("expected.stderr")),
-            exit: read(&case.join("expected.exit"))
-                .trim()
-                .parse()
-                .unwrap_or(-1),
-        };
+        let mut want = expected_run(&case, "expected.stdout");
         // Usage text is clap's, not cobra's: compare the failure line only.
         if want.stderr.starts_with("Usage:") {
             want.stderr = failure_lines(&want.stderr);
@@ -174,44 +121,9 @@ fn end_to_end_cases_match_buf() {
     );
 }
 
-fn failure_lines(s: &str) -> String {
-    s.lines()
-        .filter(|l| l.starts_with("Failure:"))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 #[test]
 fn ls_lint_rules_matches_buf() {
-    let dir = root().join("testdata/ls-lint-rules");
-    for version in ["v1beta1", "v1", "v2"] {
-        for deprecated in [false, true] {
-            for format in ["text", "json"] {
-                let name = format!(
-                    "{version}{}.{format}",
-                    if deprecated { ".deprecated" } else { "" }
-                );
-                let mut cmd = protolith();
-                cmd.args([
-                    "config",
-                    "ls-lint-rules",
-                    "--version",
-                    version,
-                    "--format",
-                    format,
-                ]);
-                if deprecated {
-                    cmd.arg("--include-deprecated");
-                }
-                let out = cmd.output().expect("run protolith");
-                assert_eq!(
-                    String::from_utf8_lossy(&out.stdout),
-                    read(&dir.join(&name)),
-                    "{name}"
-                );
-            }
-        }
-    }
+    ls_rules_match_goldens("ls-lint-rules", &root().join("testdata/ls-lint-rules"));
 }
 
 /// The pre-commit case: a second run over unchanged files is answered from the
@@ -270,4 +182,8 @@ fn relint_cache_returns_the_same_answer_and_notices_edits() {
         "{}",
         third.0
     );
+}
+
+fn lint_in(dir: &Path, args: &str) -> Run {
+    run_in(dir, "lint", args)
 }

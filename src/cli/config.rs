@@ -1,5 +1,5 @@
-//! `protolith config ls-lint-rules` (and later ls-breaking-rules): list rules
-//! with their categories, as buf prints them.
+//! `protolith config ls-lint-rules` and `ls-breaking-rules`: list rules with
+//! their categories, as buf prints them.
 
 use std::io::Write;
 
@@ -14,6 +14,8 @@ use crate::lint;
 pub enum ConfigCommand {
     /// List lint rules
     LsLintRules(LsRulesArgs),
+    /// List breaking rules
+    LsBreakingRules(LsRulesArgs),
 }
 
 #[derive(Args, Debug)]
@@ -41,6 +43,9 @@ pub struct LsRulesArgs {
 pub fn run(cmd: ConfigCommand) -> Result<Outcome, CliError> {
     match cmd {
         ConfigCommand::LsLintRules(args) => ls_rules(Family::Lint, &lint::registry(), &args),
+        ConfigCommand::LsBreakingRules(args) => {
+            ls_rules(Family::Breaking, &crate::breaking::registry(), &args)
+        }
     }
 }
 
@@ -94,10 +99,17 @@ fn ls_rules(
             family,
             module.lint.version,
             registry,
-            &lint::section(&module.lint),
+            &match family {
+                Family::Lint => lint::section(&module.lint),
+                Family::Breaking => crate::breaking::section(&module.breaking),
+            },
         )
         .map_err(CliError::Failure)?;
-        (module.lint.version, Some(sel.rules), false)
+        let version = match family {
+            Family::Lint => module.lint.version,
+            Family::Breaking => module.breaking.version,
+        };
+        (version, Some(sel.rules), false)
     } else {
         let version = match args.version.as_deref() {
             Some("v1beta1") => ConfigVersion::V1Beta1,
@@ -129,8 +141,15 @@ fn ls_rules(
             })
         })
         .collect();
-    let order: Vec<&str> = family.categories(version).iter().map(|c| c.id).collect();
-    let rank = |cats: &[&str]| -> Vec<usize> {
+    // Rules sort by their categories in the version's order; buf's CSR
+    // category (v2 breaking) only breaks ties.
+    let order: Vec<&str> = family
+        .categories(version)
+        .iter()
+        .map(|c| c.id)
+        .filter(|c| *c != check::SECONDARY_CATEGORY)
+        .collect();
+    let rank = |cats: &[&str]| -> (Vec<usize>, bool) {
         let mut v: Vec<usize> = cats
             .iter()
             .filter_map(|c| order.iter().position(|o| o == c))
@@ -138,7 +157,7 @@ fn ls_rules(
         if v.is_empty() {
             v.push(usize::MAX);
         }
-        v
+        (v, cats.contains(&check::SECONDARY_CATEGORY))
     };
     rules.sort_by(|a, b| rank(&a.1).cmp(&rank(&b.1)).then(a.0.id.cmp(b.0.id)));
     let default_cat = family.default_category();

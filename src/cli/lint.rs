@@ -39,16 +39,16 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     // Resolve every target module's rules before compiling: config mistakes
     // are reported even when the sources are broken.
     let lint_registry = lint::registry();
+    let breaking_registry = crate::breaking::registry();
     let mut selections = Vec::new();
     for m in ws.modules.iter().filter(|m| m.is_target) {
         let b = &m.breaking;
-        // buf validates the breaking section's IDs too (categories only until
-        // the breaking rules exist).
+        // buf validates the breaking section's IDs too.
         select::validate_ids(
             Family::Breaking,
             b.version,
-            &[],
-            &select::Section::new(&b.use_rules, &b.except, &b.ignore_only),
+            &breaking_registry,
+            &crate::breaking::section(b),
         )
         .map_err(CliError::Failure)?;
         let sel = select::resolve(

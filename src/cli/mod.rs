@@ -1,6 +1,7 @@
 //! Command-line interface: one file per command. Each parses its flags and
 //! calls into a stage; no logic lives here.
 
+pub mod breaking;
 pub mod build;
 pub mod config;
 pub mod lint;
@@ -25,6 +26,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Run linting on Protobuf files
     Lint(lint::LintArgs),
+    /// Verify no breaking changes have been made
+    Breaking(breaking::BreakingArgs),
     /// Work with configuration files
     #[command(subcommand)]
     Config(config::ConfigCommand),
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Build(args) => build::run(args),
         Command::LsFiles(args) => ls_files::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Breaking(args) => breaking::run(args),
         Command::Config(cmd) => config::run(cmd),
     }
 }

@@ -1,6 +1,9 @@
 //! Inputs: turning what the user named (today a directory, module, workspace
 //! or `.proto` file) into a workspace and its compiled image.
 
+pub mod fetch;
+pub mod reference;
+
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
@@ -118,4 +121,199 @@ fn invalid_utf8(path: &str, bytes: &[u8], err: std::str::Utf8Error) -> FileDiagn
         end_column: column + 1,
         message: "input appears to be encoded with UTF-8, but found invalid byte".into(),
     }
+}
+
+/// An input of any kind, compiled or read into an image. A git or archive
+/// input keeps its unpacked tree alive here until the image is no longer
+/// needed.
+pub struct Opened {
+    pub built: Built,
+    /// Whether the input was an image file (no sources, no compile).
+    pub is_image: bool,
+    _tree: Option<fetch::Tree>,
+}
+
+/// Opens `raw` (any buf input reference): directories, `.proto` files, git
+/// repositories and archives are built from source with `req`'s flags;
+/// image files are read. `--path` filters apply to images too.
+pub fn open(
+    raw: &str,
+    req: &BuildRequest,
+    cwd: &Path,
+    mark: impl FnMut(&str),
+) -> Result<Opened, InputError> {
+    let r = reference::parse(raw, cwd).map_err(InputError::Failure)?;
+    if let Some(w) = r.deprecation_warning() {
+        crate::report::warn(&w);
+    }
+    match r.format {
+        reference::Format::Dir | reference::Format::Protofile => {
+            if r.format == reference::Format::Dir && !cwd.join(&r.path).exists() {
+                return Err(InputError::Failure(format!(
+                    "stat {}: no such file or directory",
+                    r.path
+                )));
+            }
+            let mut req = req.clone();
+            req.input = r.path.clone();
+            let ws = discover(&req, cwd)?;
+            let built = compile(ws, mark)?;
+            Ok(Opened {
+                built,
+                is_image: false,
+                _tree: None,
+            })
+        }
+        reference::Format::Git | reference::Format::Tar | reference::Format::Zip => {
+            let tree = fetch::fetch_tree(&r, cwd).map_err(InputError::Failure)?;
+            let mut req = req.clone();
+            req.input = tree.subdir.clone().unwrap_or_else(|| ".".into());
+            let ws = discover(&req, tree.dir.path())?;
+            let built = compile(ws, mark)?;
+            Ok(Opened {
+                built,
+                is_image: false,
+                _tree: Some(tree),
+            })
+        }
+        reference::Format::Mod => Err(InputError::Failure(format!(
+            "reading modules from a registry is not supported yet: {}",
+            r.path
+        ))),
+        reference::Format::Binpb
+        | reference::Format::Json
+        | reference::Format::Txtpb
+        | reference::Format::Yaml => {
+            let bytes = fetch::read_bytes(&r, cwd).map_err(InputError::Failure)?;
+            let encoding = match r.format {
+                reference::Format::Json => crate::image::read::Encoding::Json,
+                reference::Format::Txtpb => crate::image::read::Encoding::Txtpb,
+                reference::Format::Yaml => crate::image::read::Encoding::Yaml,
+                _ => crate::image::read::Encoding::Binpb,
+            };
+            let image = crate::image::read::decode(&bytes, encoding)
+                .map_err(|e| InputError::Failure(e.to_string()))?;
+            let image = filter_image(image, &req.paths, &req.exclude_paths);
+            if !image.files.iter().any(|f| !f.is_import) {
+                return Err(InputError::Failure(
+                    workspace::WorkspaceError::NoTargetFiles.to_string(),
+                ));
+            }
+            let workspace = image_workspace(&image, req.config_override.as_deref(), cwd)?;
+            Ok(Opened {
+                built: Built { workspace, image },
+                is_image: true,
+                _tree: None,
+            })
+        }
+    }
+}
+
+/// Narrows an image to the target files `--path` selects (and
+/// `--exclude-path` does not), keeping what they import as imports and
+/// dropping the rest, as buf does. Paths compare with file names.
+fn filter_image(image: Image, paths: &[String], exclude: &[String]) -> Image {
+    if paths.is_empty() && exclude.is_empty() {
+        return image;
+    }
+    let clean = |p: &String| p.trim_start_matches("./").trim_end_matches('/').to_string();
+    let paths: Vec<String> = paths.iter().map(clean).collect();
+    let exclude: Vec<String> = exclude.iter().map(clean).collect();
+    let index: HashMap<&str, usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.fd.name(), i))
+        .collect();
+    let chosen: Vec<bool> = image
+        .files
+        .iter()
+        .map(|f| {
+            let name = f.file.fd.name();
+            !f.is_import
+                && (paths.is_empty() || paths.iter().any(|p| crate::check::path_under(name, p)))
+                && !exclude.iter().any(|p| crate::check::path_under(name, p))
+        })
+        .collect();
+    let mut keep = chosen.clone();
+    let mut stack: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
+    while let Some(i) = stack.pop() {
+        for d in &image.files[i].file.fd.dependency {
+            if let Some(&j) = index.get(d.as_str())
+                && !std::mem::replace(&mut keep[j], true)
+            {
+                stack.push(j);
+            }
+        }
+    }
+    let files = image
+        .files
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep[*i])
+        .map(|(i, mut f)| {
+            f.is_import = !chosen[i];
+            f
+        })
+        .collect();
+    Image { files }
+}
+
+/// A one-module workspace standing for an image: its targets are the
+/// image's non-import files; its configuration is `--config` or buf's
+/// defaults.
+fn image_workspace(
+    image: &Image,
+    config_override: Option<&str>,
+    cwd: &Path,
+) -> Result<Workspace, InputError> {
+    use crate::config::{BreakingConfig, ConfigVersion, LintConfig};
+    let (lint, breaking, version) = match config_override {
+        Some(c) => {
+            let yaml = crate::config::parse_config_override(c, cwd)
+                .map_err(|e| InputError::Failure(e.to_string()))?;
+            let m = yaml.modules.into_iter().next();
+            match m {
+                Some(m) => (m.lint, m.breaking, yaml.version),
+                None => (
+                    LintConfig::new(yaml.version),
+                    BreakingConfig::new(yaml.version),
+                    yaml.version,
+                ),
+            }
+        }
+        None => (
+            LintConfig::new(ConfigVersion::V1),
+            BreakingConfig::new(ConfigVersion::V1),
+            ConfigVersion::V1,
+        ),
+    };
+    let files = image
+        .files
+        .iter()
+        .map(|f| workspace::ModuleFile {
+            import_path: f.file.fd.name().to_string(),
+            disk_path: std::path::PathBuf::new(),
+            external_path: f.file.display_path.clone(),
+            is_target: !f.is_import,
+        })
+        .collect();
+    Ok(Workspace {
+        root: cwd.to_path_buf(),
+        root_display: ".".into(),
+        modules: vec![workspace::Module {
+            dir: ".".into(),
+            name: None,
+            files,
+            lint,
+            breaking,
+            config_version: version,
+            is_target: true,
+            description: "image".into(),
+            roots: vec![".".into()],
+        }],
+        deps: Vec::new(),
+        kind: workspace::WorkspaceKind::V1Modules,
+        is_proto_file_input: false,
+    })
 }

@@ -189,3 +189,98 @@ pub fn read_list(path: &Path) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .collect()
 }
+
+/// What one run printed.
+#[derive(Debug, PartialEq)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit: i32,
+}
+
+pub fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+pub fn dirs(p: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+        .map(|it| {
+            it.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Runs `protolith <command> <args>` in `dir` through a shell, as the goldens
+/// were made (`eval "buf <command> $(cat args)"`).
+pub fn run_in(dir: &Path, command: &str, args: &str) -> Run {
+    let bin = env!("CARGO_BIN_EXE_protolith");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "eval \"\\\"$0\\\" {command} {}\"",
+            args.replace('"', "\\\"")
+        ))
+        .arg(bin)
+        .current_dir(dir)
+        .env("BUF_LOG_FORMAT", "text")
+        .env("PROTOLITH_NO_CACHE", "1")
+        .output()
+        .expect("run protolith");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        exit: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// The `Failure:` lines of a stderr (usage texts differ between cobra and clap).
+pub fn failure_lines(s: &str) -> String {
+    s.lines()
+        .filter(|l| l.starts_with("Failure:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// `config <command>` (ls-lint-rules, ls-breaking-rules) prints buf's
+/// listing for every version, with and without deprecated rules, in text
+/// and json; the goldens sit in `dir` as `<version>[.deprecated].<format>`.
+pub fn ls_rules_match_goldens(command: &str, dir: &Path) {
+    for version in ["v1beta1", "v1", "v2"] {
+        for deprecated in [false, true] {
+            for format in ["text", "json"] {
+                let name = format!(
+                    "{version}{}.{format}",
+                    if deprecated { ".deprecated" } else { "" }
+                );
+                let mut cmd = protolith();
+                cmd.args(["config", command, "--version", version, "--format", format]);
+                if deprecated {
+                    cmd.arg("--include-deprecated");
+                }
+                let out = cmd.output().expect("run protolith");
+                assert_eq!(
+                    String::from_utf8_lossy(&out.stdout),
+                    read(&dir.join(&name)),
+                    "{command} {name}"
+                );
+            }
+        }
+    }
+}
+
+/// The goldens of an end-to-end case: stdout in `out`, stderr, exit code.
+pub fn expected_run(case: &Path, out: &str) -> Run {
+    Run {
+        stdout: read(&case.join(out)),
+        stderr: read(&case.join("expected.stderr")),
+        exit: read(&case.join("expected.exit"))
+            .trim()
+            .parse()
+            .unwrap_or(-1),
+    }
+}

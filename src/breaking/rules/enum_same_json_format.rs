@@ -1,0 +1,45 @@
+//! ENUM_SAME_JSON_FORMAT: enums keep JSON support.
+//!
+//! An enum resolving `json_format` to ALLOW must not stop doing so.
+//! Bad: `option features.json_format = LEGACY_BEST_EFFORT;` on an enum.
+
+use super::shared;
+use crate::breaking::model::JSON_ALLOW;
+use crate::breaking::{BreakingRule, Check, EnumPair, Sink};
+use crate::check::RuleMeta;
+use crate::check::naming::go_quote;
+
+pub static RULE: BreakingRule = BreakingRule {
+    meta: RuleMeta {
+        id: "ENUM_SAME_JSON_FORMAT",
+        purpose: "Checks that enums have the same JSON format support.",
+        v1beta1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v1: Some(&["FILE", "PACKAGE", "WIRE_JSON"]),
+        v2: Some(&["CSR", "FILE", "PACKAGE", "WIRE_JSON"]),
+        deprecated: false,
+        replacements: &[],
+    },
+    check: Check::Enum(check),
+};
+
+fn check(p: &EnumPair, sink: &mut Sink) {
+    let (before, after) = (p.prev.features.json_format, p.cur.features.json_format);
+    if before == JSON_ALLOW && after != JSON_ALLOW {
+        let path = shared::first_located(
+            p.ctx.cur,
+            p.cur.file,
+            vec![[&p.cur.path[..], &[3, 7, 6]].concat(), p.cur.path.clone()],
+        );
+        sink.at(
+            p.cur.file,
+            path,
+            Some(p.prev.file),
+            format!(
+                "Enum {} JSON format support changed from {} to {}.",
+                go_quote(p.cur.name()),
+                shared::json_format_name(before),
+                shared::json_format_name(after)
+            ),
+        );
+    }
+}

@@ -1,0 +1,323 @@
+//! `protolith breaking`: compare the input with a baseline (`--against`) and
+//! report buf's breaking changes.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+
+use clap::Args;
+
+use super::{CliError, Outcome};
+use crate::breaking::{self, Job};
+use crate::check::{Family, select};
+use crate::image::Image;
+use crate::input::{self, InputError, Opened};
+use crate::lint;
+use crate::report::{self, ErrorFormat};
+use crate::workspace::Module;
+
+#[derive(Args, Debug)]
+pub struct BreakingArgs {
+    /// The source or module to check (default: current directory)
+    #[arg(default_value = ".")]
+    pub input: String,
+    /// The source, module or image to check against
+    #[arg(long)]
+    pub against: Option<String>,
+    /// Run breaking checks against the latest commit on the default branch
+    /// in the registry (not supported yet)
+    #[arg(long)]
+    pub against_registry: bool,
+    /// The buf.yaml file or data to use for the against input
+    #[arg(long)]
+    pub against_config: Option<String>,
+    /// Exclude imports from breaking change detection
+    #[arg(long)]
+    pub exclude_imports: bool,
+    /// Only run breaking checks against the files in the input
+    #[arg(long)]
+    pub limit_to_input_files: bool,
+    /// The format for findings: text, json, msvs, junit, github-actions,
+    /// gitlab-code-quality or sarif
+    #[arg(long, default_value = "text")]
+    pub error_format: String,
+    #[command(flatten)]
+    pub input_flags: super::InputArgs,
+}
+
+pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
+    let mut clock = crate::timing::PhaseClock::new();
+    let format = ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
+    let against = match (&args.against, args.against_registry) {
+        (None, false) => {
+            return Err(CliError::Failure(
+                "Must set --against or --against-registry".into(),
+            ));
+        }
+        (Some(_), true) => {
+            return Err(CliError::Failure(
+                "Cannot set both --against and --against-registry".into(),
+            ));
+        }
+        (None, true) => {
+            return Err(CliError::Failure(
+                "--against-registry is not supported yet".into(),
+            ));
+        }
+        (Some(a), false) => a.clone(),
+    };
+    let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
+    let req = args.input_flags.request(&args.input);
+    let mut stdout: Vec<u8> = Vec::new();
+    // Without --limit-to-input-files both sides build at once.
+    let mut against_req = req.clone();
+    against_req.config_override = args.against_config.clone();
+    let (current, previous) = if args.limit_to_input_files {
+        let current = input::open(&args.input, &req, &cwd, |p| clock.mark(p));
+        let current = match current {
+            Ok(o) => o,
+            Err(e) => return compile_failure(e, format, &mut stdout),
+        };
+        against_req.paths = current
+            .built
+            .workspace
+            .target_files()
+            .map(|(_, f)| f.external_path.clone())
+            .collect();
+        let previous = input::open(&against, &against_req, &cwd, |_| {});
+        (Ok(current), previous)
+    } else {
+        rayon::join(
+            || input::open(&args.input, &req, &cwd, |p| clock.mark(p)),
+            || input::open(&against, &against_req, &cwd, |_| {}),
+        )
+    };
+    let current = match current {
+        Ok(o) => o,
+        Err(e) => return compile_failure(e, format, &mut stdout),
+    };
+    let previous = match previous {
+        Ok(o) => o,
+        Err(e) => return compile_failure(e, format, &mut stdout),
+    };
+
+    let registry = breaking::registry();
+    let lint_registry = lint::registry();
+    let modules: Vec<&Module> = current
+        .built
+        .workspace
+        .modules
+        .iter()
+        .filter(|m| m.is_target)
+        .collect();
+    let mut selections = Vec::new();
+    for m in &modules {
+        select::validate_ids(
+            Family::Lint,
+            m.lint.version,
+            &lint_registry,
+            &lint::section(&m.lint),
+        )
+        .map_err(CliError::Failure)?;
+        let sel = select::resolve(
+            Family::Breaking,
+            m.breaking.version,
+            &registry,
+            &breaking::section(&m.breaking),
+        )
+        .map_err(CliError::Failure)?;
+        for w in &sel.warnings {
+            report::warn(w);
+        }
+        selections.push(sel.rules);
+    }
+
+    for (side, opened) in [("input", &current), ("against", &previous)] {
+        if let Some(name) = breaking::first_message_set(&opened.built.image) {
+            return Err(CliError::Failure(format!(
+                "{side} image: proto:\u{a0}message {} is a MessageSet, which is a legacy proto1 feature that is no longer supported",
+                crate::check::naming::go_quote(&name)
+            )));
+        }
+    }
+    let cur_views = module_views(&current);
+    let prev_views = module_views(&previous);
+    let names = |image: &Image, view: &[(usize, bool)]| -> HashSet<String> {
+        view.iter()
+            .filter_map(|&(i, _)| image.files.get(i))
+            .map(|f| f.file.fd.name().to_string())
+            .collect()
+    };
+    let cur_names: Vec<HashSet<String>> = cur_views
+        .iter()
+        .map(|v| names(&current.built.image, v))
+        .collect();
+    let prev_names: Vec<HashSet<String>> = prev_views
+        .iter()
+        .map(|v| names(&previous.built.image, v))
+        .collect();
+    let pairs = pair_modules(&modules, cur_views, prev_views, &cur_names, &prev_names)?;
+    let jobs: Vec<Job> = pairs
+        .into_iter()
+        .map(|(i, cur, prev)| Job {
+            current: cur,
+            against: prev,
+            config: &modules[i].breaking,
+            rules: selections[i].clone(),
+            exclude_imports: args.exclude_imports,
+        })
+        .collect();
+    let annotations = breaking::run(&current.built.image, &previous.built.image, &jobs);
+    clock.mark("breaking");
+    report::write(&annotations, format, &mut stdout);
+    Ok(emit(&stdout, !annotations.is_empty()))
+}
+
+/// Compile errors of either side print like findings (exit 100); anything
+/// else is a failure.
+fn compile_failure(
+    e: InputError,
+    format: ErrorFormat,
+    stdout: &mut Vec<u8>,
+) -> Result<Outcome, CliError> {
+    match e {
+        InputError::Failure(m) => Err(CliError::Failure(m)),
+        InputError::Compile(diags) => {
+            report::compile_errors(&diags, format, stdout);
+            Ok(emit(stdout, true))
+        }
+    }
+}
+
+/// Per target module: its image files (targets and everything they import)
+/// as (index, is import) pairs.
+fn module_views(opened: &Opened) -> Vec<Vec<(usize, bool)>> {
+    let image = &opened.built.image;
+    if opened.is_image {
+        return vec![
+            image
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (i, f.is_import))
+                .collect(),
+        ];
+    }
+    let index: HashMap<&str, usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.fd.name(), i))
+        .collect();
+    opened
+        .built
+        .workspace
+        .modules
+        .iter()
+        .filter(|m| m.is_target)
+        .map(|m| {
+            let targets: HashSet<usize> = m
+                .files
+                .iter()
+                .filter(|f| f.is_target)
+                .filter_map(|f| index.get(f.import_path.as_str()).copied())
+                .collect();
+            closure(image, &index, &targets)
+        })
+        .collect()
+}
+
+/// The files `targets` reach through imports, in image order.
+fn closure(
+    image: &Image,
+    index: &HashMap<&str, usize>,
+    targets: &HashSet<usize>,
+) -> Vec<(usize, bool)> {
+    let mut seen = vec![false; image.files.len()];
+    let mut stack: Vec<usize> = targets.iter().copied().collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for d in &image.files[i].file.fd.dependency {
+            if let Some(&j) = index.get(d.as_str()) {
+                stack.push(j);
+            }
+        }
+    }
+    seen.iter()
+        .enumerate()
+        .filter(|(_, s)| **s)
+        .map(|(i, _)| (i, !targets.contains(&i)))
+        .collect()
+}
+
+type Pair = (usize, Vec<(usize, bool)>, Vec<(usize, bool)>);
+
+/// Pairs the input's modules with the baseline's, in order. With more input
+/// modules than baseline ones and one breaking config for all, input
+/// modules the baseline does not have are skipped, as buf does.
+fn pair_modules(
+    modules: &[&Module],
+    cur: Vec<Vec<(usize, bool)>>,
+    prev: Vec<Vec<(usize, bool)>>,
+    cur_names: &[HashSet<String>],
+    prev_names: &[HashSet<String>],
+) -> Result<Vec<Pair>, CliError> {
+    if cur.len() == prev.len() {
+        return Ok(cur
+            .into_iter()
+            .zip(prev)
+            .enumerate()
+            .map(|(i, (c, p))| (i, c, p))
+            .collect());
+    }
+    let mismatch = || {
+        CliError::Failure(format!(
+            "input contained {} images, whereas against contained {} images",
+            cur.len(),
+            prev.len()
+        ))
+    };
+    let same_config = modules.windows(2).all(|w| w[0].breaking == w[1].breaking);
+    if cur.len() < prev.len() || !same_config {
+        return Err(mismatch());
+    }
+    // Each input module takes the first unclaimed baseline image holding
+    // one of its files; every baseline image must be claimed.
+    let mut claimed = vec![false; prev.len()];
+    let mut pairs = Vec::new();
+    for (i, names) in cur_names.iter().enumerate() {
+        let found = (0..prev.len())
+            .find(|&j| !claimed[j] && names.iter().any(|n| prev_names[j].contains(n)));
+        if let Some(j) = found {
+            claimed[j] = true;
+            pairs.push((i, j));
+        }
+    }
+    if pairs.len() != prev.len() {
+        return Err(mismatch());
+    }
+    let mut cur: Vec<Option<Vec<(usize, bool)>>> = cur.into_iter().map(Some).collect();
+    let mut prev: Vec<Option<Vec<(usize, bool)>>> = prev.into_iter().map(Some).collect();
+    Ok(pairs
+        .into_iter()
+        .map(|(i, j)| {
+            (
+                i,
+                cur[i].take().unwrap_or_default(),
+                prev[j].take().unwrap_or_default(),
+            )
+        })
+        .collect())
+}
+
+/// Prints the rendered findings; a closed pipe is not a failure.
+fn emit(stdout: &[u8], findings: bool) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(stdout).and_then(|()| out.flush());
+    if findings {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    }
+}

@@ -14,6 +14,10 @@
 #                   e.g. bench.sh --cmd breaking CORPUS -- --against .refs/googleapis-4.2.0
 #   --buf-only      time buf alone (no protolith binary needed)
 #   --no-warmup     skip the warm-up run
+#   --git-against OLD  time `breaking` against a git branch, as CI runs it: a
+#                   scratch repository whose main holds OLD under proto/ and
+#                   whose work tree holds CORPUS there; both tools run
+#                   `breaking proto --against .git#branch=main,subdir=proto`
 #   --cache         let protolith use its re-lint cache (off by default, so runs
 #                   measure real work); with the warm-up filling it, the timed
 #                   runs measure the pre-commit case of an unchanged module
@@ -35,6 +39,7 @@ cmd=build
 buf_only=0
 warmup=1
 use_cache=0
+git_against=""
 corpus=""
 extra=()
 while [[ $# -gt 0 ]]; do
@@ -46,7 +51,8 @@ while [[ $# -gt 0 ]]; do
         --buf-only)  buf_only=1 ;;
         --no-warmup) warmup=0 ;;
         --cache)     use_cache=1 ;;
-        -h|--help)   sed -n '2,31p' "$0"; exit 0 ;;
+        --git-against) git_against="$2"; shift ;;
+        -h|--help)   sed -n '2,35p' "$0"; exit 0 ;;
         --)          shift; extra=("$@"); break ;;
         -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
         *)           corpus="$1" ;;
@@ -100,14 +106,29 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
+rundir="$PWD"
+if [[ -n "$git_against" ]]; then
+    [[ -d "$git_against" ]] || { echo "bench.sh: no such directory $git_against" >&2; exit 2; }
+    echo "[bench] preparing a git repository: main = $git_against, work tree = $corpus" >&2
+    rundir="$WORK/repo"
+    mkdir -p "$rundir/proto"
+    cp -R "$git_against"/. "$rundir/proto"
+    (cd "$rundir" && git init -q -b main && git add -A \
+        && git -c user.email=bench@example.com -c user.name=bench commit -qm baseline \
+        && rm -rf proto && mkdir proto && cp -R "$corpus"/. proto)
+    cmd=breaking
+    corpus=proto
+    extra=(--against '.git#branch=main,subdir=proto' "${extra[@]}")
+fi
+
 # run_tool INDEX LABEL -> appends "wall rss exit" to $WORK/INDEX.times (unless LABEL=warmup)
 run_tool() {
     local i="$1" label="$2"
     local args=("$cmd" "$corpus" "${extra[@]}")
     [[ $cmd == build ]] && args+=(-o "$WORK/${tools[$i]}.binpb")
     local rc=0
-    "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
-        >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err" || rc=$?
+    (cd "$rundir" && "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
+        >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err") || rc=$?
     # GNU time prefixes a "Command exited with non-zero status" line in that case
     local stats
     stats="$(tail -n 1 "$WORK/time.txt")"
@@ -121,7 +142,7 @@ run_tool() {
     fi
 }
 
-nfiles="$(find "$corpus" -name '*.proto' | wc -l)"
+nfiles="$(cd "$rundir" && find "$corpus" -name '*.proto' | wc -l)"
 echo "input:   $corpus ($nfiles .proto files)"
 echo "command: TOOL $cmd INPUT${extra[*]:+ ${extra[*]}}$([[ $cmd == build ]] && echo ' -o TMP.binpb')"
 for i in "${!tools[@]}"; do printf '%-10s %s\n' "${tools[$i]}:" "${bins[$i]}"; done

@@ -60,7 +60,7 @@ pub fn read_bytes(r: &InputRef, cwd: &Path) -> Result<Vec<u8>, String> {
             r.format.as_str()
         ));
     }
-    let source = open_file(&r.path, cwd, "files")?;
+    let source = open_file(&r.path, cwd)?;
     let mut out = Vec::new();
     decompressed(source, r.compression)?
         .read_to_end(&mut out)
@@ -97,23 +97,111 @@ fn locate(path: &str, cwd: &Path) -> Location {
     }
 }
 
-/// Opens a file input; `what` names the kind of input in the HTTP message.
-fn open_file(path: &str, cwd: &Path, what: &str) -> Result<Box<dyn BufRead>, String> {
+/// Opens a file input: stdin, a local file or an HTTP(S) download.
+fn open_file(path: &str, cwd: &Path) -> Result<Box<dyn BufRead>, String> {
     Ok(match locate(path, cwd) {
         Location::Stdin => Box::new(BufReader::new(io::stdin())),
         Location::Null => Box::new(io::empty()),
         Location::Stdout => return Err("cannot read from stdout".to_string()),
-        // TODO: fetch over HTTP(S) with buf's netrc and BUF_INPUT_HTTPS_* auth (buf-io.md §5.4).
-        Location::Http(url) => {
-            return Err(format!(
-                "fetching {what} over HTTP is not supported yet: {url}"
-            ));
-        }
+        Location::Http(url) => Box::new(Cursor::new(http_get(&url)?)),
         Location::Local(shown, on_disk) => {
             let file = File::open(&on_disk).map_err(|e| go_io_error("open", &shown, &e))?;
             Box::new(BufReader::new(file))
         }
     })
+}
+
+/// Downloads `url` (an archive or image) as buf does: a GET that must answer
+/// 200. Over https only, credentials come from the netrc file (machine =
+/// host with any port), else from `BUF_INPUT_HTTPS_USERNAME` and
+/// `BUF_INPUT_HTTPS_PASSWORD`, sent as HTTP Basic.
+fn http_get(url: &str) -> Result<Vec<u8>, String> {
+    // reqwest is built without a default TLS provider; ring is the light one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::blocking::Client::builder()
+        .build()
+        .map_err(|e| format!("could not create an HTTP client: {e}"))?;
+    let mut request = client.get(url);
+    if let Some(rest) = url.strip_prefix("https://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit('@').next().unwrap_or(host);
+        if let Some((user, password)) = netrc_login(host) {
+            request = request.basic_auth(user, Some(password));
+        } else {
+            match (env_set(HTTPS_USERNAME), env_set(HTTPS_PASSWORD)) {
+                (None, Some(_)) => {
+                    return Err(format!("{HTTPS_PASSWORD} set but {HTTPS_USERNAME} not set"));
+                }
+                (Some(user), password) => request = request.basic_auth(user, password),
+                (None, None) => {}
+            }
+        }
+    }
+    let response = request.send().map_err(|e| format!("GET {url}: {e}"))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(format!("expected HTTP status code {status} to be 200"));
+    }
+    response
+        .bytes()
+        .map(|b| b.to_vec())
+        .map_err(|e| format!("GET {url}: {e}"))
+}
+
+/// The login for `host` in the netrc file (`$NETRC`, else `~/.netrc`).
+fn netrc_login(host: &str) -> Option<(String, String)> {
+    let path = std::env::var_os("NETRC")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".netrc")))?;
+    let text = fs::read_to_string(path).ok()?;
+    netrc_entry(&text, host)
+}
+
+/// Parses netrc tokens: `machine NAME login USER password PASS`, with a
+/// `default` entry as the fallback.
+fn netrc_entry(text: &str, host: &str) -> Option<(String, String)> {
+    let mut tokens = text.split_whitespace();
+    let (mut found, mut fallback) = (None, None);
+    let mut current: Option<(bool, Option<String>, Option<String>)> = None;
+    let finish = |c: Option<(bool, Option<String>, Option<String>)>,
+                  found: &mut Option<(String, String)>,
+                  fallback: &mut Option<(String, String)>| {
+        if let Some((is_match, Some(l), Some(p))) = c {
+            if is_match && found.is_none() {
+                *found = Some((l, p));
+            } else if !is_match && fallback.is_none() {
+                *fallback = Some((l, p));
+            }
+        }
+    };
+    while let Some(t) = tokens.next() {
+        match t {
+            "machine" => {
+                finish(current.take(), &mut found, &mut fallback);
+                let name = tokens.next().unwrap_or("");
+                current = (name == host).then_some((true, None, None));
+            }
+            "default" => {
+                finish(current.take(), &mut found, &mut fallback);
+                current = Some((false, None, None));
+            }
+            "login" => {
+                let v = tokens.next().map(str::to_string);
+                if let Some(c) = current.as_mut() {
+                    c.1 = v;
+                }
+            }
+            "password" => {
+                let v = tokens.next().map(str::to_string);
+                if let Some(c) = current.as_mut() {
+                    c.2 = v;
+                }
+            }
+            _ => {}
+        }
+    }
+    finish(current.take(), &mut found, &mut fallback);
+    found.or(fallback)
 }
 
 /// An I/O error worded as Go words it (`open x: no such file or directory`), as buf prints.
@@ -202,7 +290,7 @@ impl<R: BufRead> Read for ZstdFrames<R> {
 
 fn fetch_archive(r: &InputRef, cwd: &Path) -> Result<tempfile::TempDir, String> {
     let dir = temp_dir()?;
-    let source = open_file(&r.path, cwd, "archives")?;
+    let source = open_file(&r.path, cwd)?;
     let result = match r.format {
         Format::Zip => match locate(&r.path, cwd) {
             Location::Local(shown, on_disk) => {
@@ -1188,11 +1276,6 @@ mod tests {
             files(fetch_tree(&r, Path::new("/")).unwrap().dir.path()),
             STRIPPED
         );
-        let r = parse("https://example.com/a.tar.gz", cwd.path()).unwrap();
-        assert_eq!(
-            fetch_tree(&r, cwd.path()).err().unwrap(),
-            "fetching archives over HTTP is not supported yet: https://example.com/a.tar.gz"
-        );
         let r = parse("missing.zip", cwd.path()).unwrap();
         assert_eq!(
             fetch_tree(&r, cwd.path()).err().unwrap(),
@@ -1200,6 +1283,67 @@ mod tests {
         );
         let r = parse("proto", cwd.path()).unwrap();
         assert!(fetch_tree(&r, cwd.path()).is_err());
+    }
+
+    /// Serves each request with `body` and `status` from a thread; returns
+    /// the base URL.
+    fn serve(body: Vec<u8>, status: &'static str, requests: usize) -> String {
+        use std::io::{BufRead as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(requests) {
+                let mut stream = stream.unwrap();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    line.clear();
+                }
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[test]
+    fn archives_and_images_over_http() {
+        let base = serve(gzip(&tar_bytes()), "200 OK", 1);
+        let r = parse(
+            &format!("{base}/a.tar.gz#strip_components=1"),
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(
+            files(fetch_tree(&r, Path::new("/")).unwrap().dir.path()),
+            STRIPPED
+        );
+        let base = serve(b"image".to_vec(), "200 OK", 1);
+        let r = parse(&format!("{base}/a.binpb"), Path::new("/")).unwrap();
+        assert_eq!(read_bytes(&r, Path::new("/")).unwrap(), b"image");
+        let base = serve(Vec::new(), "404 Not Found", 1);
+        let r = parse(&format!("{base}/gone.tar"), Path::new("/")).unwrap();
+        assert_eq!(
+            fetch_tree(&r, Path::new("/")).err().unwrap(),
+            "expected HTTP status code 404 to be 200"
+        );
+    }
+
+    #[test]
+    fn netrc_picks_the_machine_then_the_default() {
+        let text = "machine other.example login a password b\n\
+                    machine files.example:8443 login u password p\n\
+                    default login d password q\n";
+        assert_eq!(
+            netrc_entry(text, "files.example:8443"),
+            Some(("u".into(), "p".into()))
+        );
+        assert_eq!(netrc_entry(text, "nowhere"), Some(("d".into(), "q".into())));
+        assert_eq!(netrc_entry("machine x login l", "x"), None);
     }
 
     // ---- single files ---------------------------------------------------------------------
@@ -1239,10 +1383,6 @@ mod tests {
             "open x.bin: no such file or directory"
         );
         assert!(read("a.binpb#compression=gzip").is_err());
-        assert_eq!(
-            read("https://example.com/a.bin").unwrap_err(),
-            "fetching files over HTTP is not supported yet: https://example.com/a.bin"
-        );
         assert!(read("proto").is_err());
     }
 }

@@ -345,11 +345,18 @@ impl<'a> Side<'a> {
             } else {
                 format!("{}.", fd.package())
             };
+            let scope = Scope {
+                file: f,
+                index: i,
+                package_prefix: &prefix,
+                nested_prefix: String::new(),
+                features: f.features,
+            };
             for (j, m) in fd.message_type.iter().enumerate() {
-                side.add_message(f, i, vec![4, j as i32], m, &prefix, "", None);
+                side.add_message(&scope, vec![4, j as i32], m);
             }
             for (j, e) in fd.enum_type.iter().enumerate() {
-                side.add_enum(f, i, vec![5, j as i32], e, &prefix, "", f.features);
+                side.add_enum(&scope, vec![5, j as i32], e);
             }
             for (j, s) in fd.service.iter().enumerate() {
                 let full_name = format!("{prefix}{}", s.name());
@@ -400,23 +407,14 @@ impl<'a> Side<'a> {
         side
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_message(
-        &mut self,
-        file: &FileView<'a>,
-        fi: usize,
-        path: Vec<i32>,
-        m: &'a DescriptorProto,
-        prefix: &str,
-        nested_prefix: &str,
-        parent: Option<&Features>,
-    ) {
-        let features = parent
-            .copied()
-            .unwrap_or(file.features)
+    fn add_message(&mut self, scope: &Scope<'_, 'a>, path: Vec<i32>, m: &'a DescriptorProto) {
+        let file = scope.file;
+        let fi = scope.index;
+        let features = scope
+            .features
             .apply(file.options(&child(&path, 7)), features_field::MESSAGE);
-        let full_name = format!("{prefix}{nested_prefix}{}", m.name());
-        let nested_name = format!("{nested_prefix}{}", m.name());
+        let nested_name = format!("{}{}", scope.nested_prefix, m.name());
+        let full_name = format!("{}{nested_name}", scope.package_prefix);
         let index = self.messages.len();
         self.message_by_name
             .entry(full_name.clone())
@@ -425,11 +423,10 @@ impl<'a> Side<'a> {
             file: fi,
             path: path.clone(),
             desc: m,
-            full_name,
+            full_name: full_name.clone(),
             nested_name: nested_name.clone(),
             features,
         });
-        self.fields.push(Vec::new());
         let mut fields = Vec::with_capacity(m.field.len());
         for (j, fld) in m.field.iter().enumerate() {
             let fpath = child2(&path, 2, j);
@@ -451,7 +448,7 @@ impl<'a> Side<'a> {
                 features,
             });
         }
-        self.fields[index] = fields;
+        self.fields.push(fields);
         for (j, x) in m.extension.iter().enumerate() {
             let xpath = child2(&path, 6, j);
             let xf = features.apply(file.options(&child(&xpath, 8)), features_field::FIELD);
@@ -460,12 +457,16 @@ impl<'a> Side<'a> {
                 path: xpath,
                 desc: x,
                 parent: Some(index),
-                full_name: format!("{prefix}{nested_name}.{}", x.name()),
+                full_name: format!("{full_name}.{}", x.name()),
                 nested_name: format!("{nested_name}.{}", x.name()),
                 features: xf,
             });
         }
-        let inner = format!("{nested_name}.");
+        let inner = Scope {
+            nested_prefix: format!("{nested_name}."),
+            features,
+            ..*scope
+        };
         for (j, n) in m.nested_type.iter().enumerate() {
             if n.options.as_ref().is_some_and(|o| o.map_entry()) {
                 let suffix = format!(".{}", n.name());
@@ -478,43 +479,28 @@ impl<'a> Side<'a> {
                         .insert((fi, child2(&path, 3, j)), child(&child2(&path, 2, fj), 6));
                 }
             }
-            self.add_message(
-                file,
-                fi,
-                child2(&path, 3, j),
-                n,
-                prefix,
-                &inner,
-                Some(&features),
-            );
+            self.add_message(&inner, child2(&path, 3, j), n);
         }
         for (j, e) in m.enum_type.iter().enumerate() {
-            self.add_enum(file, fi, child2(&path, 4, j), e, prefix, &inner, features);
+            self.add_enum(&inner, child2(&path, 4, j), e);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_enum(
-        &mut self,
-        file: &FileView<'a>,
-        fi: usize,
-        path: Vec<i32>,
-        e: &'a EnumDescriptorProto,
-        prefix: &str,
-        nested_prefix: &str,
-        parent: Features,
-    ) {
-        let features = parent.apply(file.options(&child(&path, 3)), features_field::ENUM);
-        let full_name = format!("{prefix}{nested_prefix}{}", e.name());
+    fn add_enum(&mut self, scope: &Scope<'_, 'a>, path: Vec<i32>, e: &'a EnumDescriptorProto) {
+        let features = scope
+            .features
+            .apply(scope.file.options(&child(&path, 3)), features_field::ENUM);
+        let nested_name = format!("{}{}", scope.nested_prefix, e.name());
+        let full_name = format!("{}{nested_name}", scope.package_prefix);
         self.enum_by_name
             .entry(full_name.clone())
             .or_insert(self.enums.len());
         self.enums.push(EnumView {
-            file: fi,
+            file: scope.index,
             path,
             desc: e,
             full_name,
-            nested_name: format!("{nested_prefix}{}", e.name()),
+            nested_name,
             features,
         });
     }
@@ -551,6 +537,18 @@ impl<'a> Side<'a> {
             _ => None,
         }
     }
+}
+
+/// Where declarations are being indexed: the file, and the names and
+/// features enclosing them.
+struct Scope<'f, 'a> {
+    file: &'f FileView<'a>,
+    index: usize,
+    /// `pkg.` (empty without a package).
+    package_prefix: &'f str,
+    /// `Outer.Inner.` inside messages.
+    nested_prefix: String,
+    features: Features,
 }
 
 /// `path` followed by `field`.

@@ -57,7 +57,12 @@ pub fn render(
     if format == Format::Binpb {
         return Ok(binary);
     }
-    let pool = pool_for(image)?;
+    // All files at once when prost-reflect takes them (linear); file by file
+    // otherwise (quadratic, but it skips the files it rejects).
+    let pool = match super::read::image_pool(image) {
+        Some(pool) => pool,
+        None => pool_for(image)?,
+    };
     let type_name = if opts.as_file_descriptor_set {
         "google.protobuf.FileDescriptorSet"
     } else {

@@ -187,7 +187,7 @@ const DESCRIPTOR_FILE: &str = "google/protobuf/descriptor.proto";
 /// built in one go. `formats::pool_for` adds files one at a time so it can
 /// skip those prost-reflect rejects, which takes time quadratic in the
 /// number of files (minutes for googleapis); it is the fallback here.
-fn image_pool(image: &Image) -> Option<DescriptorPool> {
+pub(crate) fn image_pool(image: &Image) -> Option<DescriptorPool> {
     let base = base_pool().ok()?;
     let mut set = Vec::new();
     let mut has_descriptor = false;

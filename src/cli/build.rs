@@ -7,6 +7,7 @@ use clap::Args;
 use super::{CliError, Outcome};
 use crate::image::WriteOptions;
 use crate::image::formats::{self, Format, JsonOptions};
+use crate::input::reference::{self, Compression};
 use crate::input::{self, InputError};
 use crate::report;
 
@@ -42,19 +43,17 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
-    let built = input::discover(&req, &cwd).and_then(|ws| {
-        clock.mark("discover");
-        input::compile(ws, |p| clock.mark(p))
-    });
+    // Check the output reference before doing any work.
+    let (format, json, compression) = output_format(&args.output, &cwd)?;
+    let built = input::open(&args.input, &req, &cwd, |p| clock.mark(p));
     let image = match built {
-        Ok(b) => b.image,
+        Ok(o) => o.built.image,
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
         Err(InputError::Compile(diags)) => {
             report::compile_errors(&diags, error_format, &mut std::io::stderr().lock());
             return Ok(Outcome::Findings);
         }
     };
-    let (format, json) = output_format(&args.output)?;
     let bytes = formats::render(
         &image,
         WriteOptions {
@@ -67,6 +66,7 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
         json,
     )
     .map_err(CliError::Failure)?;
+    let bytes = compress(bytes, compression)?;
     clock.mark("encode");
     write_output(&args.output, &bytes)?;
     clock.mark("write");
@@ -111,40 +111,41 @@ fn write_output(output: &str, bytes: &[u8]) -> Result<(), CliError> {
     }
 }
 
-/// The format of `-o`: from `#format=` if given, else from the extension;
-/// plus the JSON options `use_proto_names` and `use_enum_numbers`.
-fn output_format(output: &str) -> Result<(Format, JsonOptions), CliError> {
-    let (path, options) = match output.split_once('#') {
-        Some((p, o)) => (p, o),
-        None => (output, ""),
+/// The format of `-o` (buf's message reference: `#format=` if given, else
+/// the extension; `.gz`/`.zst` compress), plus the JSON options
+/// `use_proto_names` and `use_enum_numbers`.
+fn output_format(
+    output: &str,
+    cwd: &std::path::Path,
+) -> Result<(Format, JsonOptions, Compression), CliError> {
+    let r = reference::parse_message(output, cwd).map_err(CliError::Failure)?;
+    let format = match r.format {
+        reference::Format::Json => Format::Json,
+        reference::Format::Txtpb => Format::Txtpb,
+        reference::Format::Yaml => Format::Yaml,
+        _ => Format::Binpb,
     };
-    let mut format = Format::from_path(path);
-    let mut json = JsonOptions::default();
-    for pair in options.split(',').filter(|p| !p.trim().is_empty()) {
-        let Some((key, value)) = pair.split_once('=') else {
-            return Err(CliError::Failure(format!("invalid options: {pair:?}")));
-        };
-        let flag = || match value.trim() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            other => Err(CliError::Failure(format!(
-                "invalid value for {key}: {other:?}"
-            ))),
-        };
-        match key.trim() {
-            "format" => {
-                format = match value.trim() {
-                    "binpb" | "bin" => Format::Binpb,
-                    "json" => Format::Json,
-                    "txtpb" => Format::Txtpb,
-                    "yaml" => Format::Yaml,
-                    other => return Err(CliError::Failure(format!("unknown format: {other:?}"))),
-                }
-            }
-            "use_proto_names" => json.use_proto_names = flag()?,
-            "use_enum_numbers" => json.use_enum_numbers = flag()?,
-            other => return Err(CliError::Failure(format!("invalid key: {other:?}"))),
+    let json = JsonOptions {
+        use_proto_names: r.use_proto_names,
+        use_enum_numbers: r.use_enum_numbers,
+    };
+    Ok((format, json, r.compression))
+}
+
+/// Compresses the output as its reference asks.
+fn compress(bytes: Vec<u8>, compression: Compression) -> Result<Vec<u8>, CliError> {
+    match compression {
+        Compression::None => Ok(bytes),
+        Compression::Gzip => {
+            use std::io::Write as _;
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(&bytes)
+                .and_then(|()| enc.finish())
+                .map_err(|e| CliError::Failure(format!("gzip: {e}")))
         }
+        Compression::Zstd => Ok(ruzstd::encoding::compress_to_vec(
+            bytes.as_slice(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        )),
     }
-    Ok((format, json))
 }

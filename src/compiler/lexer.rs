@@ -133,7 +133,15 @@ pub fn lex(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Token> {
                 while i < bytes.len() {
                     match bytes[i] {
                         b'\\' => i += 2,
-                        b'\n' => break,
+                        // As buf: a newline does not end the literal.
+                        b'\n' => {
+                            diags.push(Diagnostic::new(
+                                i as u32,
+                                i as u32 + 1,
+                                "unescaped newlines are not permitted in string literals",
+                            ));
+                            i += 1;
+                        }
                         c if c == b => {
                             i += 1;
                             closed = true;

@@ -254,6 +254,7 @@ impl<'a> Parser<'a> {
             Some(TokenKind::Punct) if text == "}" => {
                 let span = self.bump();
                 self.error(span, "encountered unmatched `}` delimiter");
+                self.error(span, "unexpected `}` in file scope");
                 return Ok(Decl::Empty(span));
             }
             _ => {
@@ -956,7 +957,21 @@ impl<'a> Parser<'a> {
                         span: start.to(span),
                     }),
                     None => {
-                        self.error(span, format!("invalid integer `{text}`"));
+                        match invalid_digit(text) {
+                            // As buf: the first bad digit, and (for field
+                            // numbers) a number that is out of range.
+                            Some((at, base)) => {
+                                let at = span.start + at as u32;
+                                self.error(
+                                    Span::new(at, at),
+                                    format!("invalid digit in {base} integer literal"),
+                                );
+                                if what == "field number" {
+                                    self.error(span, "field number out of range");
+                                }
+                            }
+                            None => self.error(span, format!("invalid integer `{text}`")),
+                        }
                         Err(())
                     }
                 }
@@ -1378,6 +1393,25 @@ fn unescape(raw: &str, out: &mut Vec<u8>) -> Result<(), (usize, usize, String)> 
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The offset of the first character of an integer literal that is not a
+/// digit of its base, and the base's name (`1x`, `08`, `0xG`).
+fn invalid_digit(text: &str) -> Option<(usize, &'static str)> {
+    let b = text.as_bytes();
+    let (base, from, ok): (&str, usize, fn(u8) -> bool) =
+        if text.starts_with("0x") || text.starts_with("0X") {
+            ("hexadecimal", 2, |c| c.is_ascii_hexdigit())
+        } else if b.len() > 1 && b[0] == b'0' {
+            ("octal", 1, |c| (b'0'..=b'7').contains(&c))
+        } else {
+            ("decimal", 0, |c| c.is_ascii_digit())
+        };
+    b.iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, c)| !ok(**c))
+        .map(|(i, _)| (i, base))
 }
 
 #[cfg(test)]

@@ -576,13 +576,15 @@ impl<'a> Interpreter<'a> {
                 return None;
             }
             let mut out = Vec::new();
+            let mut failed = false;
             for it in items {
-                match self.convert(it, info, scope, None)? {
-                    Conv::One(x) => out.push(x),
-                    Conv::Many(xs) => out.extend(xs),
+                match self.convert(it, info, scope, None) {
+                    Some(Conv::One(x)) => out.push(x),
+                    Some(Conv::Many(xs)) => out.extend(xs),
+                    None => failed = true,
                 }
             }
-            return Some(Conv::Many(out));
+            return (!failed).then_some(Conv::Many(out));
         }
         let val = match ty {
             PType::Message | PType::Group => {
@@ -721,7 +723,7 @@ impl<'a> Interpreter<'a> {
                 if signed < lo || signed > hi {
                     self.error(
                         v.span,
-                        format!("value {signed} is out of range for field `{fname}`"),
+                        format!("literal out of range for `{}`", type_name(ty)),
                     );
                     return None;
                 }
@@ -750,6 +752,8 @@ impl<'a> Interpreter<'a> {
         let schema: &'a Schema<'a> = self.schema;
         let mut counts: HashMap<(i32, bool), i32> = HashMap::new();
         let mut seen: Vec<(i32, bool)> = Vec::new();
+        // Like buf, report every bad field of the literal, not just the first.
+        let mut failed = false;
         for f in fields {
             let info = match &f.name {
                 FieldRef::Name(n) => match schema.field_by_text_name(msg_name, n) {
@@ -762,7 +766,8 @@ impl<'a> Interpreter<'a> {
                                 msg_name.trim_start_matches('.')
                             ),
                         );
-                        return None;
+                        failed = true;
+                        continue;
                     }
                 },
                 FieldRef::Extension(n) => {
@@ -771,7 +776,8 @@ impl<'a> Interpreter<'a> {
                         Some(i) => i,
                         None => {
                             self.error(f.name_span, format!("cannot find extension `{n}`"));
-                            return None;
+                            failed = true;
+                            continue;
                         }
                     }
                 }
@@ -827,9 +833,9 @@ impl<'a> Interpreter<'a> {
                         f.name_span,
                         format!("message field `{full}` set multiple times"),
                     );
-                    return None;
+                    failed = true;
+                    continue;
                 }
-                seen.push(key);
             }
             // buf's locations inside a literal: a repeated field gets one per
             // value (`[field, index]`, no deeper); a singular message field
@@ -875,10 +881,19 @@ impl<'a> Interpreter<'a> {
             let packed = schema.is_packed(&info);
             let conv = match (&child_path, locs.as_mut()) {
                 (Some(cp), Some((_, l))) => {
-                    self.convert(&f.value, &info, scope, Some((cp, &mut **l)))?
+                    self.convert(&f.value, &info, scope, Some((cp, &mut **l)))
                 }
-                _ => self.convert(&f.value, &info, scope, None)?,
+                _ => self.convert(&f.value, &info, scope, None),
             };
+            let Some(conv) = conv else {
+                failed = true;
+                continue;
+            };
+            // A field whose value failed is not set (buf does not then
+            // report a later occurrence as set twice).
+            if !repeated {
+                seen.push((info.field.number(), info.is_extension));
+            }
             let slot = out.slot(
                 &info,
                 packed,
@@ -890,7 +905,31 @@ impl<'a> Interpreter<'a> {
                 Conv::Many(vs) => slot.values.extend(vs),
             }
         }
-        Some(())
+        (!failed).then_some(())
+    }
+}
+
+/// A scalar type's name as it is written in a .proto file.
+fn type_name(ty: PType) -> &'static str {
+    match ty {
+        PType::Double => "double",
+        PType::Float => "float",
+        PType::Int64 => "int64",
+        PType::Uint64 => "uint64",
+        PType::Int32 => "int32",
+        PType::Fixed64 => "fixed64",
+        PType::Fixed32 => "fixed32",
+        PType::Bool => "bool",
+        PType::String => "string",
+        PType::Group => "group",
+        PType::Message => "message",
+        PType::Bytes => "bytes",
+        PType::Uint32 => "uint32",
+        PType::Enum => "enum",
+        PType::Sfixed32 => "sfixed32",
+        PType::Sfixed64 => "sfixed64",
+        PType::Sint32 => "sint32",
+        PType::Sint64 => "sint64",
     }
 }
 

@@ -146,6 +146,8 @@ pub enum WorkspaceError {
     },
     #[error("{0}")]
     InvalidPath(#[from] PathError),
+    #[error("{path} is contained in multiple modules:\n{}", .modules.iter().map(|m| format!("  {m}")).collect::<Vec<_>>().join("\n"))]
+    DuplicatePath { path: String, modules: Vec<String> },
     #[error("--path is not valid for use with .proto file references")]
     PathWithProtoFile,
     #[error("--exclude-path is not valid for use with .proto file references")]
@@ -188,6 +190,24 @@ pub enum WorkspaceError {
 
 /// Finds the workspace for `req.input` (resolved against `cwd`), its modules and files,
 /// and marks the files that `--path`/`--exclude-path` or a `.proto` input select.
+/// Every import path belongs to one module of the workspace; buf names the
+/// first path (in path order) that several modules hold.
+fn check_unique_paths(modules: &[Module]) -> Result<(), WorkspaceError> {
+    let mut owners: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for m in modules {
+        for f in &m.files {
+            owners.entry(&f.import_path).or_default().push(&m.description);
+        }
+    }
+    match owners.into_iter().find(|(_, ms)| ms.len() > 1) {
+        Some((path, ms)) => Err(WorkspaceError::DuplicatePath {
+            path: path.to_string(),
+            modules: ms.into_iter().map(str::to_string).collect(),
+        }),
+        None => Ok(()),
+    }
+}
+
 pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceError> {
     let cwd_str = cwd
         .to_str()
@@ -290,6 +310,7 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceEr
         (None, None) => locate::fallback(&ctx)?,
     };
     let modules = build::build_modules(&ctx, plan)?;
+    check_unique_paths(&modules.modules)?;
     Ok(Workspace {
         root: PathBuf::from(root_abs),
         root_display,

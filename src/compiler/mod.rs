@@ -422,7 +422,25 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
     if all_diags.is_empty() {
         Ok(out)
     } else {
-        all_diags.sort();
+        // buf's order: position, then message, then end.
+        all_diags.sort_by(|a, b| {
+            (
+                &a.path,
+                a.line,
+                a.column,
+                &a.message,
+                a.end_line,
+                a.end_column,
+            )
+                .cmp(&(
+                    &b.path,
+                    b.line,
+                    b.column,
+                    &b.message,
+                    b.end_line,
+                    b.end_column,
+                ))
+        });
         all_diags.dedup();
         Err(all_diags)
     }

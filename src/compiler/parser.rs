@@ -136,6 +136,27 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The `;` ending a file-level statement. At the end of the file (a
+    /// string literal left open swallows the rest), buf keeps the statement
+    /// and reports the missing `;` on the last character, naming the
+    /// statement (`eof_what`); `None` is returned then.
+    fn semi_or_eof(&mut self, after: &str, eof_what: &str) -> PResult<Option<Span>> {
+        if self.peek().is_none() && !self.src.is_empty() {
+            let len = self.src.len() as u32;
+            let at = if self.src.ends_with('\n') {
+                len - 1
+            } else {
+                len
+            };
+            self.error(
+                Span::new(at, at),
+                format!("unexpected end-of-file after {eof_what}"),
+            );
+            return Ok(None);
+        }
+        self.expect_punct(";", after).map(Some)
+    }
+
     fn ident(&mut self, what: &str) -> PResult<Ident> {
         match self.peek() {
             Some(t) if t.kind == TokenKind::Ident => {
@@ -271,7 +292,9 @@ impl<'a> Parser<'a> {
                 let kw = self.bump();
                 self.bump();
                 let value = self.string_lit("syntax")?;
-                let semi = self.expect_punct(";", "after syntax declaration")?;
+                let semi = self
+                    .semi_or_eof("after syntax declaration", "`syntax` declaration")?
+                    .unwrap_or(value.span);
                 let is_edition = text == "edition";
                 if !is_edition && value.value == b"proto3" {
                     self.syntax_is_proto3 = true;
@@ -311,7 +334,9 @@ impl<'a> Parser<'a> {
                     _ => (ImportKind::Normal, None),
                 };
                 let path = self.string_lit("import")?;
-                let semi = self.expect_punct(";", "after import")?;
+                let semi = self
+                    .semi_or_eof("after import", "import")?
+                    .unwrap_or(path.span);
                 Ok(Decl::Import(ImportDecl {
                     span: kw.to(semi),
                     toks: self.decl_toks(first),

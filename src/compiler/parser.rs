@@ -54,6 +54,23 @@ impl<'a> Parser<'a> {
     fn peek(&self) -> Option<&Token> {
         self.tok(self.pos)
     }
+    /// At the end of the file right after a string literal left open (which
+    /// ran to the end): buf then sees an unrecognized token there.
+    fn at_eof_after_open_string(&self) -> bool {
+        if self.peek().is_some() || self.pos == 0 {
+            return false;
+        }
+        let Some(t) = self.tok(self.pos - 1) else {
+            return false;
+        };
+        let text = t.text(self.src).as_bytes();
+        t.kind == TokenKind::String
+            && match (text.first(), text.last()) {
+                (Some(q), Some(l)) => text.len() < 2 || q != l || text[text.len() - 2] == b'\\',
+                _ => true,
+            }
+    }
+
     fn peek_text(&self) -> &'a str {
         self.peek().map_or("", |t| t.text(self.src))
     }
@@ -403,7 +420,14 @@ impl<'a> Parser<'a> {
         let name = self.option_name()?;
         self.expect_punct("=", "after option name")?;
         let value = self.value()?;
-        let semi = self.expect_punct(";", "after option")?;
+        let semi = if self.at_eof_after_open_string() {
+            // buf keeps the option (and checks its value).
+            let end = self.cur_span();
+            self.error(end, "unexpected unrecognized token after definition");
+            value.span
+        } else {
+            self.expect_punct(";", "after option")?
+        };
         Ok(OptionDecl {
             span: kw.to(semi),
             toks: self.decl_toks(first),
@@ -469,6 +493,12 @@ impl<'a> Parser<'a> {
                 continue;
             }
             break;
+        }
+        if self.at_eof_after_open_string() {
+            self.error(open, "encountered unmatched `[` delimiter");
+            let end = self.cur_span();
+            self.error(end, "unexpected unrecognized token after definition");
+            return Err(());
         }
         let close = self.expect_punct("]", "in compact options")?;
         Ok(CompactOptions {
@@ -769,6 +799,11 @@ impl<'a> Parser<'a> {
             if self.peek().is_none() {
                 let span = open.unwrap_or_else(|| self.cur_span());
                 self.error(span, "encountered unmatched `{` delimiter");
+                // A string left open swallowed the rest of the file: buf
+                // keeps what the block declared so far.
+                if self.at_eof_after_open_string() {
+                    return Ok((items, self.cur_span()));
+                }
                 return Err(());
             }
             let before = self.pos;

@@ -99,6 +99,17 @@ pub fn lex(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Token> {
                 }
                 TokenKind::BlockComment
             }
+            b'*' if bytes.get(i + 1) == Some(&b'/') => {
+                // A comment closer with no comment open: reported, then
+                // skipped like a comment.
+                i += 2;
+                diags.push(Diagnostic::new(
+                    start as u32,
+                    i as u32,
+                    "encountered unmatched `*/` delimiter",
+                ));
+                TokenKind::BlockComment
+            }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let mut non_ascii = false;
                 while i < bytes.len() {
@@ -171,12 +182,15 @@ pub fn lex(src: &str, diags: &mut Vec<Diagnostic>) -> Vec<Token> {
                 let ch_len = src[i..].chars().next().map_or(1, char::len_utf8);
                 i += ch_len;
                 let text = &src[start..i];
-                let msg = if b >= 0x80 && text.chars().all(char::is_alphanumeric) {
-                    "non-ASCII identifiers are not allowed".to_string()
-                } else {
-                    format!("unrecognized token text {text:?}")
-                };
-                diags.push(Diagnostic::new(start as u32, i as u32, msg));
+                // Other stray characters are the parser's to report, where
+                // they stand (`unexpected `$` in message definition`).
+                if b >= 0x80 && text.chars().all(char::is_alphanumeric) {
+                    diags.push(Diagnostic::new(
+                        start as u32,
+                        i as u32,
+                        "non-ASCII identifiers are not allowed",
+                    ));
+                }
                 TokenKind::Unknown
             }
         };

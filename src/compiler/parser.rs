@@ -377,9 +377,93 @@ impl<'a> Parser<'a> {
                 })
             }
             _ => {
-                let span = self.cur_span();
-                self.error(span, "unexpected tokens in file scope");
-                Err(())
+                // A field-like declaration where only definitions belong.
+                let start = self.cur_span();
+                let span = self.stray_field(start, false);
+                self.error(span, "unexpected message field at file scope");
+                Ok(Decl::Empty(span))
+            }
+        }
+    }
+
+    /// The rest of a field-like declaration that cannot be kept (at file
+    /// scope, or without a name), reported as buf reports it: a missing tag
+    /// and a missing name at the declaration, a missing `;` at whatever
+    /// follows (which is left for the caller).
+    fn stray_field(&mut self, start: Span, in_message: bool) -> Span {
+        let mut end = start;
+        // The type: a dotted name.
+        if self.at_punct(".") {
+            end = self.bump();
+        }
+        if self.peek_kind() == Some(TokenKind::Ident) {
+            end = self.bump();
+            while self.at_punct(".")
+                && self
+                    .tok(self.pos + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Ident)
+            {
+                self.bump();
+                end = self.bump();
+            }
+        }
+        // The name: one identifier.
+        let named = self.peek_kind() == Some(TokenKind::Ident);
+        if named {
+            end = self.bump();
+        }
+        let tagged = self.at_punct("=");
+        if tagged {
+            end = self.bump();
+            if self.peek().is_some() && !self.at_punct(";") {
+                end = self.bump();
+            }
+        }
+        if self.at_punct(";") {
+            end = self.bump();
+        } else {
+            let span = self.cur_span();
+            let msg = format!("unexpected {} after definition", self.describe_current());
+            self.error(span, msg);
+        }
+        // Both are reported on the whole declaration.
+        let span = start.to(end);
+        if !tagged {
+            self.error(span, "missing message field tag in declaration");
+        }
+        if !named && in_message {
+            self.error(span, "missing name in message field");
+        }
+        start.to(end)
+    }
+
+    /// Whether the tokens at the current position are a field type (after
+    /// an optional label) not followed by a name.
+    fn nameless_field_ahead(&self) -> bool {
+        let mut n = 0;
+        if matches!(self.peek_text(), "optional" | "required" | "repeated")
+            && self
+                .tok(self.pos + 1)
+                .is_some_and(|t| t.kind == TokenKind::Ident)
+        {
+            n = 1;
+        }
+        if self.peek_at(n) == "map" && self.peek_at(n + 1) == "<" {
+            return false;
+        }
+        let mut seen_type = false;
+        loop {
+            let Some(t) = self.tok(self.pos + n) else {
+                return seen_type;
+            };
+            let text = t.text(self.src);
+            if t.kind == TokenKind::Ident && (!seen_type || self.peek_at(n - 1) == ".") {
+                seen_type = true;
+                n += 1;
+            } else if text == "." {
+                n += 1;
+            } else {
+                return seen_type && t.kind != TokenKind::Ident;
             }
         }
     }
@@ -826,10 +910,14 @@ impl<'a> Parser<'a> {
         let next = self.peek_at(1);
         let is_ident = self.peek_kind() == Some(TokenKind::Ident);
         if !is_ident && !self.at_punct(".") {
+            // buf reports the token and goes on with the next one.
             let span = self.cur_span();
-            let msg = format!("unexpected {} in message body", self.describe_current());
+            let msg = format!(
+                "unexpected {} in message definition",
+                self.describe_current()
+            );
             self.error(span, msg);
-            return Err(());
+            return Ok(MessageItem::Empty(self.bump()));
         }
         // Keywords only act as keywords when followed by what they introduce;
         // otherwise they are type names (e.g. a field of type `option`).
@@ -877,6 +965,10 @@ impl<'a> Parser<'a> {
             }
             "reserved" if next != "=" && next != "." && !self.next_is_field_name(1) => {
                 Ok(MessageItem::Reserved(self.reserved()?))
+            }
+            _ if self.nameless_field_ahead() => {
+                let start = self.cur_span();
+                Ok(MessageItem::Empty(self.stray_field(start, true)))
             }
             _ => Ok(MessageItem::Field(self.field(true)?)),
         }

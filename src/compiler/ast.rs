@@ -157,6 +157,9 @@ pub enum ValueKind {
 #[derive(Clone, Debug)]
 pub enum FieldRef {
     Name(String),
+    /// A name standing where a field was expected but with no value (buf
+    /// reports such names as unresolvable, whatever they are).
+    Dangling(String),
     /// `[pkg.ext]`
     Extension(String),
     /// `[type.googleapis.com/pkg.Msg]`

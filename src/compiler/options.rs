@@ -756,6 +756,17 @@ impl<'a> Interpreter<'a> {
         let mut failed = false;
         for f in fields {
             let info = match &f.name {
+                FieldRef::Dangling(_) => {
+                    self.error(
+                        f.span,
+                        format!(
+                            "cannot resolve message field name for `{}`",
+                            msg_name.trim_start_matches('.')
+                        ),
+                    );
+                    failed = true;
+                    continue;
+                }
                 FieldRef::Name(n) => match schema.field_by_text_name(msg_name, n) {
                     Some(i) => i,
                     None => {

@@ -718,6 +718,46 @@ impl<'a> Parser<'a> {
                 return Err(());
             }
             let name_start = self.cur_span();
+            // A token that cannot start a field: reported and skipped.
+            if !self.at_punct("[") && self.peek_kind() != Some(TokenKind::Ident) {
+                let msg = format!(
+                    "unexpected {} in message expression",
+                    self.describe_current()
+                );
+                self.error(name_start, msg);
+                self.bump();
+                continue;
+            }
+            // A name with no value (the next token starts another field): buf
+            // reports it here and still looks the name up.
+            if self.peek_kind() == Some(TokenKind::Ident)
+                && self
+                    .tok(self.pos + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Ident)
+            {
+                let text = self.peek_text();
+                let what = if LITERAL_KEYWORDS.contains(&text) {
+                    format!("`{text}`")
+                } else {
+                    "identifier".to_string()
+                };
+                self.error(
+                    name_start,
+                    format!("unexpected {what} in message expression"),
+                );
+                let id = self.ident("field name")?;
+                fields.push(MessageField {
+                    name: FieldRef::Dangling(id.name),
+                    name_span: id.span,
+                    value: Value {
+                        kind: ValueKind::Message(Vec::new()),
+                        span: id.span,
+                    },
+                    span: id.span,
+                    has_colon: false,
+                });
+                continue;
+            }
             let (name, name_span) = if self.at_punct("[") {
                 self.bump();
                 let first = self.type_name("`[`")?;
@@ -1546,6 +1586,38 @@ fn unescape(raw: &str, out: &mut Vec<u8>) -> Result<(), (usize, usize, String)> 
         None => Ok(()),
     }
 }
+
+/// Words buf's parser treats as keywords when it names an unexpected token
+/// in a message expression.
+const LITERAL_KEYWORDS: &[&str] = &[
+    "syntax",
+    "edition",
+    "import",
+    "weak",
+    "public",
+    "package",
+    "option",
+    "message",
+    "enum",
+    "service",
+    "extend",
+    "oneof",
+    "extensions",
+    "reserved",
+    "to",
+    "max",
+    "rpc",
+    "returns",
+    "stream",
+    "optional",
+    "required",
+    "repeated",
+    "group",
+    "map",
+    "in",
+    "export",
+    "local",
+];
 
 /// The offset of the first character of an integer literal that is not a
 /// digit of its base, and the base's name (`1x`, `08`, `0xG`).

@@ -84,21 +84,7 @@ fn googleapis_lint_agrees_with_buf() {
             let n = theirs.stdout.iter().filter(|&&b| b == b'\n').count();
             assert!(n > 80_000, "buf reported only {n} findings");
         }
-        if theirs.stdout != ours.stdout {
-            let t = String::from_utf8_lossy(&theirs.stdout);
-            let o = String::from_utf8_lossy(&ours.stdout);
-            let first = t
-                .lines()
-                .zip(o.lines())
-                .find(|(a, b)| a != b)
-                .map(|(a, b)| format!("buf:  {a}\nours: {b}"))
-                .unwrap_or_else(|| "one output is a prefix of the other".into());
-            panic!(
-                "{format}: {} vs {} lines; first difference:\n{first}",
-                t.lines().count(),
-                o.lines().count()
-            );
-        }
+        same_output(&theirs.stdout, &ours.stdout, format);
     }
 }
 
@@ -182,20 +168,26 @@ fn googleapis_breaking_agrees_with_buf() {
             .output()
             .expect("run protolith");
         assert_eq!(ours.status.code(), Some(100), "{against}: exit");
-        if theirs.stdout != ours.stdout {
-            let t = String::from_utf8_lossy(&theirs.stdout);
-            let o = String::from_utf8_lossy(&ours.stdout);
-            let first = t
-                .lines()
-                .zip(o.lines())
-                .find(|(a, b)| a != b)
-                .map(|(a, b)| format!("buf:  {a}\nours: {b}"))
-                .unwrap_or_else(|| "one output is a prefix of the other".into());
-            panic!(
-                "against {against}: {} vs {} lines; first difference:\n{first}",
-                t.lines().count(),
-                o.lines().count()
-            );
-        }
+        same_output(&theirs.stdout, &ours.stdout, &format!("against {against}"));
     }
+}
+
+/// Fails with the first differing line when the two outputs differ.
+fn same_output(theirs: &[u8], ours: &[u8], what: &str) {
+    if theirs == ours {
+        return;
+    }
+    let t = String::from_utf8_lossy(theirs);
+    let o = String::from_utf8_lossy(ours);
+    let first = t
+        .lines()
+        .zip(o.lines())
+        .find(|(a, b)| a != b)
+        .map(|(a, b)| format!("buf:  {a}\nours: {b}"))
+        .unwrap_or_else(|| "one output is a prefix of the other".into());
+    panic!(
+        "{what}: {} vs {} lines; first difference:\n{first}",
+        t.lines().count(),
+        o.lines().count()
+    );
 }

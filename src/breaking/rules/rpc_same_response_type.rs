@@ -3,10 +3,9 @@
 //! Old clients and servers would encode and decode the wrong message.
 //! Bad: `rpc Get(GetRequest)` becomes `rpc Get(FetchRequest)`.
 
-use crate::breaking::model::child;
+use super::shared;
 use crate::breaking::{BreakingRule, Check, MethodPair, Sink};
 use crate::check::RuleMeta;
-use crate::check::naming::go_quote;
 
 pub static RULE: BreakingRule = BreakingRule {
     meta: RuleMeta {
@@ -22,20 +21,5 @@ pub static RULE: BreakingRule = BreakingRule {
 };
 
 fn check(p: &MethodPair, sink: &mut Sink) {
-    let before = p.prev_desc().output_type().trim_start_matches('.');
-    let after = p.cur_desc().output_type().trim_start_matches('.');
-    if before != after {
-        sink.at(
-            p.service.file,
-            child(&p.cur_path(), 3),
-            Some(p.prev_service.file),
-            format!(
-                "RPC {} on service {} changed response type from {} to {}.",
-                go_quote(p.cur_desc().name()),
-                go_quote(p.service.desc.name()),
-                go_quote(before),
-                go_quote(after)
-            ),
-        );
-    }
+    shared::method_type_change(p, sink, "response", 3, |m| m.output_type());
 }

@@ -3,9 +3,9 @@
 //! Unary and streaming calls are different protocols on the wire and in code.
 //! Bad: `rpc Watch(Req) returns (Resp);` becomes `returns (stream Resp);`.
 
+use super::shared;
 use crate::breaking::{BreakingRule, Check, MethodPair, Sink};
 use crate::check::RuleMeta;
-use crate::check::naming::go_quote;
 
 pub static RULE: BreakingRule = BreakingRule {
     meta: RuleMeta {
@@ -21,23 +21,5 @@ pub static RULE: BreakingRule = BreakingRule {
 };
 
 fn check(p: &MethodPair, sink: &mut Sink) {
-    let (before, after) = (
-        p.prev_desc().server_streaming(),
-        p.cur_desc().server_streaming(),
-    );
-    if before != after {
-        let mode = |s: bool| if s { "streaming" } else { "unary" };
-        sink.at(
-            p.service.file,
-            p.cur_path(),
-            Some(p.prev_service.file),
-            format!(
-                "RPC {} on service {} changed from server {} to server {}.",
-                go_quote(p.cur_desc().name()),
-                go_quote(p.service.desc.name()),
-                mode(before),
-                mode(after)
-            ),
-        );
-    }
+    shared::streaming_change(p, sink, "server", |m| m.server_streaming());
 }

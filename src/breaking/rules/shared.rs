@@ -853,3 +853,56 @@ pub fn java_utf8(side: &Side, f: &FieldView) -> u64 {
         default
     }
 }
+
+/// RPC_SAME_CLIENT_STREAMING and RPC_SAME_SERVER_STREAMING: `which` is
+/// `client` or `server`.
+pub fn streaming_change(
+    p: &crate::breaking::MethodPair,
+    sink: &mut Sink,
+    which: &str,
+    streaming: fn(&prost_types::MethodDescriptorProto) -> bool,
+) {
+    let (before, after) = (streaming(p.prev_desc()), streaming(p.cur_desc()));
+    if before != after {
+        let mode = |s: bool| if s { "streaming" } else { "unary" };
+        sink.at(
+            p.service.file,
+            p.cur_path(),
+            Some(p.prev_service.file),
+            format!(
+                "RPC {} on service {} changed from {which} {} to {which} {}.",
+                go_quote(p.cur_desc().name()),
+                go_quote(p.service.desc.name()),
+                mode(before),
+                mode(after)
+            ),
+        );
+    }
+}
+
+/// RPC_SAME_REQUEST_TYPE and RPC_SAME_RESPONSE_TYPE: `which` is `request`
+/// or `response`, `field` the method descriptor field holding the type.
+pub fn method_type_change(
+    p: &crate::breaking::MethodPair,
+    sink: &mut Sink,
+    which: &str,
+    field: i32,
+    type_name: fn(&prost_types::MethodDescriptorProto) -> &str,
+) {
+    let before = type_name(p.prev_desc()).trim_start_matches('.');
+    let after = type_name(p.cur_desc()).trim_start_matches('.');
+    if before != after {
+        sink.at(
+            p.service.file,
+            child(&p.cur_path(), field),
+            Some(p.prev_service.file),
+            format!(
+                "RPC {} on service {} changed {which} type from {} to {}.",
+                go_quote(p.cur_desc().name()),
+                go_quote(p.service.desc.name()),
+                go_quote(before),
+                go_quote(after)
+            ),
+        );
+    }
+}

@@ -153,14 +153,62 @@ pub fn finding_order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
 /// Prints a warning on stderr as buf's logger does: `BUF_LOG_FORMAT=text`
 /// gives `WARN\t<msg>`, `json` a JSON line, anything else buf's coloured
 /// default.
+/// Go's `time.RFC3339Nano` in UTC (trailing zeros of the fraction dropped),
+/// as buf's JSON logs print the time.
+fn rfc3339_nano(t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let nanos = d.subsec_nanos();
+    let frac = if nanos == 0 {
+        String::new()
+    } else {
+        format!(".{nanos:09}").trim_end_matches('0').to_string()
+    };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{frac}Z",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
 pub fn warn(message: &str) {
     let line = match std::env::var("BUF_LOG_FORMAT").as_deref() {
         Ok("text") => format!("WARN\t{message}\n"),
         Ok("json") => format!(
-            "{{\"level\":\"WARN\",\"msg\":{}}}\n",
+            "{{\"time\":\"{}\",\"level\":\"WARN\",\"msg\":{}}}\n",
+            rfc3339_nano(std::time::SystemTime::now()),
             go_json_string(message)
         ),
         _ => format!("\x1b[33mWARN\x1b[0m\t{message}\n"),
     };
     let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339_nano;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn times_print_as_go_prints_rfc3339_nano() {
+        let at = |s: u64, n: u32| rfc3339_nano(UNIX_EPOCH + Duration::new(s, n));
+        assert_eq!(at(0, 0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            at(1_795_485_599, 516_710_280),
+            "2026-11-24T01:59:59.51671028Z"
+        );
+        assert_eq!(at(951_782_400, 500_000_000), "2000-02-29T00:00:00.5Z");
+    }
 }

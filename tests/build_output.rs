@@ -60,3 +60,29 @@ fn output_references_are_checked_before_building() {
         "Failure: unknown format: \"wat\"\n"
     );
 }
+
+/// `ls-files` takes images as buf does: their target files (all files with
+/// `--include-imports`), with an empty local path in JSON.
+#[test]
+fn ls_files_lists_an_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let image = tmp.path().join("w.binpb").display().to_string();
+    assert!(build(&["-o", &image]).status.success());
+    let ls = |args: &[&str]| {
+        let o = protolith()
+            .arg("ls-files")
+            .arg(&image)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(
+        ls(&[]),
+        "acme/weather/v1/weather.proto\nacme/weather/v1/weather_service.proto\n"
+    );
+    assert!(ls(&["--include-imports"]).contains("google/protobuf/timestamp.proto\n"));
+    assert!(ls(&["--format", "json"]).starts_with(
+        "{\"path\":\"\",\"import_path\":\"acme/weather/v1/weather.proto\",\"module\":\"\",\"commit\":\"\",\"is_import\":false}\n"
+    ));
+}

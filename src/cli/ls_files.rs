@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::{CliError, Outcome};
 use crate::compiler::{self, SourceFile, ast, wkt};
-use crate::workspace;
 
 #[derive(Args, Debug)]
 pub struct LsFilesArgs {
@@ -30,7 +29,11 @@ pub struct LsFilesArgs {
 
 /// One listed file.
 struct Row {
+    /// How the path prints in text.
     path: String,
+    /// The `path` of the JSON form: the file on local disk, empty for files
+    /// of images, git repositories and archives (buf has no local path).
+    local_path: String,
     import_path: String,
     module: String,
     is_import: bool,
@@ -45,7 +48,16 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
     }
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
-    let ws = workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
+    let r = crate::input::reference::parse(&args.input, &cwd).map_err(CliError::Failure)?;
+    if r.format.is_message() {
+        return list_image(&args, &req, &cwd);
+    }
+    let (ws, tree) = crate::input::discover_source(&r, &req, &cwd).map_err(|e| match e {
+        crate::input::InputError::Failure(m) => CliError::Failure(m),
+        crate::input::InputError::Compile(d) => {
+            CliError::Failure(format!("{} compile errors", d.len()))
+        }
+    })?;
     // Every file the input can see, by import path (module files shadow WKTs).
     let mut known: HashMap<&str, Row> = HashMap::new();
     let mut disk: HashMap<&str, &std::path::Path> = HashMap::new();
@@ -54,6 +66,11 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
             disk.insert(&f.import_path, &f.disk_path);
             known.entry(&f.import_path).or_insert(Row {
                 path: f.external_path.clone(),
+                local_path: if tree.is_some() {
+                    String::new()
+                } else {
+                    f.external_path.clone()
+                },
                 import_path: f.import_path.clone(),
                 module: m.name.clone().unwrap_or_default(),
                 is_import: !f.is_target,
@@ -63,6 +80,7 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
     for (p, _) in wkt::FILES {
         known.entry(p).or_insert(Row {
             path: (*p).to_string(),
+            local_path: (*p).to_string(),
             import_path: (*p).to_string(),
             module: String::new(),
             is_import: true,
@@ -93,14 +111,49 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
             }
         }
     }
-    let mut rows: Vec<&Row> = listed.into_values().collect();
+    print_rows(listed.into_values().collect(), &args.format)
+}
+
+/// An image's files: its targets, and with `--include-imports` or
+/// `--include-importable` the files they import (an image holds exactly
+/// those).
+fn list_image(
+    args: &LsFilesArgs,
+    req: &crate::workspace::BuildRequest,
+    cwd: &std::path::Path,
+) -> Result<Outcome, CliError> {
+    let opened = crate::input::open(&args.input, req, cwd, |_| {}).map_err(|e| match e {
+        crate::input::InputError::Failure(m) => CliError::Failure(m),
+        crate::input::InputError::Compile(d) => {
+            CliError::Failure(format!("{} compile errors", d.len()))
+        }
+    })?;
+    let all = args.include_imports || args.include_importable;
+    let rows: Vec<Row> = opened
+        .built
+        .image
+        .files
+        .iter()
+        .filter(|f| all || !f.is_import)
+        .map(|f| Row {
+            path: f.file.fd.name().to_string(),
+            local_path: String::new(),
+            import_path: f.file.fd.name().to_string(),
+            module: f.module_name.clone().unwrap_or_default(),
+            is_import: f.is_import,
+        })
+        .collect();
+    print_rows(rows.iter().collect(), &args.format)
+}
+
+fn print_rows(mut rows: Vec<&Row>, format: &str) -> Result<Outcome, CliError> {
     rows.sort_by(|a, b| (&a.path, &a.import_path).cmp(&(&b.path, &b.import_path)));
     let mut out = String::new();
     for r in rows {
-        match args.format.as_str() {
+        match format {
             "json" => out.push_str(&format!(
                 "{{\"path\":{},\"import_path\":{},\"module\":{},\"commit\":\"\",\"is_import\":{}}}\n",
-                crate::report::go_json_string(&r.path),
+                crate::report::go_json_string(&r.local_path),
                 crate::report::go_json_string(&r.import_path),
                 crate::report::go_json_string(&r.module),
                 r.is_import
@@ -109,7 +162,7 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
             _ => out.push_str(&format!("{}\n", r.path)),
         }
     }
-    if args.format == "import" {
+    if format == "import" {
         let mut lines: Vec<&str> = out.lines().collect();
         lines.sort_unstable();
         out = lines.iter().map(|l| format!("{l}\n")).collect();

@@ -147,33 +147,17 @@ pub fn open(
         crate::report::warn(&w);
     }
     match r.format {
-        reference::Format::Dir | reference::Format::Protofile => {
-            if r.format == reference::Format::Dir && !cwd.join(&r.path).exists() {
-                return Err(InputError::Failure(format!(
-                    "stat {}: no such file or directory",
-                    r.path
-                )));
-            }
-            let mut req = req.clone();
-            req.input = r.path.clone();
-            let ws = discover(&req, cwd)?;
+        reference::Format::Dir
+        | reference::Format::Protofile
+        | reference::Format::Git
+        | reference::Format::Tar
+        | reference::Format::Zip => {
+            let (ws, tree) = discover_source(&r, req, cwd)?;
             let built = compile(ws, mark)?;
             Ok(Opened {
                 built,
                 is_image: false,
-                _tree: None,
-            })
-        }
-        reference::Format::Git | reference::Format::Tar | reference::Format::Zip => {
-            let tree = fetch::fetch_tree(&r, cwd).map_err(InputError::Failure)?;
-            let mut req = req.clone();
-            req.input = tree.subdir.clone().unwrap_or_else(|| ".".into());
-            let ws = discover(&req, tree.dir.path())?;
-            let built = compile(ws, mark)?;
-            Ok(Opened {
-                built,
-                is_image: false,
-                _tree: Some(tree),
+                _tree: tree,
             })
         }
         reference::Format::Mod => Err(InputError::Failure(format!(
@@ -206,6 +190,40 @@ pub fn open(
                 _tree: None,
             })
         }
+    }
+}
+
+/// Finds the workspace of a source reference (a directory or `.proto` file,
+/// or a git or archive tree, unpacked first), without compiling. The tree,
+/// if any, must outlive the workspace's use.
+pub fn discover_source(
+    r: &reference::InputRef,
+    req: &BuildRequest,
+    cwd: &Path,
+) -> Result<(Workspace, Option<fetch::Tree>), InputError> {
+    match r.format {
+        reference::Format::Dir | reference::Format::Protofile => {
+            if r.format == reference::Format::Dir && !cwd.join(&r.path).exists() {
+                return Err(InputError::Failure(format!(
+                    "stat {}: no such file or directory",
+                    r.path
+                )));
+            }
+            let mut req = req.clone();
+            req.input = r.path.clone();
+            Ok((discover(&req, cwd)?, None))
+        }
+        reference::Format::Git | reference::Format::Tar | reference::Format::Zip => {
+            let tree = fetch::fetch_tree(r, cwd).map_err(InputError::Failure)?;
+            let mut req = req.clone();
+            req.input = tree.subdir.clone().unwrap_or_else(|| ".".into());
+            let ws = discover(&req, tree.dir.path())?;
+            Ok((ws, Some(tree)))
+        }
+        _ => Err(InputError::Failure(format!(
+            "{} is not a source input",
+            r.format_name()
+        ))),
     }
 }
 

@@ -196,7 +196,10 @@ fn check_unique_paths(modules: &[Module]) -> Result<(), WorkspaceError> {
     let mut owners: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
     for m in modules {
         for f in &m.files {
-            owners.entry(&f.import_path).or_default().push(&m.description);
+            owners
+                .entry(&f.import_path)
+                .or_default()
+                .push(&m.description);
         }
     }
     match owners.into_iter().find(|(_, ms)| ms.len() > 1) {

@@ -34,6 +34,10 @@ pub struct BuildArgs {
     /// The format for build errors printed to stderr
     #[arg(long, default_value = "text")]
     pub error_format: String,
+    /// The types (package, message, enum, extension, service, method) the
+    /// image should be limited to (not supported yet)
+    #[arg(long = "type")]
+    pub types: Vec<String>,
     #[command(flatten)]
     pub input_flags: super::InputArgs,
 }
@@ -43,6 +47,11 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
+    if !args.types.is_empty() {
+        return Err(CliError::Failure(
+            "--type is not supported yet: protolith cannot filter an image by type".into(),
+        ));
+    }
     // Check the output reference before doing any work.
     let (format, json, compression) = output_format(&args.output, &cwd)?;
     let built = input::open(&args.input, &req, &cwd, |p| clock.mark(p));

@@ -211,3 +211,83 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Archive baselines (tar, tar.gz, tar.zst, zip; `strip_components=` and
+/// `subdir=`) and a `format=` override give the answer of the same baseline
+/// as a directory.
+#[test]
+fn archive_baselines_agree_with_a_directory_baseline() {
+    use std::io::Write as _;
+    let fixture = root().join("rules/breaking/FIELD_SAME_TYPE/scalar_changes");
+    let want = read(&fixture.join("expected.json"));
+    let tmp = tempfile::tempdir().unwrap();
+    // Every file of previous/ under `top/proto/`.
+    let mut files = Vec::new();
+    let previous = fixture.join("previous");
+    let mut stack = vec![previous.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&previous).unwrap().display().to_string();
+                files.push((format!("top/proto/{rel}"), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data) in &files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, data.as_slice()).unwrap();
+    }
+    let tar = tar.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let zst = ruzstd::encoding::compress_to_vec(
+        tar.as_slice(),
+        ruzstd::encoding::CompressionLevel::Fastest,
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in &files {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(data).unwrap();
+    }
+    let zip = zip.finish().unwrap().into_inner();
+    let out = |name: &str, bytes: &[u8]| {
+        let p = tmp.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.display().to_string()
+    };
+    let archives = [
+        format!("{}#strip_components=2", out("prev.tar", &tar)),
+        format!(
+            "{}#strip_components=1,subdir=proto",
+            out("prev.tgz", &gz.finish().unwrap())
+        ),
+        format!("{}#subdir=top/proto", out("prev.tar.zst", &zst)),
+        format!("{}#strip_components=2", out("prev.zip", &zip)),
+        format!(
+            "{}#format=tar,strip_components=2",
+            out("prev.archive", &tar)
+        ),
+    ];
+    for against in archives {
+        let o = protolith()
+            .current_dir(fixture.join("current"))
+            .args(["breaking", "--against", &against, "--error-format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            want,
+            "{against}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(o.status.code(), Some(100), "{against}");
+    }
+}

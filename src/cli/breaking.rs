@@ -2,11 +2,10 @@
 //! report buf's breaking changes.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 
 use clap::Args;
 
-use super::{CliError, Outcome};
+use super::{CliError, Outcome, emit};
 use crate::breaking::{self, Job};
 use crate::check::{Family, select};
 use crate::image::Image;
@@ -141,21 +140,8 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     }
     let cur_views = module_views(&current);
     let prev_views = module_views(&previous);
-    let names = |image: &Image, view: &[(usize, bool)]| -> HashSet<String> {
-        view.iter()
-            .filter_map(|&(i, _)| image.files.get(i))
-            .map(|f| f.file.fd.name().to_string())
-            .collect()
-    };
-    let cur_names: Vec<HashSet<String>> = cur_views
-        .iter()
-        .map(|v| names(&current.built.image, v))
-        .collect();
-    let prev_names: Vec<HashSet<String>> = prev_views
-        .iter()
-        .map(|v| names(&previous.built.image, v))
-        .collect();
-    let pairs = pair_modules(&modules, cur_views, prev_views, &cur_names, &prev_names)?;
+    let images = (&current.built.image, &previous.built.image);
+    let pairs = pair_modules(&modules, cur_views, prev_views, images)?;
     let jobs: Vec<Job> = pairs
         .into_iter()
         .map(|(i, cur, prev)| Job {
@@ -221,33 +207,14 @@ fn module_views(opened: &Opened) -> Vec<Vec<(usize, bool)>> {
                 .filter(|f| f.is_target)
                 .filter_map(|f| index.get(f.import_path.as_str()).copied())
                 .collect();
-            closure(image, &index, &targets)
+            image
+                .reachable(targets.iter().copied())
+                .into_iter()
+                .enumerate()
+                .filter(|(_, r)| *r)
+                .map(|(i, _)| (i, !targets.contains(&i)))
+                .collect()
         })
-        .collect()
-}
-
-/// The files `targets` reach through imports, in image order.
-fn closure(
-    image: &Image,
-    index: &HashMap<&str, usize>,
-    targets: &HashSet<usize>,
-) -> Vec<(usize, bool)> {
-    let mut seen = vec![false; image.files.len()];
-    let mut stack: Vec<usize> = targets.iter().copied().collect();
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        for d in &image.files[i].file.fd.dependency {
-            if let Some(&j) = index.get(d.as_str()) {
-                stack.push(j);
-            }
-        }
-    }
-    seen.iter()
-        .enumerate()
-        .filter(|(_, s)| **s)
-        .map(|(i, _)| (i, !targets.contains(&i)))
         .collect()
 }
 
@@ -260,8 +227,7 @@ fn pair_modules(
     modules: &[&Module],
     cur: Vec<Vec<(usize, bool)>>,
     prev: Vec<Vec<(usize, bool)>>,
-    cur_names: &[HashSet<String>],
-    prev_names: &[HashSet<String>],
+    images: (&Image, &Image),
 ) -> Result<Vec<Pair>, CliError> {
     if cur.len() == prev.len() {
         return Ok(cur
@@ -284,6 +250,14 @@ fn pair_modules(
     }
     // Each input module takes the first unclaimed baseline image holding
     // one of its files; every baseline image must be claimed.
+    let names = |image: &Image, view: &[(usize, bool)]| -> HashSet<String> {
+        view.iter()
+            .filter_map(|&(i, _)| image.files.get(i))
+            .map(|f| f.file.fd.name().to_string())
+            .collect()
+    };
+    let cur_names: Vec<HashSet<String>> = cur.iter().map(|v| names(images.0, v)).collect();
+    let prev_names: Vec<HashSet<String>> = prev.iter().map(|v| names(images.1, v)).collect();
     let mut claimed = vec![false; prev.len()];
     let mut pairs = Vec::new();
     for (i, names) in cur_names.iter().enumerate() {
@@ -309,15 +283,4 @@ fn pair_modules(
             )
         })
         .collect())
-}
-
-/// Prints the rendered findings; a closed pipe is not a failure.
-fn emit(stdout: &[u8], findings: bool) -> Outcome {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(stdout).and_then(|()| out.flush());
-    if findings {
-        Outcome::Findings
-    } else {
-        Outcome::Ok
-    }
 }

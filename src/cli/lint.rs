@@ -1,11 +1,10 @@
 //! `protolith lint`: compile the input and report buf's lint findings.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use clap::Args;
 
-use super::{CliError, Outcome};
+use super::{CliError, Outcome, emit};
 use crate::check::{Family, select};
 use crate::input::{self, InputError};
 use crate::lint::{self, ModuleJob};
@@ -34,7 +33,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     };
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
-    let ws = input::discover(&req, &cwd).map_err(failure)?;
+    let ws = input::discover(&req, &cwd)?;
     clock.mark("discover");
     // Resolve every target module's rules before compiling: config mistakes
     // are reported even when the sources are broken.
@@ -66,7 +65,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         }
         selections.push(sel.rules);
     }
-    let contents = input::read(&ws).map_err(failure)?;
+    let contents = input::read(&ws)?;
     clock.mark("read");
     let cache_key = lint::cache::key(&ws, &contents, &selections, &args.error_format);
     clock.mark("cache key");
@@ -133,22 +132,4 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         lint::cache::store(key, !findings.is_empty(), &stdout);
     }
     Ok(emit(&stdout, !findings.is_empty()))
-}
-
-/// Prints the rendered findings; a closed pipe is not a failure.
-fn emit(stdout: &[u8], findings: bool) -> Outcome {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(stdout).and_then(|()| out.flush());
-    if findings {
-        Outcome::Findings
-    } else {
-        Outcome::Ok
-    }
-}
-
-fn failure(e: InputError) -> CliError {
-    match e {
-        InputError::Failure(m) => CliError::Failure(m),
-        InputError::Compile(d) => CliError::Failure(format!("{} compile errors", d.len())),
-    }
 }

@@ -52,12 +52,7 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
     if r.format.is_message() {
         return list_image(&args, &req, &cwd);
     }
-    let (ws, tree) = crate::input::discover_source(&r, &req, &cwd).map_err(|e| match e {
-        crate::input::InputError::Failure(m) => CliError::Failure(m),
-        crate::input::InputError::Compile(d) => {
-            CliError::Failure(format!("{} compile errors", d.len()))
-        }
-    })?;
+    let (ws, tree) = crate::input::discover_source(&r, &req, &cwd)?;
     // Every file the input can see, by import path (module files shadow WKTs).
     let mut known: HashMap<&str, Row> = HashMap::new();
     let mut disk: HashMap<&str, &std::path::Path> = HashMap::new();
@@ -122,12 +117,7 @@ fn list_image(
     req: &crate::workspace::BuildRequest,
     cwd: &std::path::Path,
 ) -> Result<Outcome, CliError> {
-    let opened = crate::input::open(&args.input, req, cwd, |_| {}).map_err(|e| match e {
-        crate::input::InputError::Failure(m) => CliError::Failure(m),
-        crate::input::InputError::Compile(d) => {
-            CliError::Failure(format!("{} compile errors", d.len()))
-        }
-    })?;
+    let opened = crate::input::open(&args.input, req, cwd, |_| {})?;
     let all = args.include_imports || args.include_importable;
     let rows: Vec<Row> = opened
         .built

@@ -79,6 +79,31 @@ pub enum CliError {
     Failure(String),
 }
 
+/// For commands that do not print compile errors themselves: the input
+/// could not be read or built.
+impl From<crate::input::InputError> for CliError {
+    fn from(e: crate::input::InputError) -> Self {
+        match e {
+            crate::input::InputError::Failure(m) => CliError::Failure(m),
+            crate::input::InputError::Compile(d) => {
+                CliError::Failure(format!("{} compile errors", d.len()))
+            }
+        }
+    }
+}
+
+/// Prints a command's rendered findings; a closed pipe is not a failure.
+fn emit(stdout: &[u8], findings: bool) -> Outcome {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(stdout).and_then(|()| out.flush());
+    if findings {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    }
+}
+
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Build(args) => build::run(args),

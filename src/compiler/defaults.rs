@@ -138,12 +138,12 @@ fn render(ty: Option<PType>, v: &Value) -> Result<String, String> {
             };
             let (lo, hi, name): (i128, i128, &str) = match ty {
                 PType::Int32 | PType::Sint32 | PType::Sfixed32 => {
-                    (i32::MIN.into(), i32::MAX.into(), int_name(ty))
+                    (i32::MIN.into(), i32::MAX.into(), type_keyword(ty))
                 }
-                PType::Uint32 | PType::Fixed32 => (0, u32::MAX.into(), int_name(ty)),
-                PType::Uint64 | PType::Fixed64 => (0, u64::MAX.into(), int_name(ty)),
+                PType::Uint32 | PType::Fixed32 => (0, u32::MAX.into(), type_keyword(ty)),
+                PType::Uint64 | PType::Fixed64 => (0, u64::MAX.into(), type_keyword(ty)),
                 PType::Bool => return Err("mismatched types".into()),
-                _ => (i64::MIN.into(), i64::MAX.into(), int_name(ty)),
+                _ => (i64::MIN.into(), i64::MAX.into(), type_keyword(ty)),
             };
             if v < lo || v > hi {
                 return Err(format!("literal out of range for `{name}`"));
@@ -194,11 +194,17 @@ pub fn go_format_g(v: f64) -> String {
             "0".into()
         };
     }
-    let e = format!("{:e}", v.abs());
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    go_g_from_sci(v < 0.0, &format!("{:e}", v.abs()))
+}
+
+/// Go's shortest `%g` layout of a finite, non-negative magnitude given as
+/// Rust's shortest `{:e}` (`1.5e6`), with `negative` for the sign. Callers
+/// pass the digits of the width they format (f32 or f64).
+pub fn go_g_from_sci(negative: bool, sci: &str) -> String {
+    let (mant, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = if v < 0.0 { "-" } else { "" };
+    let neg = if negative { "-" } else { "" };
     // Go's shortest 'g' switches to %e when exp < -4 || exp >= 6.
     if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1);
@@ -222,18 +228,28 @@ pub fn go_format_g(v: f64) -> String {
     format!("{neg}{s}")
 }
 
-fn int_name(ty: PType) -> &'static str {
+/// A field type's keyword as written in a .proto file (and as protoreflect
+/// names the kind).
+pub fn type_keyword(ty: PType) -> &'static str {
     match ty {
-        PType::Int32 => "int32",
-        PType::Sint32 => "sint32",
-        PType::Sfixed32 => "sfixed32",
-        PType::Uint32 => "uint32",
-        PType::Fixed32 => "fixed32",
+        PType::Double => "double",
+        PType::Float => "float",
+        PType::Int64 => "int64",
         PType::Uint64 => "uint64",
+        PType::Int32 => "int32",
         PType::Fixed64 => "fixed64",
-        PType::Sint64 => "sint64",
+        PType::Fixed32 => "fixed32",
+        PType::Bool => "bool",
+        PType::String => "string",
+        PType::Group => "group",
+        PType::Message => "message",
+        PType::Bytes => "bytes",
+        PType::Uint32 => "uint32",
+        PType::Enum => "enum",
+        PType::Sfixed32 => "sfixed32",
         PType::Sfixed64 => "sfixed64",
-        _ => "int64",
+        PType::Sint32 => "sint32",
+        PType::Sint64 => "sint64",
     }
 }
 

@@ -723,7 +723,10 @@ impl<'a> Interpreter<'a> {
                 if signed < lo || signed > hi {
                     self.error(
                         v.span,
-                        format!("literal out of range for `{}`", type_name(ty)),
+                        format!(
+                            "literal out of range for `{}`",
+                            super::defaults::type_keyword(ty)
+                        ),
                     );
                     return None;
                 }
@@ -917,30 +920,6 @@ impl<'a> Interpreter<'a> {
             }
         }
         (!failed).then_some(())
-    }
-}
-
-/// A scalar type's name as it is written in a .proto file.
-fn type_name(ty: PType) -> &'static str {
-    match ty {
-        PType::Double => "double",
-        PType::Float => "float",
-        PType::Int64 => "int64",
-        PType::Uint64 => "uint64",
-        PType::Int32 => "int32",
-        PType::Fixed64 => "fixed64",
-        PType::Fixed32 => "fixed32",
-        PType::Bool => "bool",
-        PType::String => "string",
-        PType::Group => "group",
-        PType::Message => "message",
-        PType::Bytes => "bytes",
-        PType::Uint32 => "uint32",
-        PType::Enum => "enum",
-        PType::Sfixed32 => "sfixed32",
-        PType::Sfixed64 => "sfixed64",
-        PType::Sint32 => "sint32",
-        PType::Sint64 => "sint64",
     }
 }
 

@@ -76,6 +76,30 @@ impl Image {
         Image { files }
     }
 
+    /// Which files `roots` reach through their imports (themselves included),
+    /// indexed like `files`.
+    pub fn reachable(&self, roots: impl IntoIterator<Item = usize>) -> Vec<bool> {
+        let index: HashMap<&str, usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.file.fd.name(), i))
+            .collect();
+        let mut seen = vec![false; self.files.len()];
+        let mut stack: Vec<usize> = roots.into_iter().collect();
+        while let Some(i) = stack.pop() {
+            if i >= seen.len() || std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            for d in &self.files[i].file.fd.dependency {
+                if let Some(&j) = index.get(d.as_str()) {
+                    stack.push(j);
+                }
+            }
+        }
+        seen
+    }
+
     /// Serializes the image (or a FileDescriptorSet) as protobuf binary.
     pub fn to_binary(&self, opts: WriteOptions) -> Vec<u8> {
         use rayon::prelude::*;

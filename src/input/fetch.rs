@@ -127,14 +127,8 @@ fn http_get(url: &str) -> Result<Vec<u8>, String> {
         let host = host.rsplit('@').next().unwrap_or(host);
         if let Some((user, password)) = netrc_login(host) {
             request = request.basic_auth(user, Some(password));
-        } else {
-            match (env_set(HTTPS_USERNAME), env_set(HTTPS_PASSWORD)) {
-                (None, Some(_)) => {
-                    return Err(format!("{HTTPS_PASSWORD} set but {HTTPS_USERNAME} not set"));
-                }
-                (Some(user), password) => request = request.basic_auth(user, password),
-                (None, None) => {}
-            }
+        } else if let Some((user, password)) = https_credentials()? {
+            request = request.basic_auth(user, password);
         }
     }
     let response = request.send().map_err(|e| format!("GET {url}: {e}"))?;
@@ -720,16 +714,25 @@ fn env_set(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.is_empty())
 }
 
+/// buf's https credentials from `BUF_INPUT_HTTPS_USERNAME` and
+/// `BUF_INPUT_HTTPS_PASSWORD`; a password without a username is an error.
+fn https_credentials() -> Result<Option<(String, Option<String>)>, String> {
+    match (env_set(HTTPS_USERNAME), env_set(HTTPS_PASSWORD)) {
+        (None, Some(_)) => Err(format!("{HTTPS_PASSWORD} set but {HTTPS_USERNAME} not set")),
+        (None, None) => Ok(None),
+        (Some(user), password) => Ok(Some((user, password))),
+    }
+}
+
 /// For https: a credential helper that reads buf's variables when git asks (the values
 /// never reach the command line).
 fn https_auth_args(url: &str) -> Result<Vec<String>, String> {
     if !url.starts_with("https://") {
         return Ok(Vec::new());
     }
-    match (env_set(HTTPS_USERNAME), env_set(HTTPS_PASSWORD)) {
-        (None, Some(_)) => Err(format!("{HTTPS_PASSWORD} set but {HTTPS_USERNAME} not set")),
-        (None, None) => Ok(Vec::new()),
-        (Some(_), _) => Ok(vec![
+    match https_credentials()? {
+        None => Ok(Vec::new()),
+        Some(_) => Ok(vec![
             "-c".to_string(),
             format!(
                 "credential.helper=!f(){{ echo username=${{{HTTPS_USERNAME}}}; echo password=${{{HTTPS_PASSWORD}}}; }};f"

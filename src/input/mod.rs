@@ -237,12 +237,6 @@ fn filter_image(image: Image, paths: &[String], exclude: &[String]) -> Image {
     let clean = |p: &String| p.trim_start_matches("./").trim_end_matches('/').to_string();
     let paths: Vec<String> = paths.iter().map(clean).collect();
     let exclude: Vec<String> = exclude.iter().map(clean).collect();
-    let index: HashMap<&str, usize> = image
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file.fd.name(), i))
-        .collect();
     let chosen: Vec<bool> = image
         .files
         .iter()
@@ -253,17 +247,7 @@ fn filter_image(image: Image, paths: &[String], exclude: &[String]) -> Image {
                 && !exclude.iter().any(|p| crate::check::path_under(name, p))
         })
         .collect();
-    let mut keep = chosen.clone();
-    let mut stack: Vec<usize> = (0..keep.len()).filter(|&i| keep[i]).collect();
-    while let Some(i) = stack.pop() {
-        for d in &image.files[i].file.fd.dependency {
-            if let Some(&j) = index.get(d.as_str())
-                && !std::mem::replace(&mut keep[j], true)
-            {
-                stack.push(j);
-            }
-        }
-    }
+    let keep = image.reachable((0..chosen.len()).filter(|&i| chosen[i]));
     let files = image
         .files
         .into_iter()

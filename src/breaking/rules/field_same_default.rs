@@ -208,9 +208,8 @@ fn parse_float(s: &str) -> f64 {
     }
 }
 
-/// Go's `%v` for a float: `+Inf`, `-Inf`, `NaN`, else the shortest digits
-/// (`sci`, Rust's `{:e}` of the same value) in `%e` form when the exponent
-/// is below -4 or at least 6, else in `%f` form.
+/// Go's `%v` for a float: `+Inf`, `-Inf`, `NaN`, else `%g` with the shortest
+/// digits of the value's own width (`sci`, Rust's `{:e}` of it).
 fn go_float(v: f64, sci: &str) -> String {
     if v.is_nan() {
         return "NaN".into();
@@ -218,33 +217,7 @@ fn go_float(v: f64, sci: &str) -> String {
     if v.is_infinite() {
         return if v > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    if !(-4..6).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
-    }
-    let point = exp + 1;
-    let out = if point <= 0 {
-        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
-    } else if point as usize >= digits.len() {
-        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
-    } else {
-        let (a, b) = digits.split_at(point as usize);
-        format!("{a}.{b}")
-    };
-    format!("{sign}{out}")
+    crate::compiler::defaults::go_g_from_sci(v < 0.0, sci.trim_start_matches('-'))
 }
 
 /// Undoes the C escaping of a bytes default (`\n`, `\\`, octal, hex).

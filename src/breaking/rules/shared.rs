@@ -60,37 +60,13 @@ pub fn kind(side: &Side, f: &FieldView) -> Type {
     t
 }
 
-/// protoreflect's name for a kind.
-pub fn kind_name(t: Type) -> &'static str {
-    match t {
-        Type::Double => "double",
-        Type::Float => "float",
-        Type::Int64 => "int64",
-        Type::Uint64 => "uint64",
-        Type::Int32 => "int32",
-        Type::Fixed64 => "fixed64",
-        Type::Fixed32 => "fixed32",
-        Type::Bool => "bool",
-        Type::String => "string",
-        Type::Group => "group",
-        Type::Message => "message",
-        Type::Bytes => "bytes",
-        Type::Uint32 => "uint32",
-        Type::Enum => "enum",
-        Type::Sfixed32 => "sfixed32",
-        Type::Sfixed64 => "sfixed64",
-        Type::Sint32 => "sint32",
-        Type::Sint64 => "sint64",
-    }
-}
-
 /// How buf prints a field's type in "changed type" messages.
 pub fn type_pretty(side: &Side, f: &FieldView) -> &'static str {
     let k = kind(side, f);
     if k == Type::Group && side.files[f.file].syntax != Syntax::Proto2 {
         return "message (delimited encoding)";
     }
-    kind_name(k)
+    crate::compiler::defaults::type_keyword(k)
 }
 
 pub fn is_message_like(t: Type) -> bool {
@@ -179,26 +155,37 @@ fn has_presence(side: &Side, f: &FieldView) -> bool {
     }
 }
 
+/// The nearest enclosing message of `nested_name` (`A.B.c` -> `A.B`, then
+/// `A`) that exists in `package` of `side`, and optionally in file `file`.
+pub fn enclosing_message<'s, 'a>(
+    side: &'s Side<'a>,
+    package: &str,
+    nested_name: &str,
+    file: Option<usize>,
+) -> Option<&'s crate::breaking::MessageView<'a>> {
+    let mut name = nested_name;
+    while let Some((parent, _)) = name.rsplit_once('.') {
+        name = parent;
+        let full = if package.is_empty() {
+            name.to_string()
+        } else {
+            format!("{package}.{name}")
+        };
+        if let Some(m) = side.message(&full)
+            && file.is_none_or(|f| m.file == f)
+        {
+            return Some(m);
+        }
+    }
+    None
+}
+
 /// The current-file path buf reports a deleted element at: the nearest
 /// enclosing message of `nested_name` that still exists in current file
 /// `file`. `None` means the file itself.
 pub fn deleted_location(side: &Side, file: usize, nested_name: &str) -> Option<Vec<i32>> {
-    let parts: Vec<&str> = nested_name.split('.').collect();
     let package = side.files.get(file)?.package();
-    for n in (1..parts.len()).rev() {
-        let nested = parts[..n].join(".");
-        let full = if package.is_empty() {
-            nested
-        } else {
-            format!("{package}.{nested}")
-        };
-        if let Some(m) = side.message(&full)
-            && m.file == file
-        {
-            return Some(m.path.clone());
-        }
-    }
-    None
+    enclosing_message(side, package, nested_name, Some(file)).map(|m| m.path.clone())
 }
 
 /// Reports a deletion at the nearest surviving parent, else file-level.
@@ -458,17 +445,7 @@ pub fn package_deletions<'s, 'a>(
         };
         if parent_anywhere_in_package {
             // buf looks the enclosing message up in the whole package.
-            let parts: Vec<&str> = name.split('.').collect();
-            let found = (1..parts.len()).rev().find_map(|n| {
-                let nested = parts[..n].join(".");
-                let full = if package.is_empty() {
-                    nested
-                } else {
-                    format!("{package}.{nested}")
-                };
-                ctx.cur.message(&full)
-            });
-            match found {
+            match enclosing_message(ctx.cur, package, name, None) {
                 Some(m) => sink.at(m.file, m.path.clone(), Some(file), message),
                 None => sink.file_level(cf, Some(file), message),
             }
@@ -794,22 +771,10 @@ pub fn is_64bit(t: Type) -> bool {
 
 /// The JSON name: explicit, or derived from the field name as protoc does.
 pub fn json_name(f: &FieldView) -> String {
-    if let Some(n) = &f.desc.json_name {
-        return n.clone();
+    match &f.desc.json_name {
+        Some(n) => n.clone(),
+        None => crate::compiler::lower::json_name(f.desc.name()),
     }
-    let mut out = String::new();
-    let mut upper = false;
-    for c in f.desc.name().chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The C++ string type (as `(pb.cpp).string_type` numbers) and whether it

@@ -34,8 +34,9 @@ pub struct BuildArgs {
     /// The format for build errors printed to stderr
     #[arg(long, default_value = "text")]
     pub error_format: String,
-    /// The types (package, message, enum, extension, service, method) the
-    /// image should be limited to (not supported yet)
+    /// The types (package, message, enum, extension, service, method) that
+    /// should be included in this image; a name ending in ".**" also takes
+    /// everything nested beneath it, sub-packages included
     #[arg(long = "type")]
     pub types: Vec<String>,
     #[command(flatten)]
@@ -47,16 +48,20 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
     let error_format = report::ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
-    if !args.types.is_empty() {
-        return Err(CliError::Failure(
-            "--type is not supported yet: protolith cannot filter an image by type".into(),
-        ));
-    }
     // Check the output reference before doing any work.
     let (format, json, compression) = output_format(&args.output, &cwd)?;
     let built = input::open(&args.input, &req, &cwd, |p| clock.mark(p));
     let image = match built {
-        Ok(o) => o.built.image,
+        Ok(o) if args.types.is_empty() => o.built.image,
+        Ok(o) => {
+            // buf filters what it would write: with --exclude-imports, a type
+            // that needs an import is an error.
+            let mut image = o.built.image;
+            if args.exclude_imports {
+                image.files.retain(|f| !f.is_import);
+            }
+            crate::image::filter::filter_by_types(&image, &args.types).map_err(CliError::Failure)?
+        }
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
         Err(InputError::Compile(diags)) => {
             report::compile_errors(&diags, error_format, &mut std::io::stderr().lock());

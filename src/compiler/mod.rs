@@ -54,6 +54,9 @@ pub struct CompiledFile {
     pub runtime_options: Vec<(Vec<i32>, Vec<u8>)>,
     /// Source-location path prefixes of source-retention option values.
     pub source_only_paths: Vec<Vec<i32>>,
+    /// Rebuilt by `build --type`: buf writes such a file's source info
+    /// without its extension.
+    pub type_filtered: bool,
 }
 
 /// The parsed form of one file, kept for later stages (formatting).
@@ -404,6 +407,7 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
                 extra: u.lowered.extra.clone(),
                 runtime_options: interp.runtime,
                 source_only_paths: interp.source_only_paths,
+                type_filtered: false,
             })
         })
         .collect();

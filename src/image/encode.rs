@@ -269,7 +269,11 @@ pub fn encode_file(
     }
     e.options(out, 8, fd.options.as_ref());
     if with_source_info && let Some(sci) = &fd.source_code_info {
-        let ext = source_info_extension(f);
+        let ext = if f.type_filtered {
+            Vec::new()
+        } else {
+            source_info_extension(f)
+        };
         if strip_source_retention && !f.source_only_paths.is_empty() {
             let kept = prost_types::SourceCodeInfo {
                 location: sci

@@ -3,6 +3,7 @@
 //! binary writer (descriptors with options written byte-for-byte).
 
 mod encode;
+pub mod filter;
 pub mod formats;
 pub mod read;
 

@@ -305,6 +305,7 @@ fn decode_file(
         },
         runtime_options: Vec::new(),
         source_only_paths: Vec::new(),
+        type_filtered: false,
     };
     Ok((
         ImageFile {

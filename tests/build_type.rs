@@ -77,3 +77,28 @@ fn type_filtered_images_match_buf() {
         failures.join("\n")
     );
 }
+
+/// A filtered image keeps only parts of descriptor.proto, yet its JSON
+/// rendering still names the custom options, as buf's does.
+#[test]
+fn type_filtered_json_matches_buf() {
+    let case = root().join("testdata/build-type/custom_options");
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let out = scratch.path().join("out.json");
+    let run = protolith()
+        .args(["build", "input", "--type", "app.v1.User", "-o"])
+        .arg(&out)
+        .current_dir(&case)
+        .output()
+        .expect("run protolith");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let want = std::fs::read(case.join("expected.json")).expect("expected.json");
+    assert!(
+        std::fs::read(&out).unwrap_or_default() == want,
+        "JSON differs from buf's"
+    );
+}

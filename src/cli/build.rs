@@ -51,25 +51,31 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     // Check the output reference before doing any work.
     let (format, json, compression) = output_format(&args.output, &cwd)?;
     let built = input::open(&args.input, &req, &cwd, |p| clock.mark(p));
-    let image = match built {
-        Ok(o) if args.types.is_empty() => o.built.image,
-        Ok(o) => {
-            // buf filters what it would write: with --exclude-imports, a type
-            // that needs an import is an error.
-            let mut image = o.built.image;
-            if args.exclude_imports {
-                image.files.retain(|f| !f.is_import);
-            }
-            crate::image::filter::filter_by_types(&image, &args.types).map_err(CliError::Failure)?
-        }
+    let full = match built {
+        Ok(o) => o.built.image,
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
         Err(InputError::Compile(diags)) => {
             report::compile_errors(&diags, error_format, &mut std::io::stderr().lock());
             return Ok(Outcome::Findings);
         }
     };
-    let bytes = formats::render(
-        &image,
+    let filtered = if args.types.is_empty() {
+        None
+    } else {
+        // buf filters what it would write: with --exclude-imports, a type
+        // that needs an import is an error.
+        let mut image = full.clone();
+        if args.exclude_imports {
+            image.files.retain(|f| !f.is_import);
+        }
+        Some(
+            crate::image::filter::filter_by_types(&image, &args.types)
+                .map_err(CliError::Failure)?,
+        )
+    };
+    let bytes = formats::render_with_schema(
+        filtered.as_ref().unwrap_or(&full),
+        &full,
         WriteOptions {
             as_file_descriptor_set: args.as_file_descriptor_set,
             exclude_imports: args.exclude_imports,

@@ -53,15 +53,28 @@ pub fn render(
     format: Format,
     json: JsonOptions,
 ) -> Result<Vec<u8>, String> {
+    render_with_schema(image, image, opts, format, json)
+}
+
+/// [`render`] for an image whose descriptors may be trimmed (`build --type`
+/// keeps only parts of descriptor.proto): the custom options are resolved
+/// against `schema`, the whole image it was cut from.
+pub fn render_with_schema(
+    image: &Image,
+    schema: &Image,
+    opts: WriteOptions,
+    format: Format,
+    json: JsonOptions,
+) -> Result<Vec<u8>, String> {
     let binary = image.to_binary(opts);
     if format == Format::Binpb {
         return Ok(binary);
     }
     // All files at once when prost-reflect takes them (linear); file by file
     // otherwise (quadratic, but it skips the files it rejects).
-    let pool = match super::read::image_pool(image) {
+    let pool = match super::read::image_pool(schema) {
         Some(pool) => pool,
-        None => pool_for(image)?,
+        None => pool_for(schema)?,
     };
     let type_name = if opts.as_file_descriptor_set {
         "google.protobuf.FileDescriptorSet"
@@ -92,16 +105,205 @@ pub fn render(
     }
 }
 
+/// JSON as Go's protojson writes it: fields in declaration order, then
+/// extensions by full name, map entries by key. The well-known types, which
+/// have JSON forms of their own, are written by prost-reflect.
 fn to_json(message: &DynamicMessage, json: JsonOptions) -> Result<Vec<u8>, String> {
     let options = SerializeOptions::new()
         .use_proto_field_name(json.use_proto_names)
         .use_enum_numbers(json.use_enum_numbers);
     let mut out = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, GoFloats);
-    message
-        .serialize_with_options(&mut ser, &options)
-        .map_err(|e| format!("encode JSON: {e}"))?;
+    json_message(message, json, &options, &mut out)?;
     Ok(out)
+}
+
+fn json_message(
+    message: &DynamicMessage,
+    json: JsonOptions,
+    options: &SerializeOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let desc = message.descriptor();
+    if has_special_json(desc.full_name()) {
+        let mut ser = serde_json::Serializer::with_formatter(&mut *out, GoFloats);
+        return message
+            .serialize_with_options(&mut ser, options)
+            .map_err(|e| format!("encode JSON: {e}"));
+    }
+    let declared: Vec<u32> = desc
+        .descriptor_proto()
+        .field
+        .iter()
+        .map(|f| f.number.unwrap_or(0) as u32)
+        .collect();
+    let mut fields: Vec<_> = message.fields().collect();
+    fields.sort_by_key(|(f, _)| declared.iter().position(|n| *n == f.number()));
+    let mut extensions: Vec<_> = message.extensions().collect();
+    extensions.sort_by(|(a, _), (b, _)| a.full_name().cmp(b.full_name()));
+    out.push(b'{');
+    let mut first = true;
+    let entries = fields
+        .into_iter()
+        .map(|(f, v)| {
+            let key = if json.use_proto_names {
+                f.name().to_string()
+            } else {
+                f.json_name().to_string()
+            };
+            (key, f.kind(), v)
+        })
+        .chain(
+            extensions
+                .into_iter()
+                .map(|(x, v)| (format!("[{}]", x.full_name()), x.kind(), v)),
+        );
+    for (key, kind, value) in entries {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        json_string(&key, out);
+        out.push(b':');
+        json_value(&kind, value, json, options, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+fn json_value(
+    kind: &Kind,
+    value: &Value,
+    json: JsonOptions,
+    options: &SerializeOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    match value {
+        Value::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_value(kind, item, json, options, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Map(entries) => {
+            let value_kind = kind
+                .as_message()
+                .map(|entry| entry.map_entry_value_field().kind());
+            let mut sorted: Vec<_> = entries.iter().collect();
+            sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
+            out.push(b'{');
+            for (i, (key, v)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let key = match key {
+                    prost_reflect::MapKey::Bool(b) => b.to_string(),
+                    prost_reflect::MapKey::I32(n) => n.to_string(),
+                    prost_reflect::MapKey::I64(n) => n.to_string(),
+                    prost_reflect::MapKey::U32(n) => n.to_string(),
+                    prost_reflect::MapKey::U64(n) => n.to_string(),
+                    prost_reflect::MapKey::String(s) => s.clone(),
+                };
+                json_string(&key, out);
+                out.push(b':');
+                if let Some(k) = &value_kind {
+                    json_value(k, v, json, options, out)?;
+                }
+            }
+            out.push(b'}');
+        }
+        Value::Message(m) => json_message(m, json, options, out)?,
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::I32(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::U32(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::I64(n) => json_string(&n.to_string(), out),
+        Value::U64(n) => json_string(&n.to_string(), out),
+        Value::F32(x) => json_float(
+            f64::from(*x),
+            f64::from(x.abs()),
+            &x.to_string(),
+            &format!("{x:e}"),
+            out,
+        ),
+        Value::F64(x) => json_float(*x, x.abs(), &x.to_string(), &format!("{x:e}"), out),
+        Value::String(s) => json_string(s, out),
+        Value::Bytes(b) => json_string(&base64(b), out),
+        Value::EnumNumber(n) => {
+            let name = kind
+                .as_enum()
+                .and_then(|e| e.get_value(*n))
+                .map(|v| v.name().to_string());
+            match name {
+                Some(name) if !json.use_enum_numbers => json_string(&name, out),
+                _ => out.extend_from_slice(n.to_string().as_bytes()),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn json_float(value: f64, abs: f64, plain: &str, exp: &str, out: &mut Vec<u8>) {
+    if value.is_nan() {
+        json_string("NaN", out);
+    } else if value.is_infinite() {
+        json_string(if value > 0.0 { "Infinity" } else { "-Infinity" }, out);
+    } else {
+        out.extend_from_slice(go_float(value, abs, plain, exp).as_bytes());
+    }
+}
+
+fn json_string(s: &str, out: &mut Vec<u8>) {
+    // serde_json escapes as protojson does for the text an image holds.
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
+/// Standard base64 with padding, as protojson writes bytes.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                s.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+/// Well-known types whose JSON is not an object of their fields.
+fn has_special_json(full_name: &str) -> bool {
+    matches!(
+        full_name,
+        "google.protobuf.Any"
+            | "google.protobuf.Timestamp"
+            | "google.protobuf.Duration"
+            | "google.protobuf.FieldMask"
+            | "google.protobuf.Struct"
+            | "google.protobuf.Value"
+            | "google.protobuf.ListValue"
+            | "google.protobuf.BoolValue"
+            | "google.protobuf.Int32Value"
+            | "google.protobuf.Int64Value"
+            | "google.protobuf.UInt32Value"
+            | "google.protobuf.UInt64Value"
+            | "google.protobuf.FloatValue"
+            | "google.protobuf.DoubleValue"
+            | "google.protobuf.StringValue"
+            | "google.protobuf.BytesValue"
+    )
 }
 
 /// A pool with every file of the image (so custom options resolve), the

@@ -192,7 +192,7 @@ fn json_value(
                 .as_message()
                 .map(|entry| entry.map_entry_value_field().kind());
             let mut sorted: Vec<_> = entries.iter().collect();
-            sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
+            sorted.sort_by_key(|(k, _)| *k);
             out.push(b'{');
             for (i, (key, v)) in sorted.into_iter().enumerate() {
                 if i > 0 {

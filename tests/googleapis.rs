@@ -56,6 +56,62 @@ fn googleapis_image_agrees_with_buf() {
     );
 }
 
+/// `build --type` (a package, a `.**` tree, a method) and the JSON rendering
+/// of the whole image give buf's bytes.
+#[test]
+fn googleapis_type_filter_and_json_agree_with_buf() {
+    let corpus = root().join(".refs/googleapis-6.0.1");
+    let buf = root().join(".refs/bin/buf");
+    if !corpus.is_dir() || !buf.exists() {
+        eprintln!("skipped: run scripts/refs.sh to install buf and googleapis");
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "filtered.binpb",
+            &[
+                "--type",
+                "google.cloud.compute.v1,google.api.**",
+                "--type",
+                "google.longrunning.Operations.GetOperation",
+            ],
+        ),
+        ("image.json", &[]),
+    ];
+    for (name, args) in cases {
+        let theirs = scratch.path().join(format!("buf-{name}"));
+        let ours = scratch.path().join(format!("ours-{name}"));
+        let st = Command::new(&buf)
+            .current_dir(&corpus)
+            .arg("build")
+            .args(args)
+            .arg("-o")
+            .arg(&theirs)
+            .status()
+            .expect("run buf");
+        assert!(st.success(), "buf failed: {args:?}");
+        let st = protolith()
+            .current_dir(&corpus)
+            .arg("build")
+            .args(args)
+            .arg("-o")
+            .arg(&ours)
+            .status()
+            .expect("run protolith");
+        assert!(st.success(), "protolith failed: {args:?}");
+        let expected = std::fs::read(&theirs).expect("buf output");
+        let actual = std::fs::read(&ours).expect("our output");
+        if name.ends_with(".binpb")
+            && let Some(diff) = image_difference(&expected, &actual)
+        {
+            let head: String = diff.lines().take(20).collect::<Vec<_>>().join("\n");
+            panic!("{args:?} differs from buf:\n{head}");
+        }
+        assert!(expected == actual, "{name} {args:?}: not buf's bytes");
+    }
+}
+
 /// `lint` with the default rules (no buf.yaml: v1 defaults) prints exactly
 /// what buf prints, in every format the issue names.
 #[test]

@@ -817,6 +817,12 @@ fn filter(image: &Image, requests: &[Request]) -> Result<Image, String> {
 
     // From the last file back: an import survives only while a kept file
     // still imports it.
+    let index_of: HashMap<&str, usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.fd.name(), i))
+        .collect();
     let mut imported: HashSet<&str> = HashSet::new();
     let mut kept = Vec::new();
     for (fi, f) in image.files.iter().enumerate().rev() {
@@ -835,8 +841,8 @@ fn filter(image: &Image, requests: &[Request]) -> Result<Image, String> {
         }
         let rebuilt = rebuild(&ix, &closure, fi);
         for d in &rebuilt.file.fd.dependency {
-            if let Some(other) = image.files.iter().find(|g| g.file.fd.name() == d) {
-                imported.insert(other.file.fd.name());
+            if let Some(&other) = index_of.get(d.as_str()) {
+                imported.insert(image.files[other].file.fd.name());
             }
         }
         kept.push(rebuilt);

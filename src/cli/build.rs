@@ -64,12 +64,22 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
     } else {
         // buf filters what it would write: with --exclude-imports, a type
         // that needs an import is an error.
-        let mut image = full.clone();
-        if args.exclude_imports {
-            image.files.retain(|f| !f.is_import);
-        }
+        let without_imports;
+        let source = if args.exclude_imports {
+            without_imports = crate::image::Image {
+                files: full
+                    .files
+                    .iter()
+                    .filter(|f| !f.is_import)
+                    .cloned()
+                    .collect(),
+            };
+            &without_imports
+        } else {
+            &full
+        };
         Some(
-            crate::image::filter::filter_by_types(&image, &args.types)
+            crate::image::filter::filter_by_types(source, &args.types)
                 .map_err(CliError::Failure)?,
         )
     };

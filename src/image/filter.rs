@@ -19,6 +19,7 @@ use prost_types::{
 };
 
 use super::{Image, ImageFile};
+use crate::check::source::varint;
 
 /// Field numbers of descriptor.proto that make up source paths.
 mod tag {
@@ -675,8 +676,11 @@ impl Closure {
         }
     }
 
-    fn has(&self, e: Option<usize>) -> bool {
-        e.is_some_and(|e| self.modes[e] != Mode::Unknown)
+    /// Whether the declaration at `path` of file `fi` is in the closure.
+    fn has_at(&self, ix: &Index, fi: usize, path: &[i32]) -> bool {
+        ix.by_path
+            .get(&(fi, path.to_vec()))
+            .is_some_and(|&e| self.modes[e] != Mode::Unknown)
     }
 }
 
@@ -789,17 +793,6 @@ fn group_body(b: &[u8], number: i32) -> Option<(&[u8], &[u8])> {
             _ => return None,
         }
     }
-}
-
-fn varint(b: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        v |= u64::from(byte & 0x7f) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((v, &b[i + 1..]));
-        }
-    }
-    None
 }
 
 fn filter(image: &Image, requests: &[Request]) -> Result<Image, String> {
@@ -917,7 +910,7 @@ fn rebuild(ix: &Index, cl: &Closure, fi: usize) -> ImageFile {
     let file = &mut out.file;
     let fd = &mut file.fd;
     let mut rm = Remap::default();
-    let has = |path: &[i32]| cl.has(ix.by_path.get(&(fi, path.to_vec())).copied());
+    let has = |path: &[i32]| cl.has_at(ix, fi, path);
 
     retain(
         &mut fd.message_type,
@@ -1057,14 +1050,14 @@ fn rebuild(ix: &Index, cl: &Closure, fi: usize) -> ImageFile {
 /// from every file it rebuilds.
 fn drop_empty_options(file: &mut crate::compiler::CompiledFile) {
     use prost::Message;
-    let raw: HashMap<Vec<i32>, bool> = file
+    let raw: HashMap<&[i32], bool> = file
         .raw_options
         .iter()
-        .map(|(p, b)| (p.clone(), b.is_empty()))
+        .map(|(p, b)| (p.as_slice(), b.is_empty()))
         .collect();
     let mut dropped: HashSet<Vec<i32>> = HashSet::new();
     let mut check = |path: Vec<i32>, typed: bool, typed_empty: bool| -> bool {
-        let empty = match raw.get(&path) {
+        let empty = match raw.get(path.as_slice()) {
             Some(&empty) => empty,
             None => typed && typed_empty,
         };
@@ -1202,7 +1195,7 @@ fn keep_message(
     m: &mut DescriptorProto,
     rm: &mut Remap,
 ) -> bool {
-    let has = |p: &[i32]| cl.has(ix.by_path.get(&(fi, p.to_vec())).copied());
+    let has = |p: &[i32]| cl.has_at(ix, fi, p);
     let Some(&e) = ix.by_path.get(&(fi, path.to_vec())) else {
         return false;
     };

@@ -130,16 +130,7 @@ fn json_message(
             .serialize_with_options(&mut ser, options)
             .map_err(|e| format!("encode JSON: {e}"));
     }
-    let declared: Vec<u32> = desc
-        .descriptor_proto()
-        .field
-        .iter()
-        .map(|f| f.number.unwrap_or(0) as u32)
-        .collect();
-    let mut fields: Vec<_> = message.fields().collect();
-    fields.sort_by_key(|(f, _)| declared.iter().position(|n| *n == f.number()));
-    let mut extensions: Vec<_> = message.extensions().collect();
-    extensions.sort_by(|(a, _), (b, _)| a.full_name().cmp(b.full_name()));
+    let (fields, extensions) = ordered_fields(message);
     out.push(b'{');
     let mut first = true;
     let entries = fields
@@ -229,7 +220,10 @@ fn json_value(
         ),
         Value::F64(x) => json_float(*x, x.abs(), &x.to_string(), &format!("{x:e}"), out),
         Value::String(s) => json_string(s, out),
-        Value::Bytes(b) => json_string(&base64(b), out),
+        Value::Bytes(b) => {
+            use base64::Engine as _;
+            json_string(&base64::engine::general_purpose::STANDARD.encode(b), out);
+        }
         Value::EnumNumber(n) => {
             let name = kind
                 .as_enum()
@@ -261,26 +255,28 @@ fn json_string(s: &str, out: &mut Vec<u8>) {
     }
 }
 
-/// Standard base64 with padding, as protojson writes bytes.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                s.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
+/// The set fields of `message` as Go's marshallers order them: fields in
+/// declaration order, then extensions by full name.
+#[allow(clippy::type_complexity)]
+fn ordered_fields(
+    message: &DynamicMessage,
+) -> (
+    Vec<(prost_reflect::FieldDescriptor, &Value)>,
+    Vec<(prost_reflect::ExtensionDescriptor, &Value)>,
+) {
+    let desc = message.descriptor();
+    let declared: std::collections::HashMap<u32, usize> = desc
+        .descriptor_proto()
+        .field
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.number.unwrap_or(0) as u32, i))
+        .collect();
+    let mut fields: Vec<_> = message.fields().collect();
+    fields.sort_by_key(|(f, _)| declared.get(&f.number()).copied());
+    let mut extensions: Vec<_> = message.extensions().collect();
+    extensions.sort_by(|(a, _), (b, _)| a.full_name().cmp(b.full_name()));
+    (fields, extensions)
 }
 
 /// Well-known types whose JSON is not an object of their fields.
@@ -436,15 +432,7 @@ fn write_text(message: &DynamicMessage, depth: usize, out: &mut String) {
         );
         return;
     }
-    let desc = message.descriptor();
-    let declared: Vec<u32> = desc
-        .descriptor_proto()
-        .field
-        .iter()
-        .map(|f| f.number.unwrap_or(0) as u32)
-        .collect();
-    let mut fields: Vec<_> = message.fields().collect();
-    fields.sort_by_key(|(f, _)| declared.iter().position(|n| *n == f.number()));
+    let (fields, extensions) = ordered_fields(message);
     for (field, value) in fields {
         let name = if field.is_group() {
             field
@@ -456,8 +444,6 @@ fn write_text(message: &DynamicMessage, depth: usize, out: &mut String) {
         };
         write_field(&name, &field.kind(), value, depth, out);
     }
-    let mut extensions: Vec<_> = message.extensions().collect();
-    extensions.sort_by(|(a, _), (b, _)| a.full_name().cmp(b.full_name()));
     for (ext, value) in extensions {
         write_field(
             &format!("[{}]", ext.full_name()),

@@ -188,6 +188,18 @@ const DESCRIPTOR_FILE: &str = "google/protobuf/descriptor.proto";
 /// skip those prost-reflect rejects, which takes time quadratic in the
 /// number of files (minutes for googleapis); it is the fallback here.
 pub(crate) fn image_pool(image: &Image) -> Option<DescriptorPool> {
+    build_pool(image, false)
+}
+
+/// [`image_pool`] for readers that need types and option schemas but not
+/// each file's syntax: prost-reflect rejects editions files, so these are
+/// handed to it as proto2 (explicit presence, as edition 2023 defaults to;
+/// a field's own `features` stay in its options for callers to read).
+pub(crate) fn lenient_pool(image: &Image) -> Option<DescriptorPool> {
+    build_pool(image, true)
+}
+
+fn build_pool(image: &Image, editions_as_proto2: bool) -> Option<DescriptorPool> {
     let base = base_pool().ok()?;
     let mut set = Vec::new();
     let mut has_descriptor = false;
@@ -205,6 +217,12 @@ pub(crate) fn image_pool(image: &Image) -> Option<DescriptorPool> {
             put_tag(&mut body, 3, 2);
             put_varint(&mut body, dep.len() as u64);
             body.extend_from_slice(dep.as_bytes());
+        }
+        if editions_as_proto2 && f.file.fd.syntax() == "editions" {
+            // A later `syntax` wins over the one already written.
+            put_tag(&mut body, 12, 2);
+            put_varint(&mut body, 6);
+            body.extend_from_slice(b"proto2");
         }
         put_tag(&mut set, 1, 2);
         put_varint(&mut set, body.len() as u64);

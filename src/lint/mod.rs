@@ -111,6 +111,33 @@ pub struct LintFile<'a> {
     pub compiled: &'a CompiledFile,
     pub fd: &'a FileDescriptorProto,
     source: &'a OnceLock<SourceIndex>,
+    /// What every file of the run shares: the image and a schema pool.
+    pub run: &'a RunShared<'a>,
+}
+
+/// Per-run state shared by all files: the whole image (imports included) and
+/// a descriptor pool over it, built the first time a rule asks for it (only
+/// PROTOVALIDATE does, and only for files that carry its options).
+pub struct RunShared<'a> {
+    pub image: &'a Image,
+    pool: OnceLock<Option<prost_reflect::DescriptorPool>>,
+}
+
+impl<'a> RunShared<'a> {
+    pub fn new(image: &'a Image) -> Self {
+        RunShared {
+            image,
+            pool: OnceLock::new(),
+        }
+    }
+
+    /// The image's files as a prost-reflect pool (editions files read as
+    /// proto2), or `None` when prost-reflect cannot take them.
+    pub fn pool(&self) -> Option<&prost_reflect::DescriptorPool> {
+        self.pool
+            .get_or_init(|| crate::image::read::lenient_pool(self.image))
+            .as_ref()
+    }
 }
 
 impl LintFile<'_> {
@@ -261,9 +288,10 @@ pub struct ModuleJob<'a> {
 /// de-duplicated and in buf's order.
 pub fn run(image: &Image, jobs: &[ModuleJob]) -> Vec<LintAnnotation> {
     let indexes: Vec<OnceLock<SourceIndex>> = image.files.iter().map(|_| OnceLock::new()).collect();
+    let shared = RunShared::new(image);
     let mut out: Vec<LintAnnotation> = jobs
         .iter()
-        .flat_map(|job| lint_module(image, job, &indexes))
+        .flat_map(|job| lint_module(image, job, &indexes, &shared))
         .collect();
     out.sort_by(|a, b| crate::report::finding_order(&a.annotation, &b.annotation));
     out.dedup_by(|a, b| a.annotation == b.annotation);
@@ -282,6 +310,7 @@ fn lint_module(
     image: &Image,
     job: &ModuleJob,
     indexes: &[OnceLock<SourceIndex>],
+    shared: &RunShared,
 ) -> Vec<LintAnnotation> {
     let options = Options::from_config(job.config);
     let rules: Vec<&'static LintRule> = rules::ALL
@@ -297,6 +326,7 @@ fn lint_module(
             compiled: &image.files[i].file,
             fd: &image.files[i].file.fd,
             source: &indexes[i],
+            run: shared,
         })
         .collect();
     let mut findings: Vec<Finding> = files

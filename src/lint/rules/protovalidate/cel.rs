@@ -1,0 +1,734 @@
+//! CEL in protovalidate rules: field, message and predefined-rule
+//! expressions must type-check (cel-core's checker, with protovalidate's
+//! own functions declared) and yield a bool or a string.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use cel_core::{
+    CelType, CompileError, Env, FunctionDecl, MessageValue, OverloadDecl, ProtoRegistry,
+    ProtoTypeResolver, ResolvedProtoType, StructFieldValue, Value as CelValue,
+};
+use prost_reflect::{DescriptorPool, DynamicMessage, ExtensionDescriptor, Kind, MessageDescriptor};
+
+use super::field::{Adder, Target};
+use super::{Cx, EXT_PREDEFINED, FIELD_OPTIONS, ext_path};
+use crate::check::naming::go_quote;
+use crate::lint::{Sink, with};
+
+/// `FieldRules.cel` and `.cel_expression`; `MessageRules.cel` and
+/// `.cel_expression`; `PredefinedRules.cel`.
+const FIELD_CEL: i32 = 23;
+const FIELD_CEL_EXPRESSION: i32 = 29;
+const MESSAGE_CEL: i32 = 3;
+const MESSAGE_CEL_EXPRESSION: i32 = 5;
+const PREDEFINED_CEL: i32 = 1;
+
+/// One CEL rule as written: `Rule{id, message, expression}`, or a bare
+/// `cel_expression` string.
+struct Rule {
+    id: String,
+    message: String,
+    expression: String,
+}
+
+fn rules_in(m: &DynamicMessage, name: &str) -> Vec<Rule> {
+    let Some(list) = m.get_field_by_name(name) else {
+        return Vec::new();
+    };
+    let Some(items) = list.as_list() else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .map(|v| match v.as_message() {
+            Some(r) => {
+                let s = |n: &str| {
+                    r.get_field_by_name(n)
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                };
+                Rule {
+                    id: s("id"),
+                    message: s("message"),
+                    expression: s("expression"),
+                }
+            }
+            None => Rule {
+                id: String::new(),
+                message: String::new(),
+                expression: v.as_str().unwrap_or_default().to_string(),
+            },
+        })
+        .collect()
+}
+
+pub(super) fn check_field_cel(
+    sink: &mut Sink,
+    adder: &Adder,
+    rules: &DynamicMessage,
+    target: &Target,
+    for_items: bool,
+) {
+    let cel = rules_in(rules, "cel");
+    let bare = rules_in(rules, "cel_expression");
+    if cel.is_empty() && bare.is_empty() {
+        return;
+    }
+    let pool = adder.cx.schema.pool;
+    let env = base_env(pool).with_variable("this", field_type(target, for_items));
+    let parent = format!("field {}", adder.q());
+    let capitalized = format!("Field {}", adder.q());
+    for (number, list, ids) in [
+        (FIELD_CEL, &cel, true),
+        (FIELD_CEL_EXPRESSION, &bare, false),
+    ] {
+        let cel_name = adder.rule_name(&[number]);
+        check_rules(&env, list, ids, &parent, &capitalized, &cel_name, |i, m| {
+            adder.at(sink, &[number, i as i32], m);
+        });
+    }
+}
+
+pub(super) fn check_message_cel(
+    cx: &Cx,
+    sink: &mut Sink,
+    rules: &DynamicMessage,
+    md: &MessageDescriptor,
+    opt: &[i32],
+) {
+    let cel = rules_in(rules, "cel");
+    let bare = rules_in(rules, "cel_expression");
+    if cel.is_empty() && bare.is_empty() {
+        return;
+    }
+    let env = base_env(cx.schema.pool).with_variable("this", CelType::message(md.full_name()));
+    let parent = format!("message {}", go_quote(md.name()));
+    let capitalized = format!("Message {}", go_quote(md.name()));
+    for (number, list, ids, name) in [
+        (MESSAGE_CEL, &cel, true, "(buf.validate.message).cel"),
+        (
+            MESSAGE_CEL_EXPRESSION,
+            &bare,
+            false,
+            "(buf.validate.message).cel_expression",
+        ),
+    ] {
+        check_rules(&env, list, ids, &parent, &capitalized, name, |i, m| {
+            let mut p = opt.to_vec();
+            p.push(number);
+            p.push(i as i32);
+            cx.report(sink, &p, opt.len(), m);
+        });
+    }
+}
+
+/// The field's own CEL rules that `value` (an example) breaks, as (rule ID,
+/// text): a `false` result gives the rule's message, a non-empty string is
+/// the text itself. Rules that need anything beyond the value (or call a
+/// function cel-core cannot evaluate) are passed over.
+pub(super) fn example_violations(
+    pool: &DescriptorPool,
+    rules: &DynamicMessage,
+    target: &Target,
+    value: &prost_reflect::Value,
+) -> Vec<(String, String)> {
+    let cel = rules_in(rules, "cel");
+    let Some(this) = cel_value(value).filter(|_| !cel.is_empty()) else {
+        return Vec::new();
+    };
+    let env = base_env(pool).with_variable("this", field_type(target, true));
+    let mut activation = cel_core::MapActivation::new();
+    activation.insert("this", this);
+    let mut out = Vec::new();
+    for rule in &cel {
+        if nesting_depth(&rule.expression) > MAX_NESTING {
+            continue;
+        }
+        let Ok(ast) = env.compile(&rule.expression) else {
+            continue;
+        };
+        let Ok(program) = env.program(&ast) else {
+            continue;
+        };
+        match program.eval(&activation) {
+            CelValue::Bool(false) => out.push((rule.id.clone(), rule.message.clone())),
+            CelValue::String(s) if !s.is_empty() => out.push((rule.id.clone(), s.to_string())),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A scalar example as a CEL value (enums are ints).
+fn cel_value(v: &prost_reflect::Value) -> Option<CelValue> {
+    use prost_reflect::Value as V;
+    Some(match v {
+        V::Bool(b) => CelValue::Bool(*b),
+        V::I32(x) | V::EnumNumber(x) => CelValue::Int(i64::from(*x)),
+        V::I64(x) => CelValue::Int(*x),
+        V::U32(x) => CelValue::UInt(u64::from(*x)),
+        V::U64(x) => CelValue::UInt(*x),
+        V::F32(x) => CelValue::Double(f64::from(*x)),
+        V::F64(x) => CelValue::Double(*x),
+        V::String(s) => CelValue::String(s.as_str().into()),
+        V::Bytes(b) => CelValue::Bytes(b.to_vec().into()),
+        _ => return None,
+    })
+}
+
+/// An extension of a `buf.validate.*Rules` message with
+/// `(buf.validate.predefined)` CEL: `this` is the value being validated,
+/// `rule` the extension's own value, `rules` the rules message.
+pub(super) fn check_predefined(cx: &Cx, sink: &mut Sink, ext: &ExtensionDescriptor, path: &[i32]) {
+    let extended = ext.containing_message();
+    let full = extended.full_name();
+    if !(full.starts_with("buf.validate.") && full.ends_with("Rules")) {
+        return;
+    }
+    let Some(this) = rules_value_type(extended.name()) else {
+        return;
+    };
+    let Some(rules) = cx.rules(
+        &with(path, FIELD_OPTIONS),
+        EXT_PREDEFINED,
+        &cx.schema.predefined_rules,
+    ) else {
+        return;
+    };
+    let cel = rules_in(&rules, "cel");
+    if cel.is_empty() {
+        return;
+    }
+    let rule_type = kind_type(&ext.kind(), ext.is_list(), ext.is_map(), false);
+    let env = base_env(cx.schema.pool)
+        .with_variable("this", this)
+        .with_variable("rule", rule_type)
+        .with_variable("rules", CelType::message(full));
+    let opt = ext_path(path, FIELD_OPTIONS, EXT_PREDEFINED);
+    check_rules(
+        &env,
+        &cel,
+        true,
+        "extension field",
+        "Extension field",
+        "(buf.validate.predefined).cel",
+        |i, m| {
+            let mut p = opt.clone();
+            p.push(PREDEFINED_CEL);
+            p.push(i as i32);
+            cx.report(sink, &p, opt.len(), m);
+        },
+    );
+}
+
+/// The checks buf makes on a list of CEL rules; `report(index, message)`.
+fn check_rules(
+    env: &Env,
+    rules: &[Rule],
+    with_ids: bool,
+    parent: &str,
+    capitalized: &str,
+    cel_name: &str,
+    mut report: impl FnMut(usize, String),
+) {
+    // A bare `cel_expression` is its own expression.
+    let expression = if with_ids {
+        format!("{cel_name}.expression")
+    } else {
+        cel_name.to_string()
+    };
+    let mut by_id: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        if with_ids && !rule.id.is_empty() {
+            let valid = rule
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !valid {
+                report(
+                    i,
+                    format!(
+                        "{capitalized} has invalid characters for {cel_name}.id. IDs must contain only characters a-z, A-Z, 0-9, '.', '_', '-'."
+                    ),
+                );
+            }
+            match by_id.iter_mut().find(|(id, _)| *id == rule.id) {
+                Some((_, v)) => v.push(i),
+                None => by_id.push((&rule.id, vec![i])),
+            }
+        }
+        if rule.expression.trim().is_empty() {
+            report(
+                i,
+                format!(
+                    "{capitalized} has an empty {expression}. Expressions should always be specified."
+                ),
+            );
+            continue;
+        }
+        if nesting_depth(&rule.expression) > MAX_NESTING {
+            report(
+                i,
+                format!(
+                    "{expression} on {parent} fails to compile: expression recursion limit exceeded: {MAX_NESTING}"
+                ),
+            );
+            continue;
+        }
+        let compiled =
+            env.compile(&rule.expression)
+                .and_then(|ast| match mismatched_branches(&ast) {
+                    Some(issue) => Err(CompileError::Check(vec![issue])),
+                    None => Ok(ast),
+                });
+        match compiled {
+            Ok(ast) => match ast.result_type() {
+                Some(CelType::Bool | CelType::Dyn) | None => {}
+                Some(CelType::String) => {
+                    if !rule.message.is_empty() {
+                        report(
+                            i,
+                            format!(
+                                "{capitalized} has a {cel_name} with an expression that evaluates to a string, and also has a message. The message is redundant - since the expression evaluates to a string, its result will be printed instead of the message, so the message should be removed."
+                            ),
+                        );
+                    }
+                }
+                Some(other) => report(
+                    i,
+                    format!(
+                        "{expression} on {parent} evaluates to a {}, only string and boolean are allowed.",
+                        go_type_name(other)
+                    ),
+                ),
+            },
+            Err(e) => {
+                for issue in compile_issues(&e, &rule.expression) {
+                    report(
+                        i,
+                        format!("{expression} on {parent} fails to compile: {issue}"),
+                    );
+                }
+            }
+        }
+    }
+    for (id, indexes) in by_id {
+        if indexes.len() > 1 {
+            for i in indexes {
+                report(
+                    i,
+                    format!(
+                        "{cel_name}.id ({}) is not unique within {parent}.",
+                        go_quote(id)
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// cel-go's parser gives up past this many nested brackets.
+const MAX_NESTING: usize = 250;
+
+/// The deepest nesting of `(`, `[` and `{` outside string literals.
+fn nesting_depth(expression: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut chars = expression.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(_), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// cel-core types `c ? 1 : true` as `dyn`; cel-go has no overload of the
+/// conditional for branches of two different scalar types. Checked at the
+/// top of the expression, where buf's output type is decided.
+fn mismatched_branches(ast: &cel_core::Ast) -> Option<cel_core::CheckError> {
+    let cel_core::Expr::Ternary {
+        cond,
+        then_expr,
+        else_expr,
+    } = &ast.expr().node
+    else {
+        return None;
+    };
+    let types = &ast.type_info()?.type_map;
+    let scalar = |t: &CelType| {
+        matches!(
+            t,
+            CelType::Bool
+                | CelType::Int
+                | CelType::UInt
+                | CelType::Double
+                | CelType::String
+                | CelType::Bytes
+        )
+    };
+    let (c, a, b) = (
+        types.get(&cond.id)?,
+        types.get(&then_expr.id)?,
+        types.get(&else_expr.id)?,
+    );
+    (scalar(a) && scalar(b) && a != b).then(|| {
+        cel_core::CheckError::no_matching_overload(
+            "_?_:_",
+            vec![c.clone(), a.clone(), b.clone()],
+            ast.expr().span.clone(),
+            ast.expr().id,
+        )
+    })
+}
+
+/// The tokens that can start a CEL operand, as cel-go's parser lists them.
+const EXPRESSION_START: &str = "'[', '{', '(', '.', '-', '!', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER";
+
+/// cel-go's wording of each problem (the first line of its issue text).
+fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
+    match e {
+        CompileError::Parse(errors) => errors
+            .iter()
+            .map(|p| {
+                if p.message == "unexpected end of input" {
+                    // ANTLR's wording where an operand is missing at the end.
+                    format!("mismatched input '<EOF>' expecting {{{EXPRESSION_START}}}")
+                } else {
+                    format!("Syntax error: {}", p.message)
+                }
+            })
+            .collect(),
+        CompileError::Check(errors) => errors
+            .iter()
+            .map(|c| match &c.kind {
+                cel_core::CheckErrorKind::UndeclaredReference { container, name } => {
+                    format!("undeclared reference to '{name}' (in container '{container}')")
+                }
+                cel_core::CheckErrorKind::NoMatchingOverload {
+                    function,
+                    arg_types,
+                } => {
+                    let names: Vec<String> = arg_types.iter().map(go_type_name).collect();
+                    // cel-go writes a method call as `receiver.(args)`.
+                    let text = source.get(c.span.start..c.span.end).unwrap_or("");
+                    let member = text.contains(&format!(".{function}("));
+                    match names.split_first() {
+                        Some((receiver, args)) if member => format!(
+                            "found no matching overload for '{function}' applied to '{receiver}.({})'",
+                            args.join(", ")
+                        ),
+                        _ => format!(
+                            "found no matching overload for '{function}' applied to '({})'",
+                            names.join(", ")
+                        ),
+                    }
+                }
+                cel_core::CheckErrorKind::UndefinedField { type_name, field } => {
+                    if is_primitive(type_name) {
+                        format!("type '{type_name}' does not support field selection")
+                    } else {
+                        format!("undefined field '{field}'")
+                    }
+                }
+                _ => c.message(),
+            })
+            .collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// Types without fields, as cel-core names them in an undefined-field error.
+fn is_primitive(name: &str) -> bool {
+    matches!(
+        name,
+        "bool" | "int" | "uint" | "double" | "string" | "bytes" | "null" | "timestamp" | "duration"
+    ) || name.starts_with("list")
+        || name.starts_with("map")
+}
+
+/// cel-go's `FormatCELType`.
+fn go_type_name(t: &CelType) -> String {
+    match t {
+        CelType::List(e) => format!("list({})", go_type_name(e)),
+        CelType::Map(k, v) => format!("map({}, {})", go_type_name(k), go_type_name(v)),
+        CelType::Timestamp => "google.protobuf.Timestamp".into(),
+        CelType::Duration => "google.protobuf.Duration".into(),
+        CelType::Null => "null_type".into(),
+        CelType::Wrapper(inner) => format!("wrapper({})", go_type_name(inner)),
+        CelType::Type(inner) => format!("type({})", go_type_name(inner)),
+        CelType::Optional(inner) => format!("optional_type({})", go_type_name(inner)),
+        other => other.display_name(),
+    }
+}
+
+/// The standard library, cel-go's string extension, protovalidate's
+/// functions, `now`, and the image's message types.
+fn base_env(pool: &DescriptorPool) -> Env {
+    let b = CelType::Bool;
+    let s = CelType::String;
+    let method = |name: &str, params: Vec<CelType>, result: CelType| {
+        FunctionDecl::new(name).with_overload(OverloadDecl::method(
+            format!("{name}_{}", params.len()),
+            params,
+            result,
+        ))
+    };
+    let mut env = Env::with_standard_library()
+        .with_all_extensions()
+        .with_proto_registry(Arc::new(Registry { pool: pool.clone() }))
+        .with_variable("now", CelType::Timestamp);
+    for f in [
+        method("isNan", vec![CelType::Double], b.clone()),
+        method("isInf", vec![CelType::Double], b.clone()),
+        method("isInf", vec![CelType::Double, CelType::Int], b.clone()),
+        method("isEmail", vec![s.clone()], b.clone()),
+        method("isHostname", vec![s.clone()], b.clone()),
+        method("isIp", vec![s.clone()], b.clone()),
+        method("isIp", vec![s.clone(), CelType::Int], b.clone()),
+        method("isIpPrefix", vec![s.clone()], b.clone()),
+        method("isIpPrefix", vec![s.clone(), CelType::Int], b.clone()),
+        method("isIpPrefix", vec![s.clone(), CelType::Bool], b.clone()),
+        method(
+            "isIpPrefix",
+            vec![s.clone(), CelType::Int, CelType::Bool],
+            b.clone(),
+        ),
+        method("isUri", vec![s.clone()], b.clone()),
+        method("isUriRef", vec![s.clone()], b.clone()),
+        method("isHostAndPort", vec![s.clone(), CelType::Bool], b.clone()),
+        method(
+            "startsWith",
+            vec![CelType::Bytes, CelType::Bytes],
+            b.clone(),
+        ),
+        method("endsWith", vec![CelType::Bytes, CelType::Bytes], b.clone()),
+        method("contains", vec![CelType::Bytes, CelType::Bytes], b.clone()),
+        FunctionDecl::new("unique").with_overload(
+            OverloadDecl::method(
+                "list_unique",
+                vec![CelType::list(CelType::TypeParam("T".into()))],
+                b.clone(),
+            )
+            .with_type_params(vec!["T".into()]),
+        ),
+        FunctionDecl::new("getField").with_overload(OverloadDecl::function(
+            "get_field",
+            vec![CelType::Dyn, s.clone()],
+            CelType::Dyn,
+        )),
+    ] {
+        env.add_function(f);
+    }
+    env
+}
+
+/// The CEL type a `*Rules` message validates, as protovalidate declares
+/// `this` for predefined rules.
+fn rules_value_type(rules: &str) -> Option<CelType> {
+    Some(match rules {
+        "FloatRules" | "DoubleRules" => CelType::Double,
+        "Int32Rules" | "Int64Rules" | "SInt32Rules" | "SInt64Rules" | "SFixed32Rules"
+        | "SFixed64Rules" | "EnumRules" => CelType::Int,
+        "UInt32Rules" | "UInt64Rules" | "Fixed32Rules" | "Fixed64Rules" => CelType::UInt,
+        "BoolRules" => CelType::Bool,
+        "StringRules" => CelType::String,
+        "BytesRules" => CelType::Bytes,
+        "RepeatedRules" => CelType::list(CelType::Dyn),
+        "MapRules" => CelType::map(CelType::Dyn, CelType::Dyn),
+        "AnyRules" => CelType::Dyn,
+        "DurationRules" => CelType::Duration,
+        "TimestampRules" => CelType::Timestamp,
+        "FieldMaskRules" => CelType::message("google.protobuf.FieldMask"),
+        _ => return None,
+    })
+}
+
+/// `this` of a field rule: the element type when the rule applies to items.
+fn field_type(target: &Target, for_items: bool) -> CelType {
+    kind_type(&target.kind, target.is_list, target.is_map, for_items)
+}
+
+/// The CEL type of a protobuf field.
+fn kind_type(kind: &Kind, is_list: bool, is_map: bool, for_items: bool) -> CelType {
+    if is_map && let Kind::Message(m) = kind {
+        return CelType::map(
+            kind_type(&m.map_entry_key_field().kind(), false, false, false),
+            kind_type(&m.map_entry_value_field().kind(), false, false, false),
+        );
+    }
+    let element = match kind {
+        Kind::Bool => CelType::Bool,
+        Kind::Int32
+        | Kind::Int64
+        | Kind::Sint32
+        | Kind::Sint64
+        | Kind::Sfixed32
+        | Kind::Sfixed64 => CelType::Int,
+        Kind::Uint32 | Kind::Uint64 | Kind::Fixed32 | Kind::Fixed64 => CelType::UInt,
+        Kind::Float | Kind::Double => CelType::Double,
+        Kind::String => CelType::String,
+        Kind::Bytes => CelType::Bytes,
+        Kind::Enum(e) if e.full_name() == "google.protobuf.NullValue" => CelType::Null,
+        Kind::Enum(_) => CelType::Int,
+        Kind::Message(m) => message_type(m.full_name()),
+    };
+    if is_list && !for_items {
+        CelType::list(element)
+    } else {
+        element
+    }
+}
+
+/// Messages with a CEL form of their own, else the message type.
+fn message_type(name: &str) -> CelType {
+    match name {
+        "google.protobuf.Timestamp" => CelType::Timestamp,
+        "google.protobuf.Duration" => CelType::Duration,
+        "google.protobuf.Any" | "google.protobuf.Value" => CelType::Dyn,
+        "google.protobuf.Struct" => CelType::map(CelType::String, CelType::Dyn),
+        "google.protobuf.ListValue" => CelType::list(CelType::Dyn),
+        "google.protobuf.BoolValue" => CelType::wrapper(CelType::Bool),
+        "google.protobuf.BytesValue" => CelType::wrapper(CelType::Bytes),
+        "google.protobuf.DoubleValue" | "google.protobuf.FloatValue" => {
+            CelType::wrapper(CelType::Double)
+        }
+        "google.protobuf.Int32Value" | "google.protobuf.Int64Value" => {
+            CelType::wrapper(CelType::Int)
+        }
+        "google.protobuf.UInt32Value" | "google.protobuf.UInt64Value" => {
+            CelType::wrapper(CelType::UInt)
+        }
+        "google.protobuf.StringValue" => CelType::wrapper(CelType::String),
+        _ => CelType::message(name),
+    }
+}
+
+/// Message and enum types of the image for the checker. Only type-checking
+/// uses it; the evaluation half of the trait is never reached.
+#[derive(Debug)]
+struct Registry {
+    pool: DescriptorPool,
+}
+
+impl ProtoTypeResolver for Registry {
+    fn get_field_type(&self, message: &str, field: &str) -> Option<CelType> {
+        let md = self.pool.get_message_by_name(message)?;
+        let fd = md.get_field_by_name(field)?;
+        Some(kind_type(&fd.kind(), fd.is_list(), fd.is_map(), false))
+    }
+
+    fn has_message(&self, message: &str) -> bool {
+        self.pool.get_message_by_name(message).is_some()
+    }
+
+    fn is_extension(&self, message: &str, ext_name: &str) -> bool {
+        self.pool
+            .get_extension_by_name(ext_name)
+            .is_some_and(|x| x.containing_message().full_name() == message)
+    }
+
+    fn get_enum_value(&self, enum_name: &str, value_name: &str) -> Option<i32> {
+        self.pool
+            .get_enum_by_name(enum_name)?
+            .get_value_by_name(value_name)
+            .map(|v| v.number())
+    }
+
+    fn resolve_qualified(&self, parts: &[&str], container: &str) -> Option<ResolvedProtoType> {
+        let name = parts.join(".");
+        for candidate in candidates(&name, container) {
+            if self.pool.get_message_by_name(&candidate).is_some() {
+                return Some(ResolvedProtoType::Message {
+                    cel_type: message_type(&candidate),
+                    name: candidate,
+                });
+            }
+            if self.pool.get_enum_by_name(&candidate).is_some() {
+                return Some(ResolvedProtoType::Enum {
+                    cel_type: CelType::Int,
+                    name: candidate,
+                });
+            }
+            if let Some((enum_name, value)) = candidate.rsplit_once('.')
+                && let Some(e) = self.pool.get_enum_by_name(enum_name)
+                && let Some(v) = e.get_value_by_name(value)
+            {
+                return Some(ResolvedProtoType::EnumValue {
+                    enum_name: enum_name.to_string(),
+                    value: v.number(),
+                });
+            }
+        }
+        None
+    }
+
+    fn resolve_message_name(&self, name: &str, container: &str) -> Option<String> {
+        candidates(name, container)
+            .into_iter()
+            .find(|c| self.pool.get_message_by_name(c).is_some())
+    }
+
+    fn message_field_names(&self, message: &str) -> Option<Vec<String>> {
+        let md = self.pool.get_message_by_name(message)?;
+        Some(md.fields().map(|f| f.name().to_string()).collect())
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// C++-style lookup: `a.b.Name`, `a.Name`, `Name` for container `a.b`.
+fn candidates(name: &str, container: &str) -> Vec<String> {
+    let name = name.trim_start_matches('.');
+    let mut out = Vec::new();
+    let mut scope = container.to_string();
+    loop {
+        if scope.is_empty() {
+            out.push(name.to_string());
+            return out;
+        }
+        out.push(format!("{scope}.{name}"));
+        match scope.rfind('.') {
+            Some(i) => scope.truncate(i),
+            None => scope.clear(),
+        }
+    }
+}
+
+impl ProtoRegistry for Registry {
+    fn construct_message(&self, _: &str, _: &[StructFieldValue], _: bool) -> CelValue {
+        CelValue::Null
+    }
+    fn message_field_access(&self, _: &dyn MessageValue, _: &str, _: bool, _: bool) -> CelValue {
+        CelValue::Null
+    }
+    fn message_has_field(&self, _: &dyn MessageValue, _: &str) -> CelValue {
+        CelValue::Bool(false)
+    }
+    fn get_extension_value(
+        &self,
+        _: &dyn MessageValue,
+        _: &str,
+        _: bool,
+        _: bool,
+    ) -> Option<CelValue> {
+        None
+    }
+    fn has_extension(&self, _: &dyn MessageValue, _: &str) -> Option<bool> {
+        None
+    }
+}

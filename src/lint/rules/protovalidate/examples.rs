@@ -1,0 +1,621 @@
+//! `example` values must pass the rules of their own field.
+//!
+//! buf runs protovalidate on each example; here the standard rules whose
+//! outcome is plain arithmetic or string matching are evaluated directly,
+//! with protovalidate's rule IDs and texts, and the field's own CEL rules
+//! run on cel-core's evaluator. Rules outside that set (predefined
+//! extensions, `cel_expression`, CEL calling protovalidate's own functions,
+//! and the URI and host-and-port formats beyond emptiness)
+//! are not evaluated, so an example is never reported for them.
+
+use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
+
+use super::field::{Adder, Target};
+use crate::lint::Sink;
+
+pub(super) fn check(
+    sink: &mut Sink,
+    adder: &Adder,
+    field_rules: &DynamicMessage,
+    type_rules: &DynamicMessage,
+    type_field: u32,
+    _parent_map: Option<&Target>,
+    target: &Target,
+) {
+    let Some(example_field) = type_rules.descriptor().get_field_by_name("example") else {
+        return;
+    };
+    let examples: Vec<Value> = match type_rules.get_field(&example_field).as_ref() {
+        Value::List(l) if !l.is_empty() => l.clone(),
+        _ => return,
+    };
+    let Some(prefix) = rule_prefix(type_field) else {
+        return;
+    };
+    for (i, example) in examples.iter().enumerate() {
+        let mut found = violations(prefix, type_rules, example, target);
+        found.extend(super::cel::example_violations(
+            adder.cx.schema.pool,
+            field_rules,
+            target,
+            example,
+        ));
+        for (rule, text) in found {
+            adder.at(
+                sink,
+                &[type_field as i32, example_field.number() as i32, i as i32],
+                format!(
+                    "\"{}\" is an example value but does not satisfy rule \"{rule}\": {text}",
+                    go_value(example)
+                ),
+            );
+        }
+    }
+}
+
+/// The rule-ID prefix of a `FieldRules.type` member.
+fn rule_prefix(type_field: u32) -> Option<&'static str> {
+    Some(match type_field {
+        1 => "float",
+        2 => "double",
+        3 => "int32",
+        4 => "int64",
+        5 => "uint32",
+        6 => "uint64",
+        7 => "sint32",
+        8 => "sint64",
+        9 => "fixed32",
+        10 => "fixed64",
+        11 => "sfixed32",
+        12 => "sfixed64",
+        13 => "bool",
+        14 => "string",
+        15 => "bytes",
+        16 => "enum",
+        _ => return None,
+    })
+}
+
+/// Go's `%v` of a scalar.
+fn go_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::I32(x) | Value::EnumNumber(x) => x.to_string(),
+        Value::I64(x) => x.to_string(),
+        Value::U32(x) => x.to_string(),
+        Value::U64(x) => x.to_string(),
+        Value::F32(x) => go_float(f64::from(*x), &format!("{x:e}")),
+        Value::F64(x) => go_float(*x, &format!("{x:e}")),
+        Value::Bytes(b) => format!(
+            "[{}]",
+            b.iter().map(u8::to_string).collect::<Vec<_>>().join(" ")
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Go's shortest `%v` of a float: plain digits unless the exponent is
+/// below -4 or at least 6 (`e+NN`, two exponent digits at least).
+/// `sci` is Rust's shortest `{:e}` form of the same value (f32 or f64).
+fn go_float(x: f64, sci: &str) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    let Some((mantissa, exp)) = sci.split_once('e') else {
+        return sci.into();
+    };
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!(
+            "{}{first}{frac}e{sign}{:02}",
+            if negative { "-" } else { "" },
+            exp.abs()
+        );
+    }
+    let point = exp + 1;
+    let body = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        format!("{a}.{b}")
+    };
+    format!("{}{body}", if negative { "-" } else { "" })
+}
+
+fn field<'a>(rules: &'a DynamicMessage, name: &str) -> Option<std::borrow::Cow<'a, Value>> {
+    rules
+        .has_field_by_name(name)
+        .then(|| rules.get_field_by_name(name))
+        .flatten()
+}
+
+/// The rules of `rules` that `value` breaks: (rule ID, protovalidate's text).
+fn violations(
+    prefix: &str,
+    rules: &DynamicMessage,
+    value: &Value,
+    target: &Target,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let id = |s: &str| format!("{prefix}.{s}");
+    match value {
+        Value::String(s) => string_violations(rules, s, &mut out, &id),
+        Value::Bytes(b) => bytes_violations(rules, b, &mut out, &id),
+        Value::Bool(b) => {
+            if let Some(c) = field(rules, "const").and_then(|v| v.as_bool())
+                && c != *b
+            {
+                out.push((id("const"), format!("must equal {c}")));
+            }
+        }
+        _ => numeric_violations(rules, value, target, &mut out, &id),
+    }
+    out
+}
+
+fn u64_rule(rules: &DynamicMessage, name: &str) -> Option<u64> {
+    field(rules, name).and_then(|v| v.as_u64())
+}
+
+fn str_rule(rules: &DynamicMessage, name: &str) -> Option<String> {
+    field(rules, name).and_then(|v| v.as_str().map(str::to_string))
+}
+
+/// A length rule: its name, the measured length, when it fails (length,
+/// rule value), and its text with `{}` for the rule value.
+struct LengthRule(&'static str, u64, fn(u64, u64) -> bool, &'static str);
+
+fn string_violations(
+    rules: &DynamicMessage,
+    s: &str,
+    out: &mut Vec<(String, String)>,
+    id: &dyn Fn(&str) -> String,
+) {
+    let chars = s.chars().count() as u64;
+    let bytes = s.len() as u64;
+    if let Some(c) = str_rule(rules, "const")
+        && c != s
+    {
+        out.push((id("const"), format!("must equal `{c}`")));
+    }
+    let checks: [LengthRule; 6] = [
+        LengthRule("len", chars, |v, r| v != r, "must be {} characters"),
+        LengthRule(
+            "min_len",
+            chars,
+            |v, r| v < r,
+            "must be at least {} characters",
+        ),
+        LengthRule(
+            "max_len",
+            chars,
+            |v, r| v > r,
+            "must be at most {} characters",
+        ),
+        LengthRule("len_bytes", bytes, |v, r| v != r, "must be {} bytes"),
+        LengthRule(
+            "min_bytes",
+            bytes,
+            |v, r| v < r,
+            "must be at least {} bytes",
+        ),
+        LengthRule("max_bytes", bytes, |v, r| v > r, "must be at most {} bytes"),
+    ];
+    for LengthRule(name, actual, fails, text) in checks {
+        if let Some(r) = u64_rule(rules, name)
+            && fails(actual, r)
+        {
+            out.push((id(name), text.replace("{}", &r.to_string())));
+        }
+    }
+    if let Some(p) = str_rule(rules, "pattern")
+        && let Ok(re) = regex::Regex::new(&p)
+        && !re.is_match(s)
+    {
+        out.push((id("pattern"), format!("does not match regex pattern `{p}`")));
+    }
+    if let Some(p) = str_rule(rules, "prefix")
+        && !s.starts_with(p.as_str())
+    {
+        out.push((id("prefix"), format!("does not have prefix `{p}`")));
+    }
+    if let Some(p) = str_rule(rules, "suffix")
+        && !s.ends_with(p.as_str())
+    {
+        out.push((id("suffix"), format!("does not have suffix `{p}`")));
+    }
+    if let Some(p) = str_rule(rules, "contains")
+        && !s.contains(p.as_str())
+    {
+        out.push((id("contains"), format!("does not contain substring `{p}`")));
+    }
+    if let Some(p) = str_rule(rules, "not_contains")
+        && s.contains(p.as_str())
+    {
+        out.push((id("not_contains"), format!("contains substring `{p}`")));
+    }
+    well_known_violations(rules, s, out, id);
+    let list = |name: &str| -> Vec<String> {
+        field(rules, name)
+            .and_then(|v| {
+                v.as_list().map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    };
+    let ins = list("in");
+    if !ins.is_empty() && !ins.iter().any(|x| x == s) {
+        out.push((id("in"), format!("must be in list [{}]", ins.join(", "))));
+    }
+    let not_ins = list("not_in");
+    if not_ins.iter().any(|x| x == s) {
+        out.push((
+            id("not_in"),
+            format!("must not be in list [{}]", not_ins.join(", ")),
+        ));
+    }
+}
+
+/// The well-known string formats whose definition is a plain pattern or an
+/// address parse, plus email (WHATWG's grammar) and hostnames. Every
+/// format rejects the empty string under its own `_empty` rule. URI and
+/// host-and-port values are not judged beyond that.
+fn well_known_violations(
+    rules: &DynamicMessage,
+    s: &str,
+    out: &mut Vec<(String, String)>,
+    id: &dyn Fn(&str) -> String,
+) {
+    const FORMATS: &[(&str, &str, &str)] = &[
+        ("email", "email address", ""),
+        ("hostname", "hostname", ""),
+        ("ip", "IP address", ""),
+        ("ipv4", "IPv4 address", ""),
+        ("ipv6", "IPv6 address", ""),
+        ("uri", "URI", ""),
+        ("address", "hostname, or ip address", ""),
+        ("uuid", "UUID", UUID),
+        ("tuuid", "trimmed UUID", "^[0-9a-fA-F]{32}$"),
+        ("host_and_port", "host and port pair", ""),
+        ("ulid", "ULID", "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"),
+        ("protobuf_fqn", "fully-qualified Protobuf name", FQN),
+        (
+            "protobuf_dot_fqn",
+            "fully-qualified Protobuf name with a leading dot",
+            DOT_FQN,
+        ),
+    ];
+    // The WHATWG "valid e-mail address" grammar.
+    const EMAIL: &str = r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$";
+    const UUID: &str =
+        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    const FQN: &str = r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$";
+    const DOT_FQN: &str = r"^\.[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$";
+    for &(name, what, pattern) in FORMATS {
+        if field(rules, name).and_then(|v| v.as_bool()) != Some(true) {
+            continue;
+        }
+        if s.is_empty() {
+            let what = if name == "host_and_port" {
+                "host and port pair"
+            } else {
+                what
+            };
+            out.push((
+                id(&format!("{name}_empty")),
+                format!("value is empty, which is not a valid {what}"),
+            ));
+            continue;
+        }
+        let valid = match name {
+            "email" => pattern_matches(EMAIL, s),
+            "hostname" => is_hostname(s),
+            "address" => is_hostname(s) || parse_ip(s).is_some(),
+            "ip" => parse_ip(s).is_some(),
+            "ipv4" => matches!(parse_ip(s), Some(std::net::IpAddr::V4(_))),
+            "ipv6" => matches!(parse_ip(s), Some(std::net::IpAddr::V6(_))),
+            _ if !pattern.is_empty() => regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s)),
+            _ => true,
+        };
+        if !valid {
+            out.push((id(name), format!("must be a valid {what}")));
+        }
+    }
+}
+
+/// Whether `s` matches `pattern` (the formats' own patterns always parse;
+/// examples are few, so each is compiled where it is used).
+fn pattern_matches(pattern: &str, s: &str) -> bool {
+    regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s))
+}
+
+/// protovalidate's hostname: at most 253 characters, an optional trailing
+/// dot, labels of 1 to 63 letters, digits and inner hyphens, and a last
+/// label that is not all digits.
+fn is_hostname(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    if s.is_empty() || s.len() > 253 {
+        return false;
+    }
+    let labels: Vec<&str> = s.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|l| !l.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// An IPv4 or IPv6 address; IPv6 may carry a non-empty `%zone`.
+fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
+    if let Ok(v4) = s.parse::<std::net::Ipv4Addr>() {
+        return Some(v4.into());
+    }
+    let addr = match s.split_once('%') {
+        Some((a, zone)) if !zone.is_empty() => a,
+        Some(_) => return None,
+        None => s,
+    };
+    addr.parse::<std::net::Ipv6Addr>().ok().map(Into::into)
+}
+
+fn bytes_violations(
+    rules: &DynamicMessage,
+    b: &[u8],
+    out: &mut Vec<(String, String)>,
+    id: &dyn Fn(&str) -> String,
+) {
+    let len = b.len() as u64;
+    let checks: [LengthRule; 3] = [
+        LengthRule("len", len, |v, r| v != r, "must be {} bytes"),
+        LengthRule("min_len", len, |v, r| v < r, "must be at least {} bytes"),
+        LengthRule("max_len", len, |v, r| v > r, "must be at most {} bytes"),
+    ];
+    for LengthRule(name, actual, fails, text) in checks {
+        if let Some(r) = u64_rule(rules, name)
+            && fails(actual, r)
+        {
+            out.push((id(name), text.replace("{}", &r.to_string())));
+        }
+    }
+    let bytes_rule = |name: &str| field(rules, name).and_then(|v| v.as_bytes().map(|b| b.to_vec()));
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    if let Some(c) = bytes_rule("const")
+        && c != b
+    {
+        out.push((id("const"), format!("must be {}", hex(&c))));
+    }
+    if let Some(p) = str_rule(rules, "pattern")
+        && let Ok(text) = std::str::from_utf8(b)
+        && let Ok(re) = regex::Regex::new(&p)
+        && !re.is_match(text)
+    {
+        out.push((id("pattern"), format!("must match regex pattern `{p}`")));
+    }
+    if let Some(p) = bytes_rule("prefix")
+        && !b.starts_with(&p)
+    {
+        out.push((id("prefix"), format!("does not have prefix {}", hex(&p))));
+    }
+    if let Some(p) = bytes_rule("suffix")
+        && !b.ends_with(&p)
+    {
+        out.push((id("suffix"), format!("does not have suffix {}", hex(&p))));
+    }
+    let list = |name: &str| -> Vec<Vec<u8>> {
+        field(rules, name)
+            .and_then(|v| {
+                v.as_list().map(|l| {
+                    l.iter()
+                        .filter_map(|x| x.as_bytes().map(|b| b.to_vec()))
+                        .collect()
+                })
+            })
+            .unwrap_or_default()
+    };
+    let show = |l: &[Vec<u8>]| {
+        let items: Vec<String> = l
+            .iter()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    let ins = list("in");
+    if !ins.is_empty() && !ins.iter().any(|x| x == b) {
+        out.push((id("in"), format!("must be in list {}", show(&ins))));
+    }
+    let not_ins = list("not_in");
+    if not_ins.iter().any(|x| x == b) {
+        out.push((
+            id("not_in"),
+            format!("must not be in list {}", show(&not_ins)),
+        ));
+    }
+    if let Some(p) = bytes_rule("contains")
+        && !p.is_empty()
+        && !b.windows(p.len()).any(|w| w == p.as_slice())
+    {
+        out.push((id("contains"), format!("does not contain {}", hex(&p))));
+    }
+}
+
+/// A number as a comparable value.
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+enum Num {
+    I(i128),
+    F(f64),
+}
+
+impl Num {
+    fn of(v: &Value) -> Option<Num> {
+        Some(match v {
+            Value::I32(x) | Value::EnumNumber(x) => Num::I(i128::from(*x)),
+            Value::I64(x) => Num::I(i128::from(*x)),
+            Value::U32(x) => Num::I(i128::from(*x)),
+            Value::U64(x) => Num::I(i128::from(*x)),
+            Value::F32(x) => Num::F(f64::from(*x)),
+            Value::F64(x) => Num::F(*x),
+            _ => return None,
+        })
+    }
+
+    fn is_nan(self) -> bool {
+        matches!(self, Num::F(x) if x.is_nan())
+    }
+
+    /// CEL's `%s` of a rule value: floats widen to double and print in
+    /// plain decimal, shortest form.
+    fn text(v: &Value) -> String {
+        let double = match v {
+            Value::F32(x) => f64::from(*x),
+            Value::F64(x) => *x,
+            other => return go_value(other),
+        };
+        if double.is_nan() {
+            "NaN".into()
+        } else if double.is_infinite() {
+            if double > 0.0 { "+Inf" } else { "-Inf" }.into()
+        } else {
+            format!("{double}")
+        }
+    }
+}
+
+fn numeric_violations(
+    rules: &DynamicMessage,
+    value: &Value,
+    target: &Target,
+    out: &mut Vec<(String, String)>,
+    id: &dyn Fn(&str) -> String,
+) {
+    let Some(x) = Num::of(value) else {
+        return;
+    };
+    let nan = x.is_nan();
+    let rule = |name: &str| field(rules, name).map(|v| (Num::of(&v), Num::text(&v)));
+    if let Some((Some(c), text)) = rule("const")
+        && x != c
+    {
+        out.push((id("const"), format!("must equal {text}")));
+    }
+    let lower = rule("gt")
+        .map(|r| ("gt", r, false))
+        .or_else(|| rule("gte").map(|r| ("gte", r, true)));
+    let upper = rule("lt")
+        .map(|r| ("lt", r, false))
+        .or_else(|| rule("lte").map(|r| ("lte", r, true)));
+    let above = |b: Num, inclusive: bool| if inclusive { x >= b } else { x > b };
+    let below = |b: Num, inclusive: bool| if inclusive { x <= b } else { x < b };
+    let words = |n: &str| match n {
+        "gt" => "greater than",
+        "gte" => "greater than or equal to",
+        "lt" => "less than",
+        _ => "less than or equal to",
+    };
+    match (lower, upper) {
+        (Some((ln, (Some(lo), lt), li)), Some((un, (Some(hi), ht), ui))) => {
+            let id_base = format!("{ln}_{un}");
+            if hi >= lo {
+                if nan || !(above(lo, li) && below(hi, ui)) {
+                    out.push((
+                        id(&id_base),
+                        format!("must be {} {lt} and {} {ht}", words(ln), words(un)),
+                    ));
+                }
+            } else if nan || !(above(lo, li) || below(hi, ui)) {
+                out.push((
+                    id(&format!("{id_base}_exclusive")),
+                    format!("must be {} {lt} or {} {ht}", words(ln), words(un)),
+                ));
+            }
+        }
+        (Some((ln, (Some(lo), lt), li)), None) if nan || !above(lo, li) => {
+            out.push((id(ln), format!("must be {} {lt}", words(ln))));
+        }
+        (None, Some((un, (Some(hi), ht), ui))) if nan || !below(hi, ui) => {
+            out.push((id(un), format!("must be {} {ht}", words(un))));
+        }
+        _ => {}
+    }
+    let list = |name: &str| -> Vec<Value> {
+        field(rules, name)
+            .and_then(|v| v.as_list().map(<[Value]>::to_vec))
+            .unwrap_or_default()
+    };
+    let show = |l: &[Value]| {
+        format!(
+            "[{}]",
+            l.iter().map(Num::text).collect::<Vec<_>>().join(", ")
+        )
+    };
+    let ins = list("in");
+    if !ins.is_empty() && !ins.iter().any(|v| Num::of(v) == Some(x)) {
+        out.push((id("in"), format!("must be in list {}", show(&ins))));
+    }
+    let not_ins = list("not_in");
+    if not_ins.iter().any(|v| Num::of(v) == Some(x)) {
+        out.push((
+            id("not_in"),
+            format!("must not be in list {}", show(&not_ins)),
+        ));
+    }
+    if field(rules, "finite").and_then(|v| v.as_bool()) == Some(true)
+        && let Num::F(f) = x
+        && !f.is_finite()
+    {
+        out.push((id("finite"), "must be finite".into()));
+    }
+    if field(rules, "defined_only").and_then(|v| v.as_bool()) == Some(true)
+        && let Kind::Enum(e) = &target.kind
+        && let Num::I(n) = x
+        && !e.values().any(|v| i128::from(v.number()) == n)
+    {
+        out.push((
+            id("defined_only"),
+            "value must be one of the defined enum values".into(),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_float;
+
+    #[test]
+    fn floats_print_as_go_prints_them() {
+        for (x, want) in [
+            (1.5, "1.5"),
+            (100000.0, "100000"),
+            (1e6, "1e+06"),
+            (123456.0, "123456"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (-2.0, "-2"),
+        ] {
+            assert_eq!(go_float(x, &format!("{x:e}")), want);
+        }
+    }
+}

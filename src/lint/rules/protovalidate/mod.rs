@@ -28,6 +28,8 @@ mod examples;
 mod field;
 mod message;
 
+use std::collections::HashMap;
+
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 use prost_types::DescriptorProto;
 
@@ -88,7 +90,17 @@ fn check(file: &LintFile, sink: &mut Sink) {
 }
 
 fn check_with(file: &LintFile, sink: &mut Sink, pool: &DescriptorPool, schema: Schema) {
-    let cx = Cx { file, schema };
+    let options = file
+        .compiled
+        .raw_options
+        .iter()
+        .map(|(path, bytes)| (path.as_slice(), bytes.as_slice()))
+        .collect();
+    let cx = Cx {
+        file,
+        schema,
+        options,
+    };
     let fd = file.fd;
     let prefix = if fd.package().is_empty() {
         String::new()
@@ -145,6 +157,8 @@ fn extension_by_scope(
 pub(super) struct Cx<'a> {
     pub file: &'a LintFile<'a>,
     pub schema: Schema<'a>,
+    /// The file's serialized options by descriptor path.
+    options: HashMap<&'a [i32], &'a [u8]>,
 }
 
 /// The protovalidate messages of the image's `buf/validate/validate.proto`.
@@ -175,7 +189,7 @@ impl Cx<'_> {
         number: u32,
         desc: &MessageDescriptor,
     ) -> Option<DynamicMessage> {
-        let bytes = self.file.raw_options(options_path)?;
+        let bytes = self.options.get(options_path)?;
         let payload = field_payloads(bytes, number)?;
         DynamicMessage::decode(desc.clone(), payload.as_slice()).ok()
     }
@@ -253,8 +267,8 @@ impl Cx<'_> {
         const FIELD_PRESENCE: u32 = 1;
         const IMPLICIT: u64 = 2;
         let read = |options: Vec<i32>, features: u32| {
-            self.file
-                .raw_options(&options)
+            self.options
+                .get(options.as_slice())
                 .and_then(|b| option_varint(b, &[features], FIELD_PRESENCE))
         };
         let mut found = read(with(path, FIELD_OPTIONS), FIELD_FEATURES);

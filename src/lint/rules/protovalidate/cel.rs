@@ -12,7 +12,7 @@ use cel_core::{
 use prost_reflect::{DescriptorPool, DynamicMessage, ExtensionDescriptor, Kind, MessageDescriptor};
 
 use super::field::{Adder, Target};
-use super::{Cx, EXT_PREDEFINED, FIELD_OPTIONS, ext_path};
+use super::{Cx, EXT_PREDEFINED, FIELD_OPTIONS, examples, ext_path};
 use crate::check::naming::go_quote;
 use crate::lint::{Sink, with};
 
@@ -160,6 +160,25 @@ pub(super) fn example_violations(
     out
 }
 
+/// Whether every CEL rule of the field compiles (with `this` the value an
+/// example stands for).
+pub(super) fn all_compile(pool: &DescriptorPool, rules: &DynamicMessage, target: &Target) -> bool {
+    let cel = rules_in(rules, "cel");
+    let bare = rules_in(rules, "cel_expression");
+    if cel.is_empty() && bare.is_empty() {
+        return true;
+    }
+    let env = base_env(pool).with_variable("this", field_type(target, true));
+    cel.iter().chain(&bare).all(|r| {
+        !r.expression.trim().is_empty()
+            && nesting_depth(&r.expression) <= MAX_NESTING
+            && matches!(
+                compile(&env, &r.expression),
+                Ok(CelType::Bool | CelType::String | CelType::Dyn)
+            )
+    })
+}
+
 /// A scalar example as a CEL value (enums are ints).
 fn cel_value(v: &prost_reflect::Value) -> Option<CelValue> {
     use prost_reflect::Value as V;
@@ -276,35 +295,27 @@ fn check_rules(
             );
             continue;
         }
-        let compiled =
-            env.compile(&rule.expression)
-                .and_then(|ast| match mismatched_branches(&ast) {
-                    Some(issue) => Err(CompileError::Check(vec![issue])),
-                    None => Ok(ast),
-                });
-        match compiled {
-            Ok(ast) => match ast.result_type() {
-                Some(CelType::Bool | CelType::Dyn) | None => {}
-                Some(CelType::String) => {
-                    if !rule.message.is_empty() {
-                        report(
-                            i,
-                            format!(
-                                "{capitalized} has a {cel_name} with an expression that evaluates to a string, and also has a message. The message is redundant - since the expression evaluates to a string, its result will be printed instead of the message, so the message should be removed."
-                            ),
-                        );
-                    }
+        match compile(env, &rule.expression) {
+            Ok(CelType::Bool | CelType::Dyn) => {}
+            Ok(CelType::String) => {
+                if !rule.message.is_empty() {
+                    report(
+                        i,
+                        format!(
+                            "{capitalized} has a {cel_name} with an expression that evaluates to a string, and also has a message. The message is redundant - since the expression evaluates to a string, its result will be printed instead of the message, so the message should be removed."
+                        ),
+                    );
                 }
-                Some(other) => report(
-                    i,
-                    format!(
-                        "{expression} on {parent} evaluates to a {}, only string and boolean are allowed.",
-                        go_type_name(other)
-                    ),
+            }
+            Ok(other) => report(
+                i,
+                format!(
+                    "{expression} on {parent} evaluates to a {}, only string and boolean are allowed.",
+                    go_type_name(&other)
                 ),
-            },
-            Err(e) => {
-                for issue in compile_issues(&e, &rule.expression) {
+            ),
+            Err(issues) => {
+                for issue in issues {
                     report(
                         i,
                         format!("{expression} on {parent} fails to compile: {issue}"),
@@ -355,43 +366,149 @@ fn nesting_depth(expression: &str) -> usize {
     deepest
 }
 
-/// cel-core types `c ? 1 : true` as `dyn`; cel-go has no overload of the
-/// conditional for branches of two different scalar types. Checked at the
-/// top of the expression, where buf's output type is decided.
-fn mismatched_branches(ast: &cel_core::Ast) -> Option<cel_core::CheckError> {
-    let cel_core::Expr::Ternary {
-        cond,
-        then_expr,
-        else_expr,
-    } = &ast.expr().node
-    else {
-        return None;
+/// Parses and type-checks `source`: its result type, or each problem in
+/// cel-go's words. cel-core's checker is more lenient than cel-go's in a few
+/// places, which [`stricter`] makes up for.
+fn compile(env: &Env, source: &str) -> Result<CelType, Vec<String>> {
+    let parsed = env.parse(source);
+    if !parsed.errors.is_empty() {
+        return Err(compile_issues(&CompileError::Parse(parsed.errors), source));
+    }
+    let Some(expr) = parsed.ast else {
+        return Err(vec!["empty expression".into()]);
     };
-    let types = &ast.type_info()?.type_map;
-    let scalar = |t: &CelType| {
+    let checked = env.check(&expr);
+    let mut issues = Vec::new();
+    if !checked.errors.is_empty() {
+        issues = compile_issues(&CompileError::Check(checked.errors.clone()), source);
+    }
+    stricter(&expr, &checked.type_map, &mut issues);
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    Ok(checked
+        .type_map
+        .get(&expr.id)
+        .cloned()
+        .unwrap_or(CelType::Dyn))
+}
+
+/// What cel-go rejects and cel-core lets through: `==`, `!=` and `in` over
+/// types that cannot be equal, and a conditional whose branches differ.
+fn stricter(
+    expr: &cel_core::SpannedExpr,
+    types: &std::collections::HashMap<i64, CelType>,
+    issues: &mut Vec<String>,
+) {
+    use cel_core::{BinaryOp, Expr};
+    let ty = |e: &cel_core::SpannedExpr| types.get(&e.id).cloned().unwrap_or(CelType::Dyn);
+    let overload = |name: &str, args: &[CelType]| {
+        format!(
+            "found no matching overload for '{name}' applied to '({})'",
+            args.iter().map(go_type_name).collect::<Vec<_>>().join(", ")
+        )
+    };
+    match &expr.node {
+        Expr::Binary { op, left, right } => {
+            stricter(left, types, issues);
+            stricter(right, types, issues);
+            let (l, r) = (ty(left), ty(right));
+            match op {
+                BinaryOp::Eq | BinaryOp::Ne if !comparable(&l, &r) => {
+                    let name = if *op == BinaryOp::Eq { "_==_" } else { "_!=_" };
+                    issues.push(overload(name, &[l, r]));
+                }
+                BinaryOp::In => {
+                    let element = match &r {
+                        CelType::List(e) => Some(e.as_ref().clone()),
+                        CelType::Map(k, _) => Some(k.as_ref().clone()),
+                        _ => None,
+                    };
+                    if element.is_some_and(|e| !comparable(&l, &e)) {
+                        issues.push(overload("@in", &[l, r]));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Expr::Ternary {
+            cond,
+            then_expr,
+            else_expr,
+        } => {
+            stricter(cond, types, issues);
+            stricter(then_expr, types, issues);
+            stricter(else_expr, types, issues);
+            let (a, b) = (ty(then_expr), ty(else_expr));
+            if !comparable(&a, &b) {
+                issues.push(overload("_?_:_", &[ty(cond), a, b]));
+            }
+        }
+        Expr::Unary { expr: e, .. }
+        | Expr::Member { expr: e, .. }
+        | Expr::MemberTestOnly { expr: e, .. } => stricter(e, types, issues),
+        Expr::Index { expr: e, index, .. } => {
+            stricter(e, types, issues);
+            stricter(index, types, issues);
+        }
+        Expr::Call { expr: callee, args } => {
+            stricter(callee, types, issues);
+            for a in args {
+                stricter(a, types, issues);
+            }
+        }
+        Expr::List(items) => items.iter().for_each(|i| stricter(&i.expr, types, issues)),
+        Expr::Map(entries) => entries.iter().for_each(|e| {
+            stricter(&e.key, types, issues);
+            stricter(&e.value, types, issues);
+        }),
+        Expr::Struct { fields, .. } => fields
+            .iter()
+            .for_each(|f| stricter(&f.value, types, issues)),
+        Expr::Comprehension(c) => {
+            for e in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_condition,
+                &c.loop_step,
+                &c.result,
+            ] {
+                stricter(e, types, issues);
+            }
+        }
+        Expr::Bind { init, body, .. } => {
+            stricter(init, types, issues);
+            stricter(body, types, issues);
+        }
+        _ => {}
+    }
+}
+
+/// Whether values of the two types can be compared (cel-go's assignability
+/// for a type parameter shared by both sides).
+fn comparable(a: &CelType, b: &CelType) -> bool {
+    let loose = |t: &CelType| {
         matches!(
             t,
-            CelType::Bool
-                | CelType::Int
-                | CelType::UInt
-                | CelType::Double
-                | CelType::String
-                | CelType::Bytes
+            CelType::Dyn | CelType::TypeParam(_) | CelType::TypeVar(_) | CelType::Error
         )
     };
-    let (c, a, b) = (
-        types.get(&cond.id)?,
-        types.get(&then_expr.id)?,
-        types.get(&else_expr.id)?,
-    );
-    (scalar(a) && scalar(b) && a != b).then(|| {
-        cel_core::CheckError::no_matching_overload(
-            "_?_:_",
-            vec![c.clone(), a.clone(), b.clone()],
-            ast.expr().span.clone(),
-            ast.expr().id,
+    if loose(a) || loose(b) {
+        return true;
+    }
+    let nullable = |t: &CelType| {
+        matches!(
+            t,
+            CelType::Null | CelType::Message(_) | CelType::Wrapper(_) | CelType::Optional(_)
         )
-    })
+    };
+    match (a, b) {
+        (CelType::Null, other) | (other, CelType::Null) => nullable(other),
+        (CelType::Wrapper(x), y) | (y, CelType::Wrapper(x)) => comparable(x, y),
+        (CelType::List(x), CelType::List(y)) => comparable(x, y),
+        (CelType::Map(k1, v1), CelType::Map(k2, v2)) => comparable(k1, k2) && comparable(v1, v2),
+        _ => a == b,
+    }
 }
 
 /// The tokens that can start a CEL operand, as cel-go's parser lists them.
@@ -438,7 +555,8 @@ fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
                 }
                 cel_core::CheckErrorKind::UndefinedField { type_name, field } => {
                     if is_primitive(type_name) {
-                        format!("type '{type_name}' does not support field selection")
+                        let go_name = type_name.replace('<', "(").replace('>', ")");
+                        format!("type '{go_name}' does not support field selection")
                     } else {
                         format!("undefined field '{field}'")
                     }
@@ -464,9 +582,10 @@ fn go_type_name(t: &CelType) -> String {
     match t {
         CelType::List(e) => format!("list({})", go_type_name(e)),
         CelType::Map(k, v) => format!("map({}, {})", go_type_name(k), go_type_name(v)),
-        CelType::Timestamp => "google.protobuf.Timestamp".into(),
-        CelType::Duration => "google.protobuf.Duration".into(),
-        CelType::Null => "null_type".into(),
+        CelType::Timestamp => "timestamp".into(),
+        CelType::Duration => "duration".into(),
+        CelType::Error => "!error!".into(),
+        CelType::Null => "null".into(),
         CelType::Wrapper(inner) => format!("wrapper({})", go_type_name(inner)),
         CelType::Type(inner) => format!("type({})", go_type_name(inner)),
         CelType::Optional(inner) => format!("optional_type({})", go_type_name(inner)),
@@ -477,63 +596,195 @@ fn go_type_name(t: &CelType) -> String {
 /// The standard library, cel-go's string extension, protovalidate's
 /// functions, `now`, and the image's message types.
 fn base_env(pool: &DescriptorPool) -> Env {
-    let b = CelType::Bool;
-    let s = CelType::String;
-    let method = |name: &str, params: Vec<CelType>, result: CelType| {
-        FunctionDecl::new(name).with_overload(OverloadDecl::method(
-            format!("{name}_{}", params.len()),
-            params,
-            result,
-        ))
-    };
+    use CelType::{Bool, Bytes, Double, Int, String as Str, UInt};
     let mut env = Env::with_standard_library()
         .with_all_extensions()
         .with_proto_registry(Arc::new(Registry { pool: pool.clone() }))
         .with_variable("now", CelType::Timestamp);
-    for f in [
-        method("isNan", vec![CelType::Double], b.clone()),
-        method("isInf", vec![CelType::Double], b.clone()),
-        method("isInf", vec![CelType::Double, CelType::Int], b.clone()),
-        method("isEmail", vec![s.clone()], b.clone()),
-        method("isHostname", vec![s.clone()], b.clone()),
-        method("isIp", vec![s.clone()], b.clone()),
-        method("isIp", vec![s.clone(), CelType::Int], b.clone()),
-        method("isIpPrefix", vec![s.clone()], b.clone()),
-        method("isIpPrefix", vec![s.clone(), CelType::Int], b.clone()),
-        method("isIpPrefix", vec![s.clone(), CelType::Bool], b.clone()),
-        method(
-            "isIpPrefix",
-            vec![s.clone(), CelType::Int, CelType::Bool],
-            b.clone(),
+    // protovalidate's own functions. Those whose result is plain to compute
+    // get an implementation, so examples can be run through field CEL. (The
+    // bytes forms of startsWith/endsWith/contains join the string ones under
+    // one name, so their body serves both.)
+    let str_arg = |args: &[CelValue]| match args.first() {
+        Some(CelValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let declared: Vec<(&str, Vec<CelType>, Option<Implementation>)> = vec![
+        (
+            "isNan",
+            vec![Double],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::Double(x)] => CelValue::Bool(x.is_nan()),
+                _ => CelValue::Null,
+            })),
         ),
-        method("isUri", vec![s.clone()], b.clone()),
-        method("isUriRef", vec![s.clone()], b.clone()),
-        method("isHostAndPort", vec![s.clone(), CelType::Bool], b.clone()),
-        method(
+        (
+            "isInf",
+            vec![Double],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::Double(x)] => CelValue::Bool(x.is_infinite()),
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "isInf",
+            vec![Double, Int],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::Double(x), CelValue::Int(sign)] => CelValue::Bool(
+                    x.is_infinite() && (*sign == 0 || (*sign > 0) == x.is_sign_positive()),
+                ),
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "isEmail",
+            vec![Str],
+            Some(Arc::new(move |a: &[CelValue]| {
+                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(examples::is_email(&s)))
+            })),
+        ),
+        (
+            "isHostname",
+            vec![Str],
+            Some(Arc::new(move |a: &[CelValue]| {
+                str_arg(a).map_or(CelValue::Null, |s| {
+                    CelValue::Bool(examples::is_hostname(&s))
+                })
+            })),
+        ),
+        (
+            "isIp",
+            vec![Str],
+            Some(Arc::new(move |a: &[CelValue]| {
+                str_arg(a).map_or(CelValue::Null, |s| {
+                    CelValue::Bool(examples::parse_ip(&s).is_some())
+                })
+            })),
+        ),
+        (
+            "isIp",
+            vec![Str, Int],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::String(s), CelValue::Int(v)] => {
+                    CelValue::Bool(match (examples::parse_ip(s), v) {
+                        (Some(ip), 0) => ip.is_ipv4() || ip.is_ipv6(),
+                        (Some(ip), 4) => ip.is_ipv4(),
+                        (Some(ip), 6) => ip.is_ipv6(),
+                        _ => false,
+                    })
+                }
+                _ => CelValue::Null,
+            })),
+        ),
+        ("isIpPrefix", vec![Str], None),
+        ("isIpPrefix", vec![Str, Int], None),
+        ("isIpPrefix", vec![Str, Bool], None),
+        ("isIpPrefix", vec![Str, Int, Bool], None),
+        ("isUri", vec![Str], None),
+        ("isUriRef", vec![Str], None),
+        ("isHostAndPort", vec![Str, Bool], None),
+        (
             "startsWith",
-            vec![CelType::Bytes, CelType::Bytes],
-            b.clone(),
+            vec![Bytes, Bytes],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::Bytes(x), CelValue::Bytes(p)] => CelValue::Bool(x.starts_with(p)),
+                [CelValue::String(x), CelValue::String(p)] => CelValue::Bool(x.starts_with(&**p)),
+                _ => CelValue::Null,
+            })),
         ),
-        method("endsWith", vec![CelType::Bytes, CelType::Bytes], b.clone()),
-        method("contains", vec![CelType::Bytes, CelType::Bytes], b.clone()),
+        (
+            "endsWith",
+            vec![Bytes, Bytes],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::Bytes(x), CelValue::Bytes(p)] => CelValue::Bool(x.ends_with(p)),
+                [CelValue::String(x), CelValue::String(p)] => CelValue::Bool(x.ends_with(&**p)),
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "contains",
+            vec![Bytes, Bytes],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::Bytes(x), CelValue::Bytes(p)] => {
+                    CelValue::Bool(p.is_empty() || x.windows(p.len()).any(|w| w == p.as_ref()))
+                }
+                [CelValue::String(x), CelValue::String(p)] => CelValue::Bool(x.contains(&**p)),
+                _ => CelValue::Null,
+            })),
+        ),
+    ];
+    for (name, params, implementation) in declared {
+        let id = format!(
+            "{name}_{}",
+            params
+                .iter()
+                .map(CelType::display_name)
+                .collect::<Vec<_>>()
+                .join("_")
+        );
+        let mut overload = OverloadDecl::method(id, params, Bool);
+        if let Some(f) = implementation {
+            overload = overload.with_impl(move |a: &[CelValue]| f(a));
+        }
+        env.add_function(FunctionDecl::new(name).with_overload(overload));
+    }
+    env.add_function(
         FunctionDecl::new("unique").with_overload(
             OverloadDecl::method(
                 "list_unique",
                 vec![CelType::list(CelType::TypeParam("T".into()))],
-                b.clone(),
+                Bool,
             )
             .with_type_params(vec!["T".into()]),
         ),
+    );
+    env.add_function(
         FunctionDecl::new("getField").with_overload(OverloadDecl::function(
             "get_field",
-            vec![CelType::Dyn, s.clone()],
+            vec![CelType::Dyn, Str],
             CelType::Dyn,
         )),
+    );
+    // cel-go compares int, uint and double with one another.
+    let number = |v: &CelValue| match v {
+        CelValue::Int(x) => Some(*x as f64),
+        CelValue::UInt(x) => Some(*x as f64),
+        CelValue::Double(x) => Some(*x),
+        _ => None,
+    };
+    for (op, test) in [
+        ("_<_", f64::lt as fn(&f64, &f64) -> bool),
+        ("_<=_", f64::le),
+        ("_>_", f64::gt),
+        ("_>=_", f64::ge),
     ] {
-        env.add_function(f);
+        let mut decl = FunctionDecl::new(op);
+        for (a, b) in [
+            (Int, UInt),
+            (Int, Double),
+            (UInt, Int),
+            (UInt, Double),
+            (Double, Int),
+            (Double, UInt),
+        ] {
+            let id = format!("{op}_{}_{}", a.display_name(), b.display_name());
+            decl = decl.with_overload(OverloadDecl::function(id, vec![a, b], Bool).with_impl(
+                move |args: &[CelValue]| match args {
+                    [x, y] => match (number(x), number(y)) {
+                        (Some(x), Some(y)) => CelValue::Bool(test(&x, &y)),
+                        _ => CelValue::Null,
+                    },
+                    _ => CelValue::Null,
+                },
+            ));
+        }
+        env.add_function(decl);
     }
     env
 }
+
+/// A function body for cel-core's evaluator.
+type Implementation = Arc<dyn Fn(&[CelValue]) -> CelValue + Send + Sync>;
 
 /// The CEL type a `*Rules` message validates, as protovalidate declares
 /// `this` for predefined rules.
@@ -730,5 +981,52 @@ impl ProtoRegistry for Registry {
     }
     fn has_extension(&self, _: &dyn MessageValue, _: &str) -> Option<bool> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(this: CelType) -> Env {
+        base_env(&DescriptorPool::new()).with_variable("this", this)
+    }
+
+    #[test]
+    fn equality_needs_comparable_types_as_in_cel_go() {
+        let e = env(CelType::Int);
+        assert_eq!(
+            compile(&e, "this == 1.0"),
+            Err(vec![
+                "found no matching overload for '_==_' applied to '(int, double)'".to_string()
+            ])
+        );
+        assert_eq!(compile(&e, "this < 2.5 && this > 1u"), Ok(CelType::Bool));
+        assert_eq!(
+            compile(
+                &env(CelType::wrapper(CelType::Int)),
+                "this == null || this > 0"
+            ),
+            Ok(CelType::Bool)
+        );
+    }
+
+    #[test]
+    fn conditional_branches_must_agree() {
+        let issues = compile(&env(CelType::Int), "this > 0 ? 1 : 'x'");
+        assert_eq!(
+            issues,
+            Err(vec![
+                "found no matching overload for '_?_:_' applied to '(bool, int, string)'"
+                    .to_string()
+            ])
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_off_before_the_parser() {
+        let deep = format!("{}1{}", "(".repeat(300), ")".repeat(300));
+        assert!(nesting_depth(&deep) > MAX_NESTING);
+        assert_eq!(nesting_depth("'((('"), 0);
     }
 }

@@ -32,6 +32,14 @@ pub(super) fn check(
     let Some(prefix) = rule_prefix(type_field) else {
         return;
     };
+    // protovalidate compiles all of a field's rules before it validates;
+    // when one does not compile (reported on its own), no example is judged.
+    let bad_pattern = field(type_rules, "pattern")
+        .and_then(|p| p.as_str().map(|p| regex::Regex::new(p).is_err()))
+        .unwrap_or(false);
+    if bad_pattern || !super::cel::all_compile(adder.cx.schema.pool, field_rules, target) {
+        return;
+    }
     for (i, example) in examples.iter().enumerate() {
         let mut found = violations(prefix, type_rules, example, target);
         found.extend(super::cel::example_violations(
@@ -303,8 +311,6 @@ fn well_known_violations(
             DOT_FQN,
         ),
     ];
-    // The WHATWG "valid e-mail address" grammar.
-    const EMAIL: &str = r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$";
     const UUID: &str =
         "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
     const FQN: &str = r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$";
@@ -326,7 +332,7 @@ fn well_known_violations(
             continue;
         }
         let valid = match name {
-            "email" => pattern_matches(EMAIL, s),
+            "email" => is_email(s),
             "hostname" => is_hostname(s),
             "address" => is_hostname(s) || parse_ip(s).is_some(),
             "ip" => parse_ip(s).is_some(),
@@ -347,10 +353,16 @@ fn pattern_matches(pattern: &str, s: &str) -> bool {
     regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s))
 }
 
+/// The WHATWG "valid e-mail address" grammar, as protovalidate checks it.
+pub(super) fn is_email(s: &str) -> bool {
+    const EMAIL: &str = r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$";
+    pattern_matches(EMAIL, s)
+}
+
 /// protovalidate's hostname: at most 253 characters, an optional trailing
 /// dot, labels of 1 to 63 letters, digits and inner hyphens, and a last
 /// label that is not all digits.
-fn is_hostname(s: &str) -> bool {
+pub(super) fn is_hostname(s: &str) -> bool {
     let s = s.strip_suffix('.').unwrap_or(s);
     if s.is_empty() || s.len() > 253 {
         return false;
@@ -370,7 +382,7 @@ fn is_hostname(s: &str) -> bool {
 }
 
 /// An IPv4 or IPv6 address; IPv6 may carry a non-empty `%zone`.
-fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
+pub(super) fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
     if let Ok(v4) = s.parse::<std::net::Ipv4Addr>() {
         return Some(v4.into());
     }
@@ -497,7 +509,12 @@ impl Num {
         if double.is_nan() {
             "NaN".into()
         } else if double.is_infinite() {
-            if double > 0.0 { "+Inf" } else { "-Inf" }.into()
+            if double > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            }
+            .into()
         } else {
             format!("{double}")
         }
@@ -527,8 +544,10 @@ fn numeric_violations(
     let upper = rule("lt")
         .map(|r| ("lt", r, false))
         .or_else(|| rule("lte").map(|r| ("lte", r, true)));
-    let above = |b: Num, inclusive: bool| if inclusive { x >= b } else { x > b };
-    let below = |b: Num, inclusive: bool| if inclusive { x <= b } else { x < b };
+    // Each bound's failing side, written as protovalidate's CEL compares
+    // (so a NaN bound fails nothing, as in CEL).
+    let below_lower = |b: Num, inclusive: bool| if inclusive { x < b } else { x <= b };
+    let above_upper = |b: Num, inclusive: bool| if inclusive { x > b } else { x >= b };
     let words = |n: &str| match n {
         "gt" => "greater than",
         "gte" => "greater than or equal to",
@@ -539,23 +558,23 @@ fn numeric_violations(
         (Some((ln, (Some(lo), lt), li)), Some((un, (Some(hi), ht), ui))) => {
             let id_base = format!("{ln}_{un}");
             if hi >= lo {
-                if nan || !(above(lo, li) && below(hi, ui)) {
+                if nan || above_upper(hi, ui) || below_lower(lo, li) {
                     out.push((
                         id(&id_base),
                         format!("must be {} {lt} and {} {ht}", words(ln), words(un)),
                     ));
                 }
-            } else if nan || !(above(lo, li) || below(hi, ui)) {
+            } else if hi < lo && (nan || (above_upper(hi, ui) && below_lower(lo, li))) {
                 out.push((
                     id(&format!("{id_base}_exclusive")),
                     format!("must be {} {lt} or {} {ht}", words(ln), words(un)),
                 ));
             }
         }
-        (Some((ln, (Some(lo), lt), li)), None) if nan || !above(lo, li) => {
+        (Some((ln, (Some(lo), lt), li)), None) if nan || below_lower(lo, li) => {
             out.push((id(ln), format!("must be {} {lt}", words(ln))));
         }
-        (None, Some((un, (Some(hi), ht), ui))) if nan || !below(hi, ui) => {
+        (None, Some((un, (Some(hi), ht), ui))) if nan || above_upper(hi, ui) => {
             out.push((id(un), format!("must be {} {ht}", words(un))));
         }
         _ => {}
@@ -617,5 +636,33 @@ mod tests {
         ] {
             assert_eq!(go_float(x, &format!("{x:e}")), want);
         }
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn hostnames_follow_protovalidate() {
+        for ok in ["localhost", "a.", "a.1b", "xn--bcher-kva.example"] {
+            assert!(is_hostname(ok), "{ok}");
+        }
+        for bad in ["a-.com", "1.2.3.4", "a..b", "a_b.com", "a.123", "."] {
+            assert!(!is_hostname(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_follow_the_whatwg_grammar() {
+        assert!(is_email("a@b") && is_email("a..b@c.com") && is_email("a@1.2"));
+        assert!(!is_email("a@-b.com") && !is_email("a b@c.com") && !is_email("a@b."));
+    }
+
+    #[test]
+    fn ipv6_zones_must_be_named() {
+        assert!(parse_ip("fe80::1%eth0").is_some());
+        assert!(parse_ip("fe80::1%").is_none());
+        assert!(parse_ip("1.2.3.4").is_some_and(|ip| ip.is_ipv4()));
     }
 }

@@ -1019,6 +1019,7 @@ fn check_numeric(
             }
         }
     }
+    check_nan(sink, adder, n, rules);
     if let Some((_, c, _)) = constant
         && count_set(rules) > 1
     {
@@ -1050,6 +1051,51 @@ fn check_numeric(
         )
     };
     adder.at_each(sink, &[&[n, lo_n], &[n, hi_n]], message);
+}
+
+/// NaN in a float or double rule: a bound or `const` that nothing satisfies,
+/// an `in` entry that never matches, a `not_in` entry with no effect.
+fn check_nan(sink: &mut Sink, adder: &Adder, n: i32, rules: &DynamicMessage) {
+    let is_nan = |v: &Value| match v {
+        Value::F32(x) => x.is_nan(),
+        Value::F64(x) => x.is_nan(),
+        _ => false,
+    };
+    let name = adder.q();
+    let mut fields: Vec<_> = rules.fields().collect();
+    fields.sort_by_key(|(f, _)| f.number());
+    for (f, v) in fields {
+        let number = f.number() as i32;
+        let rule = adder.rule_name(&[n, number]);
+        match (f.name(), v.as_list()) {
+            ("const" | "gt" | "gte" | "lt" | "lte", _) if is_nan(v) => adder.at(
+                sink,
+                &[n, number],
+                format!(
+                    "Field {name} has {rule} set to NaN. Comparisons with NaN are always false, so this rule can never be satisfied."
+                ),
+            ),
+            (which @ ("in" | "not_in"), Some(items)) => {
+                let effect = if which == "in" {
+                    "this entry can never match"
+                } else {
+                    "this entry has no effect"
+                };
+                for (i, item) in items.iter().enumerate() {
+                    if is_nan(item) {
+                        adder.at(
+                            sink,
+                            &[n, number, i as i32],
+                            format!(
+                                "Field {name} has NaN in {rule}. Comparisons with NaN are always false, so {effect}."
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn check_timestamp(sink: &mut Sink, adder: &Adder, rules: &DynamicMessage) {

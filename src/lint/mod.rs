@@ -131,13 +131,71 @@ impl<'a> RunShared<'a> {
         }
     }
 
-    /// The image's files as a prost-reflect pool (editions files read as
-    /// proto2), or `None` when prost-reflect cannot take them.
-    pub fn pool(&self) -> Option<&prost_reflect::DescriptorPool> {
+    /// A prost-reflect pool of the image files `roots` selects and
+    /// everything they import (editions files read as proto2), or `None`
+    /// when prost-reflect cannot take them. Built once per run, for the
+    /// roots of the first call: only one rule (PROTOVALIDATE) asks, always
+    /// with the same selection, and a pool of only what is needed is much
+    /// cheaper than one of a large image.
+    pub fn pool(
+        &self,
+        roots: fn(&crate::compiler::CompiledFile) -> bool,
+    ) -> Option<&prost_reflect::DescriptorPool> {
         self.pool
-            .get_or_init(|| crate::image::read::lenient_pool(self.image))
+            .get_or_init(|| {
+                let wanted = import_closure(self.image, roots);
+                let sub = Image {
+                    files: self
+                        .image
+                        .files
+                        .iter()
+                        .zip(&wanted)
+                        .filter(|(_, w)| **w)
+                        .map(|(f, _)| f.clone())
+                        .collect(),
+                };
+                crate::image::read::lenient_pool(&sub)
+            })
             .as_ref()
     }
+}
+
+/// Which files of `image` `roots` selects or they import, transitively
+/// (plain and option imports).
+fn import_closure(image: &Image, roots: fn(&crate::compiler::CompiledFile) -> bool) -> Vec<bool> {
+    let by_name: HashMap<&str, usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.fd.name(), i))
+        .collect();
+    let mut wanted = vec![false; image.files.len()];
+    let mut stack: Vec<usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| roots(&f.file))
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut wanted[i], true) {
+            continue;
+        }
+        let file = &image.files[i].file;
+        for dep in file
+            .fd
+            .dependency
+            .iter()
+            .chain(&file.extra.option_dependency)
+        {
+            if let Some(&j) = by_name.get(dep.as_str())
+                && !wanted[j]
+            {
+                stack.push(j);
+            }
+        }
+    }
+    wanted
 }
 
 impl LintFile<'_> {

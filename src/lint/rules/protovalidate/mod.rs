@@ -35,6 +35,7 @@ use prost_types::DescriptorProto;
 
 use crate::check::RuleMeta;
 use crate::check::source::{option_varint, varint};
+use crate::compiler::CompiledFile;
 use crate::lint::{Check, LintFile, LintRule, Sink, child, with};
 
 pub static RULE: LintRule = LintRule {
@@ -62,15 +63,10 @@ const FIELD_OPTIONS: i32 = 8;
 fn check(file: &LintFile, sink: &mut Sink) {
     // Most files carry no protovalidate option at all: leave before building
     // anything.
-    let uses = file
-        .compiled
-        .raw_options
-        .iter()
-        .any(|(_, bytes)| has_field(bytes, EXT_RULES) || has_field(bytes, EXT_PREDEFINED));
-    if !uses {
+    if !uses_protovalidate(file.compiled) {
         return;
     }
-    let Some(pool) = file.run.pool() else {
+    let Some(pool) = file.run.pool(uses_protovalidate) else {
         return;
     };
     let Some(schema) = Schema::new(pool) else {
@@ -288,6 +284,13 @@ pub(super) fn ext_path(element: &[i32], options_field: i32, ext: u32) -> Vec<i32
     let mut p = with(element, options_field);
     p.push(ext as i32);
     p
+}
+
+/// Whether any options of the file set a protovalidate extension.
+fn uses_protovalidate(file: &CompiledFile) -> bool {
+    file.raw_options
+        .iter()
+        .any(|(_, bytes)| has_field(bytes, EXT_RULES) || has_field(bytes, EXT_PREDEFINED))
 }
 
 /// True when the serialized message has a top-level field `number`.

@@ -9,7 +9,9 @@ use cel_core::{
     CelType, CompileError, Env, FunctionDecl, MessageValue, OverloadDecl, ProtoRegistry,
     ProtoTypeResolver, ResolvedProtoType, StructFieldValue, Value as CelValue,
 };
-use prost_reflect::{DescriptorPool, DynamicMessage, ExtensionDescriptor, Kind, MessageDescriptor};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, ExtensionDescriptor, Kind, MessageDescriptor, ReflectMessage,
+};
 
 use super::field::{Adder, Target};
 use super::{Cx, EXT_PREDEFINED, FIELD_OPTIONS, examples, ext_path};
@@ -179,6 +181,92 @@ pub(super) fn all_compile(pool: &DescriptorPool, rules: &DynamicMessage, target:
     })
 }
 
+/// A rules message as a CEL value: `rules` of a predefined rule.
+#[derive(Debug, Clone, PartialEq)]
+struct Msg(DynamicMessage, String);
+
+impl MessageValue for Msg {
+    fn type_name(&self) -> &str {
+        &self.1
+    }
+    fn eq_message(&self, other: &dyn MessageValue) -> bool {
+        other.as_any().downcast_ref::<Msg>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn clone_boxed(&self) -> Box<dyn MessageValue> {
+        Box::new(self.clone())
+    }
+}
+
+/// The predefined rules set on `type_rules` (extensions of the `*Rules`
+/// message carrying `(buf.validate.predefined).cel`) that `value` breaks,
+/// run with `this`, `rule` and `rules` bound. `None` when one of them does
+/// not compile, which in protovalidate stops every example check.
+pub(super) fn predefined_example_violations(
+    pool: &DescriptorPool,
+    type_rules: &DynamicMessage,
+    target: &Target,
+    value: &prost_reflect::Value,
+) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let Some(predefined) = pool.get_extension_by_name("buf.validate.predefined") else {
+        return Some(out);
+    };
+    let this = cel_value(value);
+    let rules_name = type_rules.descriptor().full_name().to_string();
+    for (ext, rule_value) in type_rules.extensions() {
+        let options = ext.options();
+        if !options.has_extension(&predefined) {
+            continue;
+        }
+        let cel = options
+            .get_extension(&predefined)
+            .as_message()
+            .map(|m| rules_in(m, "cel"))
+            .unwrap_or_default();
+        let env = base_env(pool)
+            .with_variable("this", field_type(target, true))
+            .with_variable(
+                "rule",
+                kind_type(&ext.kind(), ext.is_list(), ext.is_map(), false),
+            )
+            .with_variable("rules", CelType::message(&rules_name));
+        let mut activation = cel_core::MapActivation::new();
+        if let Some(this) = &this {
+            activation.insert("this", this.clone());
+        }
+        if let Some(rule) = cel_value(rule_value) {
+            activation.insert("rule", rule);
+        }
+        activation.insert(
+            "rules",
+            CelValue::Message(Box::new(Msg(type_rules.clone(), rules_name.clone()))),
+        );
+        for rule in &cel {
+            if !matches!(
+                compile(&env, &rule.expression),
+                Ok(CelType::Bool | CelType::String | CelType::Dyn)
+            ) {
+                return None;
+            }
+            let Ok(ast) = env.compile(&rule.expression) else {
+                continue;
+            };
+            let Ok(program) = env.program(&ast) else {
+                continue;
+            };
+            match program.eval(&activation) {
+                CelValue::Bool(false) => out.push((rule.id.clone(), rule.message.clone())),
+                CelValue::String(s) if !s.is_empty() => out.push((rule.id.clone(), s.to_string())),
+                _ => {}
+            }
+        }
+    }
+    Some(out)
+}
+
 /// A scalar example as a CEL value (enums are ints).
 fn cel_value(v: &prost_reflect::Value) -> Option<CelValue> {
     use prost_reflect::Value as V;
@@ -192,6 +280,17 @@ fn cel_value(v: &prost_reflect::Value) -> Option<CelValue> {
         V::F64(x) => CelValue::Double(*x),
         V::String(s) => CelValue::String(s.as_str().into()),
         V::Bytes(b) => CelValue::Bytes(b.to_vec().into()),
+        V::List(items) => CelValue::List(
+            items
+                .iter()
+                .filter_map(cel_value)
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        V::Message(m) => CelValue::Message(Box::new(Msg(
+            m.clone(),
+            m.descriptor().full_name().to_string(),
+        ))),
         _ => return None,
     })
 }
@@ -964,11 +1063,26 @@ impl ProtoRegistry for Registry {
     fn construct_message(&self, _: &str, _: &[StructFieldValue], _: bool) -> CelValue {
         CelValue::Null
     }
-    fn message_field_access(&self, _: &dyn MessageValue, _: &str, _: bool, _: bool) -> CelValue {
-        CelValue::Null
+    fn message_field_access(
+        &self,
+        msg: &dyn MessageValue,
+        field: &str,
+        _: bool,
+        _: bool,
+    ) -> CelValue {
+        let Some(m) = msg.as_any().downcast_ref::<Msg>() else {
+            return CelValue::Null;
+        };
+        m.0.get_field_by_name(field)
+            .and_then(|v| cel_value(&v))
+            .unwrap_or(CelValue::Null)
     }
-    fn message_has_field(&self, _: &dyn MessageValue, _: &str) -> CelValue {
-        CelValue::Bool(false)
+    fn message_has_field(&self, msg: &dyn MessageValue, field: &str) -> CelValue {
+        let has = msg
+            .as_any()
+            .downcast_ref::<Msg>()
+            .is_some_and(|m| m.0.has_field_by_name(field));
+        CelValue::Bool(has)
     }
     fn get_extension_value(
         &self,

@@ -3,9 +3,9 @@
 //! buf runs protovalidate on each example; here the standard rules whose
 //! outcome is plain arithmetic or string matching are evaluated directly,
 //! with protovalidate's rule IDs and texts, and the field's own CEL rules
-//! run on cel-core's evaluator. Rules outside that set (predefined
-//! extensions, `cel_expression`, CEL calling protovalidate's own functions,
-//! and the URI and host-and-port formats beyond emptiness)
+//! and predefined rules run on cel-core's evaluator. Rules outside that set
+//! (CEL calling protovalidate's URI, IP-prefix and host-and-port functions,
+//! and those formats beyond emptiness)
 //! are not evaluated, so an example is never reported for them.
 
 use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
@@ -41,7 +41,14 @@ pub(super) fn check(
         return;
     }
     for (i, example) in examples.iter().enumerate() {
+        let pool = adder.cx.schema.pool;
+        let Some(predefined) =
+            super::cel::predefined_example_violations(pool, type_rules, target, example)
+        else {
+            return;
+        };
         let mut found = violations(prefix, type_rules, example, target);
+        found.extend(predefined);
         found.extend(super::cel::example_violations(
             adder.cx.schema.pool,
             field_rules,

@@ -618,13 +618,9 @@ fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
     match e {
         CompileError::Parse(errors) => errors
             .iter()
-            .map(|p| {
-                if p.message == "unexpected end of input" {
-                    // ANTLR's wording where an operand is missing at the end.
-                    format!("mismatched input '<EOF>' expecting {{{EXPRESSION_START}}}")
-                } else {
-                    format!("Syntax error: {}", p.message)
-                }
+            .flat_map(|p| {
+                let text = source.get(p.span.start..p.span.end).unwrap_or("");
+                syntax_issue(&p.message, text, source.get(p.span.start..).unwrap_or(""))
             })
             .collect(),
         CompileError::Check(errors) => errors
@@ -664,6 +660,43 @@ fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
             })
             .collect(),
         other => vec![other.to_string()],
+    }
+}
+
+/// cel-go's (ANTLR's) words for a syntax error cel-core reports as
+/// `message` over `text`, with `rest` the source from there on. The common
+/// shapes are mapped; anything else keeps cel-core's wording.
+fn syntax_issue(message: &str, text: &str, rest: &str) -> Vec<String> {
+    let eof = |expecting: &str| vec![format!("mismatched input '<EOF>' expecting {expecting}")];
+    match message {
+        "unexpected end of input" => eof(&format!("{{{EXPRESSION_START}}}")),
+        "expected ')', found None" => vec!["missing ')' at '<EOF>'".into()],
+        "expected ']', found None" => eof("{']', ','}"),
+        "expected '}', found None" => eof("{'}', ','}"),
+        "expected ':', found None" => eof("':'"),
+        "unexpected tokens after expression" => {
+            vec![format!("extraneous input '{text}' expecting <EOF>")]
+        }
+        "expected identifier after '.', found None" => {
+            vec!["no viable alternative at input '.'".into()]
+        }
+        "expected identifier after '.', found Some(Dot)" => {
+            vec!["no viable alternative at input '..'".into()]
+        }
+        m if m.starts_with("unexpected token: ") => vec![format!(
+            "extraneous input '{text}' expecting {{{EXPRESSION_START}}}"
+        )],
+        m if m.starts_with("unexpected character ") => match rest.chars().next() {
+            // An unterminated string: the lexer gives up on the rest of the
+            // input, and the parser then misses an operand.
+            Some(q @ ('\'' | '"')) if !rest[1..].contains(q) => vec![
+                format!("mismatched input '<EOF>' expecting {{{EXPRESSION_START}}}"),
+                format!("token recognition error at: '{rest}'"),
+            ],
+            Some(c) if c != '=' => vec![format!("token recognition error at: '{c}'")],
+            _ => vec![format!("Syntax error: {message}")],
+        },
+        _ => vec![format!("Syntax error: {message}")],
     }
 }
 

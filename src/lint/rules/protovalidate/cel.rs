@@ -728,6 +728,20 @@ fn go_type_name(t: &CelType) -> String {
 /// The standard library, cel-go's string extension, protovalidate's
 /// functions, `now`, and the image's message types.
 fn base_env(pool: &DescriptorPool) -> Env {
+    // Building the library is most of the cost of a check; each file's
+    // checks run on a thread of their own (see `check`), so a per-thread
+    // copy serves one file and one pool.
+    thread_local! {
+        static BASE: std::cell::RefCell<Option<Env>> = const { std::cell::RefCell::new(None) };
+    }
+    BASE.with(|cell| {
+        cell.borrow_mut()
+            .get_or_insert_with(|| build_base_env(pool))
+            .clone()
+    })
+}
+
+fn build_base_env(pool: &DescriptorPool) -> Env {
     use CelType::{Bool, Bytes, Double, Int, String as Str, UInt};
     let mut env = Env::with_standard_library()
         .with_all_extensions()

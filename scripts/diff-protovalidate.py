@@ -25,6 +25,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = os.path.join(ROOT, "testdata/protovalidate/buf/validate/validate.proto")
 NUMS = ["int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32",
         "fixed64", "sfixed32", "sfixed64", "float", "double"]
+EXAMPLES = [
+    "", "a", "abc", "héllo", "bc", "x@y.z", "1.2.3.4", "a-b.c", "::1", "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    "550e8400-e29b-41d4-a716-446655440000", "https://a.b/c?d#e", "a.com:80", "[::1]:8080", "10.0.0.0/8",
+    "1.2.3.4/24", "fe80::/10", "//x/y", "a:b#c#d",
+]
 CEL = [
     ("this > 0", "must be positive"), ("this + 'x'", ""), ("size(this) > 1", "m"),
     ("this == '' ? 'empty' : ''", ""), ("this == '' ? 'empty' : ''", "redundant"),
@@ -68,7 +73,8 @@ def field_line(rng, n):
         return f"{t} f{n} = {n} [(buf.validate.field).{rt} = {{{', '.join(parts)}}}];"
     if kind == "str":
         parts = []
-        formats = ("uuid", "hostname", "email", "ipv4", "ip", "ulid", "address")
+        formats = ("uuid", "hostname", "email", "ipv4", "ip", "ulid", "address", "uri", "uri_ref",
+                   "host_and_port", "ip_prefix", "ipv4_with_prefixlen", "ipv6_prefix")
         for k in rng.sample(["const", "len", "min_len", "max_len", "len_bytes", "min_bytes", "max_bytes", "prefix",
                              "suffix", "contains", "not_contains", "pattern", "in", "not_in", "ex", "ex2", *formats],
                             rng.randint(1, 4)):
@@ -81,7 +87,7 @@ def field_line(rng, n):
             elif k in ("in", "not_in"):
                 parts.append(f'{k}: ["a", "bc"]')
             elif k.startswith("ex"):
-                parts.append(f"example: {q(rng.choice(['', 'a', 'abc', 'héllo', 'bc', 'x@y.z', '1.2.3.4', 'a-b.c', '::1', '01ARZ3NDEKTSV4RRFFQ69G5FAV', '550e8400-e29b-41d4-a716-446655440000']))}")
+                parts.append(f"example: {q(rng.choice(EXAMPLES))}")
             elif not any(p.split(":")[0] in formats for p in parts):
                 parts.append(f"{k}: true")
         ftype = rng.choice(["string", "string", "string", "bytes", "int32", "google.protobuf.StringValue", "repeated string"])

@@ -14,7 +14,7 @@ use prost_reflect::{
 };
 
 use super::field::{Adder, Target};
-use super::{Cx, EXT_PREDEFINED, FIELD_OPTIONS, examples, ext_path};
+use super::{Cx, EXT_PREDEFINED, FIELD_OPTIONS, ext_path, formats};
 use crate::check::naming::go_quote;
 use crate::lint::{Sink, with};
 
@@ -786,49 +786,95 @@ fn build_base_env(pool: &DescriptorPool) -> Env {
             "isEmail",
             vec![Str],
             Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(examples::is_email(&s)))
+                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_email(&s)))
             })),
         ),
         (
             "isHostname",
             vec![Str],
             Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| {
-                    CelValue::Bool(examples::is_hostname(&s))
-                })
+                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_hostname(&s)))
             })),
         ),
         (
             "isIp",
             vec![Str],
             Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| {
-                    CelValue::Bool(examples::parse_ip(&s).is_some())
-                })
+                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_ip(&s, 0)))
             })),
         ),
         (
             "isIp",
             vec![Str, Int],
             Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::String(s), CelValue::Int(v)] => CelValue::Bool(formats::is_ip(s, *v)),
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "isIpPrefix",
+            vec![Str],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::String(s)] => CelValue::Bool(formats::is_ip_prefix(s, 0, false)),
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "isIpPrefix",
+            vec![Str, Int],
+            Some(Arc::new(|a: &[CelValue]| match a {
                 [CelValue::String(s), CelValue::Int(v)] => {
-                    CelValue::Bool(match (examples::parse_ip(s), v) {
-                        (Some(ip), 0) => ip.is_ipv4() || ip.is_ipv6(),
-                        (Some(ip), 4) => ip.is_ipv4(),
-                        (Some(ip), 6) => ip.is_ipv6(),
-                        _ => false,
-                    })
+                    CelValue::Bool(formats::is_ip_prefix(s, *v, false))
                 }
                 _ => CelValue::Null,
             })),
         ),
-        ("isIpPrefix", vec![Str], None),
-        ("isIpPrefix", vec![Str, Int], None),
-        ("isIpPrefix", vec![Str, Bool], None),
-        ("isIpPrefix", vec![Str, Int, Bool], None),
-        ("isUri", vec![Str], None),
-        ("isUriRef", vec![Str], None),
-        ("isHostAndPort", vec![Str, Bool], None),
+        (
+            "isIpPrefix",
+            vec![Str, Bool],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::String(s), CelValue::Bool(strict)] => {
+                    CelValue::Bool(formats::is_ip_prefix(s, 0, *strict))
+                }
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "isIpPrefix",
+            vec![Str, Int, Bool],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [
+                    CelValue::String(s),
+                    CelValue::Int(v),
+                    CelValue::Bool(strict),
+                ] => CelValue::Bool(formats::is_ip_prefix(s, *v, *strict)),
+                _ => CelValue::Null,
+            })),
+        ),
+        (
+            "isUri",
+            vec![Str],
+            Some(Arc::new(move |a: &[CelValue]| {
+                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_uri(&s)))
+            })),
+        ),
+        (
+            "isUriRef",
+            vec![Str],
+            Some(Arc::new(move |a: &[CelValue]| {
+                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_uri_ref(&s)))
+            })),
+        ),
+        (
+            "isHostAndPort",
+            vec![Str, Bool],
+            Some(Arc::new(|a: &[CelValue]| match a {
+                [CelValue::String(s), CelValue::Bool(port)] => {
+                    CelValue::Bool(formats::is_host_and_port(s, *port))
+                }
+                _ => CelValue::Null,
+            })),
+        ),
         (
             "startsWith",
             vec![Bytes, Bytes],

@@ -11,6 +11,7 @@
 use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
 
 use super::field::{Adder, Target};
+use super::formats;
 use crate::lint::Sink;
 
 pub(super) fn check(
@@ -289,116 +290,30 @@ fn string_violations(
     }
 }
 
-/// The well-known string formats whose definition is a plain pattern or an
-/// address parse, plus email (WHATWG's grammar) and hostnames. Every
-/// format rejects the empty string under its own `_empty` rule. URI and
-/// host-and-port values are not judged beyond that.
+/// The well-known string formats (`email: true`, `uri: true`, ...): the
+/// value must have the form, and, except for `uri_ref`, must not be empty
+/// (a rule of its own, `<name>_empty`).
 fn well_known_violations(
     rules: &DynamicMessage,
     s: &str,
     out: &mut Vec<(String, String)>,
     id: &dyn Fn(&str) -> String,
 ) {
-    const FORMATS: &[(&str, &str, &str)] = &[
-        ("email", "email address", ""),
-        ("hostname", "hostname", ""),
-        ("ip", "IP address", ""),
-        ("ipv4", "IPv4 address", ""),
-        ("ipv6", "IPv6 address", ""),
-        ("uri", "URI", ""),
-        ("address", "hostname, or ip address", ""),
-        ("uuid", "UUID", UUID),
-        ("tuuid", "trimmed UUID", "^[0-9a-fA-F]{32}$"),
-        ("host_and_port", "host and port pair", ""),
-        ("ulid", "ULID", "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$"),
-        ("protobuf_fqn", "fully-qualified Protobuf name", FQN),
-        (
-            "protobuf_dot_fqn",
-            "fully-qualified Protobuf name with a leading dot",
-            DOT_FQN,
-        ),
-    ];
-    const UUID: &str =
-        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-    const FQN: &str = r"^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$";
-    const DOT_FQN: &str = r"^\.[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$";
-    for &(name, what, pattern) in FORMATS {
-        if field(rules, name).and_then(|v| v.as_bool()) != Some(true) {
+    for format in formats::STRING_FORMATS {
+        if field(rules, format.name).and_then(|v| v.as_bool()) != Some(true) {
             continue;
         }
-        if s.is_empty() {
-            let what = if name == "host_and_port" {
-                "host and port pair"
-            } else {
-                what
-            };
+        if s.is_empty()
+            && let Some(what) = format.empty
+        {
             out.push((
-                id(&format!("{name}_empty")),
+                id(&format!("{}_empty", format.name)),
                 format!("value is empty, which is not a valid {what}"),
             ));
-            continue;
-        }
-        let valid = match name {
-            "email" => is_email(s),
-            "hostname" => is_hostname(s),
-            "address" => is_hostname(s) || parse_ip(s).is_some(),
-            "ip" => parse_ip(s).is_some(),
-            "ipv4" => matches!(parse_ip(s), Some(std::net::IpAddr::V4(_))),
-            "ipv6" => matches!(parse_ip(s), Some(std::net::IpAddr::V6(_))),
-            _ if !pattern.is_empty() => regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s)),
-            _ => true,
-        };
-        if !valid {
-            out.push((id(name), format!("must be a valid {what}")));
+        } else if !(format.check)(s) {
+            out.push((id(format.name), format!("must be a valid {}", format.what)));
         }
     }
-}
-
-/// Whether `s` matches `pattern` (the formats' own patterns always parse;
-/// examples are few, so each is compiled where it is used).
-fn pattern_matches(pattern: &str, s: &str) -> bool {
-    regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s))
-}
-
-/// The WHATWG "valid e-mail address" grammar, as protovalidate checks it.
-pub(super) fn is_email(s: &str) -> bool {
-    const EMAIL: &str = r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$";
-    pattern_matches(EMAIL, s)
-}
-
-/// protovalidate's hostname: at most 253 characters, an optional trailing
-/// dot, labels of 1 to 63 letters, digits and inner hyphens, and a last
-/// label that is not all digits.
-pub(super) fn is_hostname(s: &str) -> bool {
-    let s = s.strip_suffix('.').unwrap_or(s);
-    if s.is_empty() || s.len() > 253 {
-        return false;
-    }
-    let labels: Vec<&str> = s.split('.').collect();
-    let label_ok = |l: &&str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    labels.iter().all(label_ok)
-        && labels
-            .last()
-            .is_some_and(|l| !l.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// An IPv4 or IPv6 address; IPv6 may carry a non-empty `%zone`.
-pub(super) fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
-    if let Ok(v4) = s.parse::<std::net::Ipv4Addr>() {
-        return Some(v4.into());
-    }
-    let addr = match s.split_once('%') {
-        Some((a, zone)) if !zone.is_empty() => a,
-        Some(_) => return None,
-        None => s,
-    };
-    addr.parse::<std::net::Ipv6Addr>().ok().map(Into::into)
 }
 
 fn bytes_violations(
@@ -643,33 +558,5 @@ mod tests {
         ] {
             assert_eq!(go_float(x, &format!("{x:e}")), want);
         }
-    }
-}
-
-#[cfg(test)]
-mod format_tests {
-    use super::*;
-
-    #[test]
-    fn hostnames_follow_protovalidate() {
-        for ok in ["localhost", "a.", "a.1b", "xn--bcher-kva.example"] {
-            assert!(is_hostname(ok), "{ok}");
-        }
-        for bad in ["a-.com", "1.2.3.4", "a..b", "a_b.com", "a.123", "."] {
-            assert!(!is_hostname(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn emails_follow_the_whatwg_grammar() {
-        assert!(is_email("a@b") && is_email("a..b@c.com") && is_email("a@1.2"));
-        assert!(!is_email("a@-b.com") && !is_email("a b@c.com") && !is_email("a@b."));
-    }
-
-    #[test]
-    fn ipv6_zones_must_be_named() {
-        assert!(parse_ip("fe80::1%eth0").is_some());
-        assert!(parse_ip("fe80::1%").is_none());
-        assert!(parse_ip("1.2.3.4").is_some_and(|ip| ip.is_ipv4()));
     }
 }

@@ -26,6 +26,7 @@
 mod cel;
 mod examples;
 mod field;
+mod formats;
 mod message;
 
 use std::collections::HashMap;

@@ -1,12 +1,11 @@
 //! `example` values must pass the rules of their own field.
 //!
-//! buf runs protovalidate on each example; here the standard rules whose
-//! outcome is plain arithmetic or string matching are evaluated directly,
-//! with protovalidate's rule IDs and texts, and the field's own CEL rules
-//! and predefined rules run on cel-core's evaluator. Rules outside that set
-//! (CEL calling protovalidate's URI, IP-prefix and host-and-port functions,
-//! and those formats beyond emptiness)
-//! are not evaluated, so an example is never reported for them.
+//! buf runs protovalidate on each example; here the standard rules of
+//! scalar types are evaluated directly (bounds, lengths, patterns, lists,
+//! the well-known string formats of [`formats`]), with protovalidate's rule
+//! IDs and texts, and the field's own CEL rules and predefined rules run on
+//! cel-core's evaluator. Examples of Duration and Timestamp rules are not
+//! judged: buf prints such a value as a Go pointer, which no one can match.
 
 use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
 

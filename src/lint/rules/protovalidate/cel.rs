@@ -555,6 +555,23 @@ fn stricter(
             for a in args {
                 stricter(a, types, issues);
             }
+            if let Expr::Member {
+                expr: receiver,
+                field,
+                ..
+            } = &callee.node
+                && field == "format"
+                && let Expr::String(template) = &receiver.node
+                && let [arg] = args.as_slice()
+                && let Expr::List(items) = &arg.node
+            {
+                let arg_types: Vec<CelType> = items.iter().map(|i| ty(&i.expr)).collect();
+                issues.extend(format_issue(template, &arg_types));
+            }
+        }
+        // `dyn` is a function in cel-go, not a type name.
+        Expr::Ident(name) if name == "dyn" => {
+            issues.push("undeclared reference to 'dyn' (in container '')".into());
         }
         Expr::List(items) => items.iter().for_each(|i| stricter(&i.expr, types, issues)),
         Expr::Map(entries) => entries.iter().for_each(|e| {
@@ -583,6 +600,54 @@ fn stricter(
     }
 }
 
+/// cel-go checks a literal format string against a literal argument list:
+/// known clauses, enough arguments, not too many, and numbers for `%d`.
+fn format_issue(template: &str, args: &[CelType]) -> Option<String> {
+    let mut chars = template.chars().peekable();
+    let mut index = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            continue;
+        }
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        }
+        let verb = chars.next()?;
+        if !matches!(verb, 's' | 'd' | 'f' | 'e' | 'x' | 'X' | 'o' | 'b') {
+            return Some(format!(
+                "could not parse formatting clause: unrecognized formatting clause \"{verb}\""
+            ));
+        }
+        let Some(arg) = args.get(index) else {
+            return Some(format!("index {index} out of range"));
+        };
+        let numeric = matches!(
+            arg,
+            CelType::Int | CelType::UInt | CelType::Double | CelType::Dyn
+        );
+        if verb == 'd' && !numeric {
+            return Some(format!(
+                "error during formatting: decimal clause can only be used on ints, uints, and doubles, was given {}",
+                go_type_name(arg)
+            ));
+        }
+        index += 1;
+    }
+    (args.len() > index).then(|| {
+        format!(
+            "too many arguments supplied to string.format (expected {index}, got {})",
+            args.len()
+        )
+    })
+}
+
 /// Whether values of the two types can be compared (cel-go's assignability
 /// for a type parameter shared by both sides).
 fn comparable(a: &CelType, b: &CelType) -> bool {
@@ -590,7 +655,7 @@ fn comparable(a: &CelType, b: &CelType) -> bool {
         matches!(
             t,
             CelType::Dyn | CelType::TypeParam(_) | CelType::TypeVar(_) | CelType::Error
-        )
+        ) || matches!(t, CelType::Type(inner) if **inner == CelType::Dyn)
     };
     if loose(a) || loose(b) {
         return true;
@@ -1228,6 +1293,23 @@ mod tests {
                     .to_string()
             ])
         );
+    }
+
+    #[test]
+    fn literal_format_strings_are_checked_against_their_arguments() {
+        assert_eq!(
+            format_issue("%s %s", &[CelType::String]).as_deref(),
+            Some("index 1 out of range")
+        );
+        assert_eq!(
+            format_issue("%s", &[CelType::Int, CelType::Int]).as_deref(),
+            Some("too many arguments supplied to string.format (expected 1, got 2)")
+        );
+        assert_eq!(
+            format_issue("%d%% of %.2f", &[CelType::Int, CelType::Double]),
+            None
+        );
+        assert!(format_issue("%q", &[CelType::Int]).is_some_and(|m| m.contains("\"q\"")));
     }
 
     #[test]

@@ -441,6 +441,52 @@ fn check_rules(
 /// cel-go's parser gives up past this many nested brackets.
 const MAX_NESTING: usize = 250;
 
+/// The longest run of field selections (`a.b.c...`) anywhere in the
+/// expression, which cel-go's parser follows by recursion up to
+/// [`MAX_NESTING`] deep.
+fn member_chain(expr: &cel_core::SpannedExpr) -> usize {
+    let mut run = 0;
+    let mut node = expr;
+    while let cel_core::Expr::Member { expr: inner, .. } = &node.node {
+        run += 1;
+        node = inner;
+    }
+    children(node)
+        .into_iter()
+        .map(member_chain)
+        .fold(run, usize::max)
+}
+
+/// The direct subexpressions of `expr`.
+fn children(expr: &cel_core::SpannedExpr) -> Vec<&cel_core::SpannedExpr> {
+    use cel_core::Expr;
+    match &expr.node {
+        Expr::Unary { expr: e, .. }
+        | Expr::Member { expr: e, .. }
+        | Expr::MemberTestOnly { expr: e, .. } => vec![e],
+        Expr::Binary { left, right, .. } => vec![left, right],
+        Expr::Ternary {
+            cond,
+            then_expr,
+            else_expr,
+        } => vec![cond, then_expr, else_expr],
+        Expr::Index { expr: e, index, .. } => vec![e, index],
+        Expr::Call { expr: callee, args } => std::iter::once(&**callee).chain(args).collect(),
+        Expr::List(items) => items.iter().map(|i| &i.expr).collect(),
+        Expr::Map(entries) => entries.iter().flat_map(|e| [&e.key, &e.value]).collect(),
+        Expr::Struct { fields, .. } => fields.iter().map(|f| &f.value).collect(),
+        Expr::Comprehension(c) => vec![
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_condition,
+            &c.loop_step,
+            &c.result,
+        ],
+        Expr::Bind { init, body, .. } => vec![init, body],
+        _ => Vec::new(),
+    }
+}
+
 /// The deepest nesting of `(`, `[` and `{` outside string literals.
 fn nesting_depth(expression: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
@@ -476,6 +522,9 @@ fn compile(env: &Env, source: &str) -> Result<CelType, Vec<String>> {
     let Some(expr) = parsed.ast else {
         return Err(vec!["empty expression".into()]);
     };
+    if member_chain(&expr) > MAX_NESTING {
+        return Err(vec!["max recursion depth exceeded".into()]);
+    }
     let checked = env.check(&expr);
     let mut issues = Vec::new();
     if !checked.errors.is_empty() {
@@ -507,10 +556,11 @@ fn stricter(
             args.iter().map(go_type_name).collect::<Vec<_>>().join(", ")
         )
     };
+    for child in children(expr) {
+        stricter(child, types, issues);
+    }
     match &expr.node {
         Expr::Binary { op, left, right } => {
-            stricter(left, types, issues);
-            stricter(right, types, issues);
             let (l, r) = (ty(left), ty(right));
             match op {
                 BinaryOp::Eq | BinaryOp::Ne if !comparable(&l, &r) => {
@@ -535,26 +585,12 @@ fn stricter(
             then_expr,
             else_expr,
         } => {
-            stricter(cond, types, issues);
-            stricter(then_expr, types, issues);
-            stricter(else_expr, types, issues);
             let (a, b) = (ty(then_expr), ty(else_expr));
             if !comparable(&a, &b) {
                 issues.push(overload("_?_:_", &[ty(cond), a, b]));
             }
         }
-        Expr::Unary { expr: e, .. }
-        | Expr::Member { expr: e, .. }
-        | Expr::MemberTestOnly { expr: e, .. } => stricter(e, types, issues),
-        Expr::Index { expr: e, index, .. } => {
-            stricter(e, types, issues);
-            stricter(index, types, issues);
-        }
         Expr::Call { expr: callee, args } => {
-            stricter(callee, types, issues);
-            for a in args {
-                stricter(a, types, issues);
-            }
             if let Expr::Member {
                 expr: receiver,
                 field,
@@ -572,29 +608,6 @@ fn stricter(
         // `dyn` is a function in cel-go, not a type name.
         Expr::Ident(name) if name == "dyn" => {
             issues.push("undeclared reference to 'dyn' (in container '')".into());
-        }
-        Expr::List(items) => items.iter().for_each(|i| stricter(&i.expr, types, issues)),
-        Expr::Map(entries) => entries.iter().for_each(|e| {
-            stricter(&e.key, types, issues);
-            stricter(&e.value, types, issues);
-        }),
-        Expr::Struct { fields, .. } => fields
-            .iter()
-            .for_each(|f| stricter(&f.value, types, issues)),
-        Expr::Comprehension(c) => {
-            for e in [
-                &c.iter_range,
-                &c.accu_init,
-                &c.loop_condition,
-                &c.loop_step,
-                &c.result,
-            ] {
-                stricter(e, types, issues);
-            }
-        }
-        Expr::Bind { init, body, .. } => {
-            stricter(init, types, issues);
-            stricter(body, types, issues);
         }
         _ => {}
     }
@@ -690,6 +703,11 @@ fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
             .collect(),
         CompileError::Check(errors) => errors
             .iter()
+            // cel-go says nothing more about an operand that already failed.
+            .filter(|c| {
+                !matches!(&c.kind, cel_core::CheckErrorKind::UndefinedField { type_name, .. }
+                    if type_name == "error" || type_name == "!error!")
+            })
             .map(|c| match &c.kind {
                 cel_core::CheckErrorKind::UndeclaredReference { container, name } => {
                     format!("undeclared reference to '{name}' (in container '{container}')")
@@ -1310,6 +1328,22 @@ mod tests {
             None
         );
         assert!(format_issue("%q", &[CelType::Int]).is_some_and(|m| m.contains("\"q\"")));
+    }
+
+    #[test]
+    fn long_selection_chains_exceed_cel_go_s_recursion_limit() {
+        let e = env(CelType::String);
+        let chain = |n: usize| format!("this{} == ''", ".x".repeat(n));
+        assert_eq!(
+            compile(&e, &chain(251)),
+            Err(vec!["max recursion depth exceeded".to_string()])
+        );
+        assert_eq!(
+            compile(&e, &chain(250)),
+            Err(vec![
+                "type 'string' does not support field selection".to_string()
+            ])
+        );
     }
 
     #[test]

@@ -698,7 +698,12 @@ fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
             .iter()
             .flat_map(|p| {
                 let text = source.get(p.span.start..p.span.end).unwrap_or("");
-                syntax_issue(&p.message, text, source.get(p.span.start..).unwrap_or(""))
+                syntax_issue(
+                    &p.message,
+                    text,
+                    source.get(..p.span.start).unwrap_or(""),
+                    source.get(p.span.start..).unwrap_or(""),
+                )
             })
             .collect(),
         CompileError::Check(errors) => errors
@@ -746,10 +751,29 @@ fn compile_issues(e: &CompileError, source: &str) -> Vec<String> {
     }
 }
 
+/// What may follow `[` in cel-go's grammar.
+const LIST_START: &str = "'[', ']', '{', '(', '.', ',', '-', '!', '?', 'true', 'false', 'null', NUM_FLOAT, NUM_INT, NUM_UINT, STRING, BYTES, IDENTIFIER";
+
 /// cel-go's (ANTLR's) words for a syntax error cel-core reports as
-/// `message` over `text`, with `rest` the source from there on. The common
-/// shapes are mapped; anything else keeps cel-core's wording.
-fn syntax_issue(message: &str, text: &str, rest: &str) -> Vec<String> {
+/// `message` over `text`, with `before` the source up to it and `rest` the
+/// source from there on. The common shapes are mapped; anything else keeps
+/// cel-core's wording.
+///
+/// ANTLR says "extraneous input" when dropping the offending token lets the
+/// parse go on, and "mismatched input" when it does not; what it expects
+/// depends on what came before (`(` of a call also takes `)`, `[` takes `]`).
+fn syntax_issue(message: &str, text: &str, before: &str, rest: &str) -> Vec<String> {
+    let after = rest.get(text.len()..).unwrap_or("").trim_start();
+    let starts_operand = |s: &str| {
+        s.chars().next().is_some_and(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | '(' | '[' | '{' | '.' | '-' | '!' | '\'' | '"')
+        })
+    };
+    let lead = if after.is_empty() || starts_operand(after) {
+        "extraneous"
+    } else {
+        "mismatched"
+    };
     let eof = |expecting: &str| vec![format!("mismatched input '<EOF>' expecting {expecting}")];
     match message {
         "unexpected end of input" => eof(&format!("{{{EXPRESSION_START}}}")),
@@ -758,7 +782,12 @@ fn syntax_issue(message: &str, text: &str, rest: &str) -> Vec<String> {
         "expected '}', found None" => eof("{'}', ','}"),
         "expected ':', found None" => eof("':'"),
         "unexpected tokens after expression" => {
-            vec![format!("extraneous input '{text}' expecting <EOF>")]
+            let lead = if after.is_empty() {
+                "extraneous"
+            } else {
+                "mismatched"
+            };
+            vec![format!("{lead} input '{text}' expecting <EOF>")]
         }
         "expected identifier after '.', found None" => {
             vec!["no viable alternative at input '.'".into()]
@@ -766,9 +795,21 @@ fn syntax_issue(message: &str, text: &str, rest: &str) -> Vec<String> {
         "expected identifier after '.', found Some(Dot)" => {
             vec!["no viable alternative at input '..'".into()]
         }
-        m if m.starts_with("unexpected token: ") => vec![format!(
-            "extraneous input '{text}' expecting {{{EXPRESSION_START}}}"
-        )],
+        m if m.starts_with("unexpected token: ") => {
+            let previous = before.trim_end();
+            let expecting = if previous.ends_with('[') {
+                LIST_START.to_string()
+            } else if previous.ends_with('(')
+                && previous[..previous.len() - 1]
+                    .trim_end()
+                    .ends_with(|c: char| c.is_alphanumeric() || c == '_')
+            {
+                EXPRESSION_START.replacen("'(', ", "'(', ')', ", 1)
+            } else {
+                EXPRESSION_START.to_string()
+            };
+            vec![format!("{lead} input '{text}' expecting {{{expecting}}}")]
+        }
         m if m.starts_with("unexpected character ") => match rest.chars().next() {
             // An unterminated string: the lexer gives up on the rest of the
             // input, and the parser then misses an operand.

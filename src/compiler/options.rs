@@ -759,20 +759,12 @@ impl<'a> Interpreter<'a> {
         let mut failed = false;
         for f in fields {
             let info = match &f.name {
-                FieldRef::Dangling(_) => {
-                    self.error(
-                        f.span,
-                        format!(
-                            "cannot resolve message field name for `{}`",
-                            msg_name.trim_start_matches('.')
-                        ),
-                    );
-                    failed = true;
-                    continue;
-                }
-                FieldRef::Name(n) => match schema.field_by_text_name(msg_name, n) {
-                    Some(i) => i,
-                    None => {
+                FieldRef::Dangling(_) | FieldRef::Name(_) => {
+                    let found = match &f.name {
+                        FieldRef::Name(n) => schema.field_by_text_name(msg_name, n),
+                        _ => None,
+                    };
+                    let Some(i) = found else {
                         self.error(
                             f.span,
                             format!(
@@ -782,8 +774,9 @@ impl<'a> Interpreter<'a> {
                         );
                         failed = true;
                         continue;
-                    }
-                },
+                    };
+                    i
+                }
                 FieldRef::Extension(n) => {
                     let found = self.resolver.lookup(&format!("{scope}.x"), n, false);
                     match found.and_then(|(full, _)| schema.extension(&full)) {

@@ -142,24 +142,27 @@ pub(super) fn example_violations(
     let env = base_env(pool).with_variable("this", field_type(target, true));
     let mut activation = cel_core::MapActivation::new();
     activation.insert("this", this);
-    let mut out = Vec::new();
-    for rule in &cel {
-        if nesting_depth(&rule.expression) > MAX_NESTING {
-            continue;
-        }
-        let Ok(ast) = env.compile(&rule.expression) else {
-            continue;
-        };
-        let Ok(program) = env.program(&ast) else {
-            continue;
-        };
-        match program.eval(&activation) {
-            CelValue::Bool(false) => out.push((rule.id.clone(), rule.message.clone())),
-            CelValue::String(s) if !s.is_empty() => out.push((rule.id.clone(), s.to_string())),
-            _ => {}
-        }
+    cel.iter()
+        .filter_map(|rule| {
+            let ast = compile_rule(&env, &rule.expression)?;
+            broken(&env, &ast, rule, &activation)
+        })
+        .collect()
+}
+
+/// Runs a compiled rule: its ID and text when it fails (`false`, or a
+/// non-empty string), `None` when it passes or cannot be evaluated.
+fn broken(
+    env: &Env,
+    ast: &cel_core::Ast,
+    rule: &Rule,
+    activation: &cel_core::MapActivation,
+) -> Option<(String, String)> {
+    match env.program(ast).ok()?.eval(activation) {
+        CelValue::Bool(false) => Some((rule.id.clone(), rule.message.clone())),
+        CelValue::String(s) if !s.is_empty() => Some((rule.id.clone(), s.to_string())),
+        _ => None,
     }
-    out
 }
 
 /// Whether every CEL rule of the field compiles (with `this` the value an
@@ -171,14 +174,9 @@ pub(super) fn all_compile(pool: &DescriptorPool, rules: &DynamicMessage, target:
         return true;
     }
     let env = base_env(pool).with_variable("this", field_type(target, true));
-    cel.iter().chain(&bare).all(|r| {
-        !r.expression.trim().is_empty()
-            && nesting_depth(&r.expression) <= MAX_NESTING
-            && matches!(
-                compile(&env, &r.expression),
-                Ok(CelType::Bool | CelType::String | CelType::Dyn)
-            )
-    })
+    cel.iter()
+        .chain(&bare)
+        .all(|r| compile_rule(&env, &r.expression).is_some())
 }
 
 /// A rules message as a CEL value: `rules` of a predefined rule.
@@ -245,23 +243,8 @@ pub(super) fn predefined_example_violations(
             CelValue::Message(Box::new(Msg(type_rules.clone(), rules_name.clone()))),
         );
         for rule in &cel {
-            if !matches!(
-                compile(&env, &rule.expression),
-                Ok(CelType::Bool | CelType::String | CelType::Dyn)
-            ) {
-                return None;
-            }
-            let Ok(ast) = env.compile(&rule.expression) else {
-                continue;
-            };
-            let Ok(program) = env.program(&ast) else {
-                continue;
-            };
-            match program.eval(&activation) {
-                CelValue::Bool(false) => out.push((rule.id.clone(), rule.message.clone())),
-                CelValue::String(s) if !s.is_empty() => out.push((rule.id.clone(), s.to_string())),
-                _ => {}
-            }
+            let ast = compile_rule(&env, &rule.expression)?;
+            out.extend(broken(&env, &ast, rule, &activation));
         }
     }
     Some(out)
@@ -385,16 +368,7 @@ fn check_rules(
             );
             continue;
         }
-        if nesting_depth(&rule.expression) > MAX_NESTING {
-            report(
-                i,
-                format!(
-                    "{expression} on {parent} fails to compile: expression recursion limit exceeded: {MAX_NESTING}"
-                ),
-            );
-            continue;
-        }
-        match compile(env, &rule.expression) {
+        match compile(env, &rule.expression).map(|ast| result_type(&ast)) {
             Ok(CelType::Bool | CelType::Dyn) => {}
             Ok(CelType::String) => {
                 if !rule.message.is_empty() {
@@ -514,7 +488,12 @@ fn nesting_depth(expression: &str) -> usize {
 /// Parses and type-checks `source`: its result type, or each problem in
 /// cel-go's words. cel-core's checker is more lenient than cel-go's in a few
 /// places, which [`stricter`] makes up for.
-fn compile(env: &Env, source: &str) -> Result<CelType, Vec<String>> {
+fn compile(env: &Env, source: &str) -> Result<cel_core::Ast, Vec<String>> {
+    if nesting_depth(source) > MAX_NESTING {
+        return Err(vec![format!(
+            "expression recursion limit exceeded: {MAX_NESTING}"
+        )]);
+    }
     let parsed = env.parse(source);
     if !parsed.errors.is_empty() {
         return Err(compile_issues(&CompileError::Parse(parsed.errors), source));
@@ -534,11 +513,22 @@ fn compile(env: &Env, source: &str) -> Result<CelType, Vec<String>> {
     if !issues.is_empty() {
         return Err(issues);
     }
-    Ok(checked
-        .type_map
-        .get(&expr.id)
-        .cloned()
-        .unwrap_or(CelType::Dyn))
+    Ok(cel_core::Ast::new_checked(expr, source, checked))
+}
+
+/// The type a checked expression yields.
+fn result_type(ast: &cel_core::Ast) -> CelType {
+    ast.result_type().cloned().unwrap_or(CelType::Dyn)
+}
+
+/// A rule protovalidate accepts: it compiles and yields a bool or a string.
+fn compile_rule(env: &Env, source: &str) -> Option<cel_core::Ast> {
+    compile(env, source).ok().filter(|ast| {
+        matches!(
+            result_type(ast),
+            CelType::Bool | CelType::String | CelType::Dyn
+        )
+    })
 }
 
 /// What cel-go rejects and cel-core lets through: `==`, `!=` and `in` over
@@ -871,165 +861,91 @@ fn build_base_env(pool: &DescriptorPool) -> Env {
         .with_all_extensions()
         .with_proto_registry(Arc::new(Registry { pool: pool.clone() }))
         .with_variable("now", CelType::Timestamp);
-    // protovalidate's own functions. Those whose result is plain to compute
-    // get an implementation, so examples can be run through field CEL. (The
-    // bytes forms of startsWith/endsWith/contains join the string ones under
-    // one name, so their body serves both.)
-    let str_arg = |args: &[CelValue]| match args.first() {
-        Some(CelValue::String(s)) => Some(s.clone()),
-        _ => None,
-    };
-    let declared: Vec<(&str, Vec<CelType>, Option<Implementation>)> = vec![
-        (
-            "isNan",
-            vec![Double],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::Double(x)] => CelValue::Bool(x.is_nan()),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isInf",
-            vec![Double],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::Double(x)] => CelValue::Bool(x.is_infinite()),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isInf",
-            vec![Double, Int],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::Double(x), CelValue::Int(sign)] => CelValue::Bool(
-                    x.is_infinite() && (*sign == 0 || (*sign > 0) == x.is_sign_positive()),
-                ),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isEmail",
-            vec![Str],
-            Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_email(&s)))
-            })),
-        ),
-        (
-            "isHostname",
-            vec![Str],
-            Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_hostname(&s)))
-            })),
-        ),
-        (
-            "isIp",
-            vec![Str],
-            Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_ip(&s, 0)))
-            })),
-        ),
-        (
-            "isIp",
-            vec![Str, Int],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::String(s), CelValue::Int(v)] => CelValue::Bool(formats::is_ip(s, *v)),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isIpPrefix",
-            vec![Str],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::String(s)] => CelValue::Bool(formats::is_ip_prefix(s, 0, false)),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isIpPrefix",
-            vec![Str, Int],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::String(s), CelValue::Int(v)] => {
-                    CelValue::Bool(formats::is_ip_prefix(s, *v, false))
-                }
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isIpPrefix",
-            vec![Str, Bool],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::String(s), CelValue::Bool(strict)] => {
-                    CelValue::Bool(formats::is_ip_prefix(s, 0, *strict))
-                }
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isIpPrefix",
-            vec![Str, Int, Bool],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [
-                    CelValue::String(s),
-                    CelValue::Int(v),
-                    CelValue::Bool(strict),
-                ] => CelValue::Bool(formats::is_ip_prefix(s, *v, *strict)),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "isUri",
-            vec![Str],
-            Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_uri(&s)))
-            })),
-        ),
-        (
-            "isUriRef",
-            vec![Str],
-            Some(Arc::new(move |a: &[CelValue]| {
-                str_arg(a).map_or(CelValue::Null, |s| CelValue::Bool(formats::is_uri_ref(&s)))
-            })),
-        ),
-        (
-            "isHostAndPort",
-            vec![Str, Bool],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::String(s), CelValue::Bool(port)] => {
-                    CelValue::Bool(formats::is_host_and_port(s, *port))
-                }
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "startsWith",
-            vec![Bytes, Bytes],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::Bytes(x), CelValue::Bytes(p)] => CelValue::Bool(x.starts_with(p)),
-                [CelValue::String(x), CelValue::String(p)] => CelValue::Bool(x.starts_with(&**p)),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "endsWith",
-            vec![Bytes, Bytes],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::Bytes(x), CelValue::Bytes(p)] => CelValue::Bool(x.ends_with(p)),
-                [CelValue::String(x), CelValue::String(p)] => CelValue::Bool(x.ends_with(&**p)),
-                _ => CelValue::Null,
-            })),
-        ),
-        (
-            "contains",
-            vec![Bytes, Bytes],
-            Some(Arc::new(|a: &[CelValue]| match a {
-                [CelValue::Bytes(x), CelValue::Bytes(p)] => {
-                    CelValue::Bool(p.is_empty() || x.windows(p.len()).any(|w| w == p.as_ref()))
-                }
-                [CelValue::String(x), CelValue::String(p)] => CelValue::Bool(x.contains(&**p)),
-                _ => CelValue::Null,
-            })),
-        ),
+    // protovalidate's own functions, all tests (bool results) on their
+    // receiver, implemented so that examples can run through field CEL.
+    // (The bytes forms of startsWith/endsWith/contains join the string ones
+    // under one name, so their body serves both.)
+    use CelValue as V;
+    let declared: [(&str, Vec<CelType>, Test); 17] = [
+        ("isNan", vec![Double], |a| match a {
+            [V::Double(x)] => Some(x.is_nan()),
+            _ => None,
+        }),
+        ("isInf", vec![Double], |a| match a {
+            [V::Double(x)] => Some(x.is_infinite()),
+            _ => None,
+        }),
+        ("isInf", vec![Double, Int], |a| match a {
+            [V::Double(x), V::Int(sign)] => {
+                Some(x.is_infinite() && (*sign == 0 || (*sign > 0) == x.is_sign_positive()))
+            }
+            _ => None,
+        }),
+        ("isEmail", vec![Str], |a| match a {
+            [V::String(s)] => Some(formats::is_email(s)),
+            _ => None,
+        }),
+        ("isHostname", vec![Str], |a| match a {
+            [V::String(s)] => Some(formats::is_hostname(s)),
+            _ => None,
+        }),
+        ("isIp", vec![Str], |a| match a {
+            [V::String(s)] => Some(formats::is_ip(s, 0)),
+            _ => None,
+        }),
+        ("isIp", vec![Str, Int], |a| match a {
+            [V::String(s), V::Int(v)] => Some(formats::is_ip(s, *v)),
+            _ => None,
+        }),
+        ("isIpPrefix", vec![Str], |a| match a {
+            [V::String(s)] => Some(formats::is_ip_prefix(s, 0, false)),
+            _ => None,
+        }),
+        ("isIpPrefix", vec![Str, Int], |a| match a {
+            [V::String(s), V::Int(v)] => Some(formats::is_ip_prefix(s, *v, false)),
+            _ => None,
+        }),
+        ("isIpPrefix", vec![Str, Bool], |a| match a {
+            [V::String(s), V::Bool(strict)] => Some(formats::is_ip_prefix(s, 0, *strict)),
+            _ => None,
+        }),
+        ("isIpPrefix", vec![Str, Int, Bool], |a| match a {
+            [V::String(s), V::Int(v), V::Bool(strict)] => {
+                Some(formats::is_ip_prefix(s, *v, *strict))
+            }
+            _ => None,
+        }),
+        ("isUri", vec![Str], |a| match a {
+            [V::String(s)] => Some(formats::is_uri(s)),
+            _ => None,
+        }),
+        ("isUriRef", vec![Str], |a| match a {
+            [V::String(s)] => Some(formats::is_uri_ref(s)),
+            _ => None,
+        }),
+        ("isHostAndPort", vec![Str, Bool], |a| match a {
+            [V::String(s), V::Bool(port)] => Some(formats::is_host_and_port(s, *port)),
+            _ => None,
+        }),
+        ("startsWith", vec![Bytes, Bytes], |a| match a {
+            [V::Bytes(x), V::Bytes(p)] => Some(x.starts_with(p)),
+            [V::String(x), V::String(p)] => Some(x.starts_with(&**p)),
+            _ => None,
+        }),
+        ("endsWith", vec![Bytes, Bytes], |a| match a {
+            [V::Bytes(x), V::Bytes(p)] => Some(x.ends_with(p)),
+            [V::String(x), V::String(p)] => Some(x.ends_with(&**p)),
+            _ => None,
+        }),
+        ("contains", vec![Bytes, Bytes], |a| match a {
+            [V::Bytes(x), V::Bytes(p)] => {
+                Some(p.is_empty() || x.windows(p.len()).any(|w| w == p.as_ref()))
+            }
+            [V::String(x), V::String(p)] => Some(x.contains(&**p)),
+            _ => None,
+        }),
     ];
-    for (name, params, implementation) in declared {
+    for (name, params, test) in declared {
         let id = format!(
             "{name}_{}",
             params
@@ -1038,10 +954,8 @@ fn build_base_env(pool: &DescriptorPool) -> Env {
                 .collect::<Vec<_>>()
                 .join("_")
         );
-        let mut overload = OverloadDecl::method(id, params, Bool);
-        if let Some(f) = implementation {
-            overload = overload.with_impl(move |a: &[CelValue]| f(a));
-        }
+        let overload = OverloadDecl::method(id, params, Bool)
+            .with_impl(move |a: &[CelValue]| test(a).map_or(CelValue::Null, CelValue::Bool));
         env.add_function(FunctionDecl::new(name).with_overload(overload));
     }
     env.add_function(
@@ -1099,8 +1013,9 @@ fn build_base_env(pool: &DescriptorPool) -> Env {
     env
 }
 
-/// A function body for cel-core's evaluator.
-type Implementation = Arc<dyn Fn(&[CelValue]) -> CelValue + Send + Sync>;
+/// A protovalidate test function's body: its result, or `None` for
+/// arguments it does not take.
+type Test = fn(&[CelValue]) -> Option<bool>;
 
 /// The CEL type a `*Rules` message validates, as protovalidate declares
 /// `this` for predefined rules.
@@ -1319,6 +1234,11 @@ impl ProtoRegistry for Registry {
 mod tests {
     use super::*;
 
+    /// The result type of `source`, or its problems.
+    fn typed(env: &Env, source: &str) -> Result<CelType, Vec<String>> {
+        compile(env, source).map(|ast| result_type(&ast))
+    }
+
     fn env(this: CelType) -> Env {
         base_env(&DescriptorPool::new()).with_variable("this", this)
     }
@@ -1327,14 +1247,14 @@ mod tests {
     fn equality_needs_comparable_types_as_in_cel_go() {
         let e = env(CelType::Int);
         assert_eq!(
-            compile(&e, "this == 1.0"),
+            typed(&e, "this == 1.0"),
             Err(vec![
                 "found no matching overload for '_==_' applied to '(int, double)'".to_string()
             ])
         );
-        assert_eq!(compile(&e, "this < 2.5 && this > 1u"), Ok(CelType::Bool));
+        assert_eq!(typed(&e, "this < 2.5 && this > 1u"), Ok(CelType::Bool));
         assert_eq!(
-            compile(
+            typed(
                 &env(CelType::wrapper(CelType::Int)),
                 "this == null || this > 0"
             ),
@@ -1344,7 +1264,7 @@ mod tests {
 
     #[test]
     fn conditional_branches_must_agree() {
-        let issues = compile(&env(CelType::Int), "this > 0 ? 1 : 'x'");
+        let issues = typed(&env(CelType::Int), "this > 0 ? 1 : 'x'");
         assert_eq!(
             issues,
             Err(vec![
@@ -1376,11 +1296,11 @@ mod tests {
         let e = env(CelType::String);
         let chain = |n: usize| format!("this{} == ''", ".x".repeat(n));
         assert_eq!(
-            compile(&e, &chain(251)),
+            typed(&e, &chain(251)),
             Err(vec!["max recursion depth exceeded".to_string()])
         );
         assert_eq!(
-            compile(&e, &chain(250)),
+            typed(&e, &chain(250)),
             Err(vec![
                 "type 'string' does not support field selection".to_string()
             ])

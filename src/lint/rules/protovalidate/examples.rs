@@ -9,7 +9,9 @@
 
 use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
 
-use super::field::{Adder, Target};
+use super::field::{
+    Adder, Target, get_bool, get_bytes, get_list, get_str, get_u64, set_value, str_list,
+};
 use super::formats;
 use crate::lint::Sink;
 
@@ -34,7 +36,7 @@ pub(super) fn check(
     };
     // protovalidate compiles all of a field's rules before it validates;
     // when one does not compile (reported on its own), no example is judged.
-    let bad_pattern = field(type_rules, "pattern")
+    let bad_pattern = set_value(type_rules, "pattern")
         .and_then(|p| p.as_str().map(|p| regex::Regex::new(p).is_err()))
         .unwrap_or(false);
     if bad_pattern || !super::cel::all_compile(adder.cx.schema.pool, field_rules, target) {
@@ -120,43 +122,8 @@ fn go_float(x: f64, sci: &str) -> String {
     if x.is_infinite() {
         return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
-    let Some((mantissa, exp)) = sci.split_once('e') else {
-        return sci.into();
-    };
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if !(-4..6).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!(
-            "{}{first}{frac}e{sign}{:02}",
-            if negative { "-" } else { "" },
-            exp.abs()
-        );
-    }
-    let point = exp + 1;
-    let body = if point <= 0 {
-        format!("0.{}{digits}", "0".repeat((-point) as usize))
-    } else if point as usize >= digits.len() {
-        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
-    } else {
-        let (a, b) = digits.split_at(point as usize);
-        format!("{a}.{b}")
-    };
-    format!("{}{body}", if negative { "-" } else { "" })
-}
-
-fn field<'a>(rules: &'a DynamicMessage, name: &str) -> Option<std::borrow::Cow<'a, Value>> {
-    rules
-        .has_field_by_name(name)
-        .then(|| rules.get_field_by_name(name))
-        .flatten()
+    let magnitude = sci.strip_prefix('-');
+    crate::compiler::defaults::go_g_from_sci(magnitude.is_some(), magnitude.unwrap_or(sci))
 }
 
 /// The rules of `rules` that `value` breaks: (rule ID, protovalidate's text).
@@ -172,7 +139,7 @@ fn violations(
         Value::String(s) => string_violations(rules, s, &mut out, &id),
         Value::Bytes(b) => bytes_violations(rules, b, &mut out, &id),
         Value::Bool(b) => {
-            if let Some(c) = field(rules, "const").and_then(|v| v.as_bool())
+            if let Some(c) = set_value(rules, "const").and_then(|v| v.as_bool())
                 && c != *b
             {
                 out.push((id("const"), format!("must equal {c}")));
@@ -181,14 +148,6 @@ fn violations(
         _ => numeric_violations(rules, value, target, &mut out, &id),
     }
     out
-}
-
-fn u64_rule(rules: &DynamicMessage, name: &str) -> Option<u64> {
-    field(rules, name).and_then(|v| v.as_u64())
-}
-
-fn str_rule(rules: &DynamicMessage, name: &str) -> Option<String> {
-    field(rules, name).and_then(|v| v.as_str().map(str::to_string))
 }
 
 /// A length rule: its name, the measured length, when it fails (length,
@@ -203,7 +162,7 @@ fn string_violations(
 ) {
     let chars = s.chars().count() as u64;
     let bytes = s.len() as u64;
-    if let Some(c) = str_rule(rules, "const")
+    if let Some(c) = get_str(rules, "const")
         && c != s
     {
         out.push((id("const"), format!("must equal `{c}`")));
@@ -232,55 +191,44 @@ fn string_violations(
         LengthRule("max_bytes", bytes, |v, r| v > r, "must be at most {} bytes"),
     ];
     for LengthRule(name, actual, fails, text) in checks {
-        if let Some(r) = u64_rule(rules, name)
+        if let Some(r) = get_u64(rules, name)
             && fails(actual, r)
         {
             out.push((id(name), text.replace("{}", &r.to_string())));
         }
     }
-    if let Some(p) = str_rule(rules, "pattern")
+    if let Some(p) = get_str(rules, "pattern")
         && let Ok(re) = regex::Regex::new(&p)
         && !re.is_match(s)
     {
         out.push((id("pattern"), format!("does not match regex pattern `{p}`")));
     }
-    if let Some(p) = str_rule(rules, "prefix")
+    if let Some(p) = get_str(rules, "prefix")
         && !s.starts_with(p.as_str())
     {
         out.push((id("prefix"), format!("does not have prefix `{p}`")));
     }
-    if let Some(p) = str_rule(rules, "suffix")
+    if let Some(p) = get_str(rules, "suffix")
         && !s.ends_with(p.as_str())
     {
         out.push((id("suffix"), format!("does not have suffix `{p}`")));
     }
-    if let Some(p) = str_rule(rules, "contains")
+    if let Some(p) = get_str(rules, "contains")
         && !s.contains(p.as_str())
     {
         out.push((id("contains"), format!("does not contain substring `{p}`")));
     }
-    if let Some(p) = str_rule(rules, "not_contains")
+    if let Some(p) = get_str(rules, "not_contains")
         && s.contains(p.as_str())
     {
         out.push((id("not_contains"), format!("contains substring `{p}`")));
     }
     well_known_violations(rules, s, out, id);
-    let list = |name: &str| -> Vec<String> {
-        field(rules, name)
-            .and_then(|v| {
-                v.as_list().map(|l| {
-                    l.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-            })
-            .unwrap_or_default()
-    };
-    let ins = list("in");
+    let ins = str_list(rules, "in");
     if !ins.is_empty() && !ins.iter().any(|x| x == s) {
         out.push((id("in"), format!("must be in list [{}]", ins.join(", "))));
     }
-    let not_ins = list("not_in");
+    let not_ins = str_list(rules, "not_in");
     if not_ins.iter().any(|x| x == s) {
         out.push((
             id("not_in"),
@@ -299,7 +247,7 @@ fn well_known_violations(
     id: &dyn Fn(&str) -> String,
 ) {
     for format in formats::STRING_FORMATS {
-        if field(rules, format.name).and_then(|v| v.as_bool()) != Some(true) {
+        if !get_bool(rules, format.name) {
             continue;
         }
         if s.is_empty()
@@ -328,46 +276,40 @@ fn bytes_violations(
         LengthRule("max_len", len, |v, r| v > r, "must be at most {} bytes"),
     ];
     for LengthRule(name, actual, fails, text) in checks {
-        if let Some(r) = u64_rule(rules, name)
+        if let Some(r) = get_u64(rules, name)
             && fails(actual, r)
         {
             out.push((id(name), text.replace("{}", &r.to_string())));
         }
     }
-    let bytes_rule = |name: &str| field(rules, name).and_then(|v| v.as_bytes().map(|b| b.to_vec()));
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    if let Some(c) = bytes_rule("const")
+    if let Some(c) = get_bytes(rules, "const")
         && c != b
     {
         out.push((id("const"), format!("must be {}", hex(&c))));
     }
-    if let Some(p) = str_rule(rules, "pattern")
+    if let Some(p) = get_str(rules, "pattern")
         && let Ok(text) = std::str::from_utf8(b)
         && let Ok(re) = regex::Regex::new(&p)
         && !re.is_match(text)
     {
         out.push((id("pattern"), format!("must match regex pattern `{p}`")));
     }
-    if let Some(p) = bytes_rule("prefix")
+    if let Some(p) = get_bytes(rules, "prefix")
         && !b.starts_with(&p)
     {
         out.push((id("prefix"), format!("does not have prefix {}", hex(&p))));
     }
-    if let Some(p) = bytes_rule("suffix")
+    if let Some(p) = get_bytes(rules, "suffix")
         && !b.ends_with(&p)
     {
         out.push((id("suffix"), format!("does not have suffix {}", hex(&p))));
     }
     let list = |name: &str| -> Vec<Vec<u8>> {
-        field(rules, name)
-            .and_then(|v| {
-                v.as_list().map(|l| {
-                    l.iter()
-                        .filter_map(|x| x.as_bytes().map(|b| b.to_vec()))
-                        .collect()
-                })
-            })
-            .unwrap_or_default()
+        get_list(rules, name)
+            .iter()
+            .filter_map(|x| x.as_bytes().map(|b| b.to_vec()))
+            .collect()
     };
     let show = |l: &[Vec<u8>]| {
         let items: Vec<String> = l
@@ -387,7 +329,7 @@ fn bytes_violations(
             format!("must not be in list {}", show(&not_ins)),
         ));
     }
-    if let Some(p) = bytes_rule("contains")
+    if let Some(p) = get_bytes(rules, "contains")
         && !p.is_empty()
         && !b.windows(p.len()).any(|w| w == p.as_slice())
     {
@@ -453,7 +395,7 @@ fn numeric_violations(
         return;
     };
     let nan = x.is_nan();
-    let rule = |name: &str| field(rules, name).map(|v| (Num::of(&v), Num::text(&v)));
+    let rule = |name: &str| set_value(rules, name).map(|v| (Num::of(&v), Num::text(&v)));
     if let Some((Some(c), text)) = rule("const")
         && x != c
     {
@@ -500,35 +442,30 @@ fn numeric_violations(
         }
         _ => {}
     }
-    let list = |name: &str| -> Vec<Value> {
-        field(rules, name)
-            .and_then(|v| v.as_list().map(<[Value]>::to_vec))
-            .unwrap_or_default()
-    };
     let show = |l: &[Value]| {
         format!(
             "[{}]",
             l.iter().map(Num::text).collect::<Vec<_>>().join(", ")
         )
     };
-    let ins = list("in");
+    let ins = get_list(rules, "in");
     if !ins.is_empty() && !ins.iter().any(|v| Num::of(v) == Some(x)) {
         out.push((id("in"), format!("must be in list {}", show(&ins))));
     }
-    let not_ins = list("not_in");
+    let not_ins = get_list(rules, "not_in");
     if not_ins.iter().any(|v| Num::of(v) == Some(x)) {
         out.push((
             id("not_in"),
             format!("must not be in list {}", show(&not_ins)),
         ));
     }
-    if field(rules, "finite").and_then(|v| v.as_bool()) == Some(true)
+    if get_bool(rules, "finite")
         && let Num::F(f) = x
         && !f.is_finite()
     {
         out.push((id("finite"), "must be finite".into()));
     }
-    if field(rules, "defined_only").and_then(|v| v.as_bool()) == Some(true)
+    if get_bool(rules, "defined_only")
         && let Kind::Enum(e) = &target.kind
         && let Num::I(n) = x
         && !e.values().any(|v| i128::from(v.number()) == n)

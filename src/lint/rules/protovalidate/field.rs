@@ -233,48 +233,56 @@ pub(super) fn count_set(m: &DynamicMessage) -> usize {
     m.fields().count() + m.extensions().count()
 }
 
-fn get_bool(m: &DynamicMessage, name: &str) -> bool {
+/// The value of field `name` of a rules message, when it is set.
+pub(super) fn set_value<'a>(
+    m: &'a DynamicMessage,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, Value>> {
+    if !m.has_field_by_name(name) {
+        return None;
+    }
     m.get_field_by_name(name)
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false)
-        && m.has_field_by_name(name)
+}
+
+pub(super) fn get_bool(m: &DynamicMessage, name: &str) -> bool {
+    set_value(m, name).and_then(|v| v.as_bool()) == Some(true)
 }
 
 fn get_enum(m: &DynamicMessage, name: &str) -> i32 {
-    if !m.has_field_by_name(name) {
-        return 0;
-    }
-    m.get_field_by_name(name)
+    set_value(m, name)
         .and_then(|v| v.as_enum_number())
         .unwrap_or(0)
 }
 
-fn get_u64(m: &DynamicMessage, name: &str) -> Option<u64> {
-    if !m.has_field_by_name(name) {
-        return None;
-    }
-    m.get_field_by_name(name)?.as_u64()
+pub(super) fn get_u64(m: &DynamicMessage, name: &str) -> Option<u64> {
+    set_value(m, name)?.as_u64()
 }
 
-fn get_str(m: &DynamicMessage, name: &str) -> Option<String> {
-    if !m.has_field_by_name(name) {
-        return None;
-    }
-    Some(m.get_field_by_name(name)?.as_str()?.to_string())
+pub(super) fn get_str(m: &DynamicMessage, name: &str) -> Option<String> {
+    Some(set_value(m, name)?.as_str()?.to_string())
 }
 
-fn get_bytes(m: &DynamicMessage, name: &str) -> Option<Vec<u8>> {
-    if !m.has_field_by_name(name) {
-        return None;
-    }
-    Some(m.get_field_by_name(name)?.as_bytes()?.to_vec())
+pub(super) fn get_bytes(m: &DynamicMessage, name: &str) -> Option<Vec<u8>> {
+    Some(set_value(m, name)?.as_bytes()?.to_vec())
 }
 
 fn get_msg(m: &DynamicMessage, name: &str) -> Option<DynamicMessage> {
-    if !m.has_field_by_name(name) {
-        return None;
-    }
-    m.get_field_by_name(name)?.as_message().cloned()
+    set_value(m, name)?.as_message().cloned()
+}
+
+/// The entries of a repeated field (none when unset).
+pub(super) fn get_list(m: &DynamicMessage, name: &str) -> Vec<Value> {
+    set_value(m, name)
+        .and_then(|v| v.as_list().map(<[Value]>::to_vec))
+        .unwrap_or_default()
+}
+
+/// The entries of a repeated string field.
+pub(super) fn str_list(m: &DynamicMessage, name: &str) -> Vec<String> {
+    get_list(m, name)
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
 }
 
 fn number_of(m: &DynamicMessage, name: &str) -> i32 {
@@ -479,6 +487,27 @@ fn type_matches(
     false
 }
 
+/// A minimum above its maximum, reported at both as buf does.
+fn inverted(sink: &mut Sink, adder: &Adder, min: (u64, &[i32]), max: (u64, &[i32])) {
+    let ((min, min_path), (max, max_path)) = (min, max);
+    let (min_name, max_name) = (adder.rule_name(min_path), adder.rule_name(max_path));
+    let name = adder.q();
+    adder.at(
+        sink,
+        min_path,
+        format!(
+            "Field {name} has value {min} for {min_name}, which must be lower than value {max} for {max_name}."
+        ),
+    );
+    adder.at(
+        sink,
+        max_path,
+        format!(
+            "Field {name} has value {max} for {max_name}, which must be higher than value {min} for {min_name}."
+        ),
+    );
+}
+
 const WRAPPERS: &[&str] = &[
     "google.protobuf.FloatValue",
     "google.protobuf.DoubleValue",
@@ -528,21 +557,7 @@ fn check_repeated(
     if let (Some(min), Some(max)) = (get_u64(rules, "min_items"), get_u64(rules, "max_items"))
         && min > max
     {
-        let (min_name, max_name) = (adder.rule_name(&[r, 1]), adder.rule_name(&[r, 2]));
-        adder.at(
-            sink,
-            &[r, 1],
-            format!(
-                "Field {name} has value {min} for {min_name}, which must be lower than value {max} for {max_name}."
-            ),
-        );
-        adder.at(
-            sink,
-            &[r, 2],
-            format!(
-                "Field {name} has value {max} for {max_name}, which must be higher than value {min} for {min_name}."
-            ),
-        );
+        inverted(sink, adder, (min, &[r, 1]), (max, &[r, 2]));
     }
     let items_adder = adder.rebased(vec![r, 4]);
     if let Some(items) = get_msg(rules, "items") {
@@ -583,21 +598,7 @@ fn check_map(
     if let (Some(min), Some(max)) = (get_u64(rules, "min_pairs"), get_u64(rules, "max_pairs"))
         && min > max
     {
-        let (min_name, max_name) = (adder.rule_name(&[m, 1]), adder.rule_name(&[m, 2]));
-        adder.at(
-            sink,
-            &[m, 1],
-            format!(
-                "Field {name} has value {min} for {min_name}, which must be lower than value {max} for {max_name}."
-            ),
-        );
-        adder.at(
-            sink,
-            &[m, 2],
-            format!(
-                "Field {name} has value {max} for {max_name}, which must be higher than value {min} for {min_name}."
-            ),
-        );
+        inverted(sink, adder, (min, &[m, 1]), (max, &[m, 2]));
     }
     for (sub, entry_field, what) in [(4, &key, "key"), (5, &value, "value")] {
         let sub_adder = adder.rebased(vec![m, sub]);
@@ -684,24 +685,7 @@ fn check_lens(sink: &mut Sink, adder: &Adder, n: i32, rules: &DynamicMessage, na
         return;
     };
     if min > max {
-        adder.at(
-            sink,
-            &[n, mn],
-            format!(
-                "Field {name} has value {min} for {}, which must be lower than value {max} for {}.",
-                adder.rule_name(&[n, mn]),
-                adder.rule_name(&[n, xn])
-            ),
-        );
-        adder.at(
-            sink,
-            &[n, xn],
-            format!(
-                "Field {name} has value {max} for {}, which must be higher than value {min} for {}.",
-                adder.rule_name(&[n, xn]),
-                adder.rule_name(&[n, mn])
-            ),
-        );
+        inverted(sink, adder, (min, &[n, mn]), (max, &[n, xn]));
     } else if min == max {
         adder.at_each(
             sink,
@@ -1142,19 +1126,7 @@ fn check_timestamp(sink: &mut Sink, adder: &Adder, rules: &DynamicMessage) {
 fn check_field_mask(sink: &mut Sink, adder: &Adder, rules: &DynamicMessage) {
     let f = FIELD_MASK as i32;
     check_const(sink, adder, f, rules);
-    let list = |name: &str| -> Vec<String> {
-        rules
-            .get_field_by_name(name)
-            .and_then(|v| {
-                v.as_list().map(|l| {
-                    l.iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect()
-                })
-            })
-            .unwrap_or_default()
-    };
-    let (ins, not_ins) = (list("in"), list("not_in"));
+    let (ins, not_ins) = (str_list(rules, "in"), str_list(rules, "not_in"));
     for path in &ins {
         if not_ins.contains(path) {
             adder.at(

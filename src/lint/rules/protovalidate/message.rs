@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use prost_reflect::MessageDescriptor;
 
+use super::field::{get_list, str_list};
 use super::{Cx, EXT_RULES, MESSAGE_OPTIONS, cel, ext_path};
 use crate::check::naming::go_quote;
 use crate::lint::{Sink, with};
@@ -23,27 +24,10 @@ pub(super) fn check_message(cx: &Cx, sink: &mut Sink, md: &MessageDescriptor, pa
     let opt = ext_path(path, MESSAGE_OPTIONS, EXT_RULES);
     cel::check_message_cel(cx, sink, &rules, md, &opt);
     let name = go_quote(md.name());
-    let entries: Vec<Vec<String>> = rules
-        .get_field_by_name("oneof")
-        .and_then(|v| {
-            v.as_list().map(|l| {
-                l.iter()
-                    .filter_map(|e| e.as_message())
-                    .map(|e| {
-                        e.get_field_by_name("fields")
-                            .and_then(|f| {
-                                f.as_list().map(|fs| {
-                                    fs.iter()
-                                        .filter_map(|s| s.as_str().map(str::to_string))
-                                        .collect()
-                                })
-                            })
-                            .unwrap_or_default()
-                    })
-                    .collect()
-            })
-        })
-        .unwrap_or_default();
+    let entries: Vec<Vec<String>> = get_list(&rules, "oneof")
+        .iter()
+        .filter_map(|e| e.as_message().map(|e| str_list(e, "fields")))
+        .collect();
     let at = |extra: &[i32]| {
         let mut p = opt.clone();
         p.extend_from_slice(extra);

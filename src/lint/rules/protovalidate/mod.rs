@@ -216,15 +216,11 @@ impl Cx<'_> {
     /// Reports `message` at the option value `path` (an extension path:
     /// options path, extension number, then the path inside the rules).
     pub fn report(&self, sink: &mut Sink, path: &[i32], ext_len: usize, message: String) {
-        match self.locate(path, ext_len) {
-            Some(p) => sink.at(self.file.index, p, message),
-            None => sink.file_level(self.file.index, message),
-        }
+        self.emit(sink, self.locate(path, ext_len), message);
     }
 
     /// Reports `message` once per distinct position among `paths`.
     pub fn report_each(&self, sink: &mut Sink, paths: &[Vec<i32>], ext_len: usize, message: &str) {
-        let mut seen: Vec<Option<Vec<i32>>> = Vec::new();
         let mut spans: Vec<Option<Vec<i32>>> = Vec::new();
         for p in paths {
             let at = self.locate(p, ext_len);
@@ -232,17 +228,18 @@ impl Cx<'_> {
                 .as_ref()
                 .and_then(|a| self.file.location(a))
                 .map(|l| l.span.clone());
-            if spans.contains(&span) {
-                continue;
+            if !spans.contains(&span) {
+                spans.push(span);
+                self.emit(sink, at, message.to_string());
             }
-            spans.push(span);
-            seen.push(at);
         }
-        for at in seen {
-            match at {
-                Some(p) => sink.at(self.file.index, p, message.to_string()),
-                None => sink.file_level(self.file.index, message.to_string()),
-            }
+    }
+
+    /// A finding at a located path, or for the whole file.
+    fn emit(&self, sink: &mut Sink, at: Option<Vec<i32>>, message: String) {
+        match at {
+            Some(p) => sink.at(self.file.index, p, message),
+            None => sink.file_level(self.file.index, message),
         }
     }
 }

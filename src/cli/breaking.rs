@@ -22,8 +22,8 @@ pub struct BreakingArgs {
     /// The source, module or image to check against
     #[arg(long)]
     pub against: Option<String>,
-    /// Run breaking checks against the latest commit on the default branch
-    /// in the registry (not supported yet)
+    /// Run breaking checks against the latest commit on the default label
+    /// of the input's module in its registry
     #[arg(long)]
     pub against_registry: bool,
     /// The buf.yaml file or data to use for the against input
@@ -57,11 +57,11 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
                 "Cannot set both --against and --against-registry".into(),
             ));
         }
-        (None, true) => {
-            return Err(CliError::Failure(
-                "--against-registry is not supported yet".into(),
-            ));
-        }
+        (None, true) => match against_registry(&args)? {
+            Some(reference) => reference,
+            // The module has no commit on its default label yet: buf skips.
+            None => return Ok(Outcome::Ok),
+        },
         (Some(a), false) => a.clone(),
     };
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
@@ -283,4 +283,30 @@ fn pair_modules(
             )
         })
         .collect())
+}
+
+/// `--against-registry`: the input's named module at its default label. A
+/// module with no commit there yet (`failed_precondition`) is skipped, as
+/// buf skips it.
+fn against_registry(args: &BreakingArgs) -> Result<Option<String>, CliError> {
+    let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
+    let req = args.input_flags.request(&args.input);
+    let ws = input::discover(&req, &cwd)?;
+    let names: Vec<String> = ws
+        .modules
+        .iter()
+        .filter(|m| m.is_target)
+        .filter_map(|m| m.name.clone())
+        .collect();
+    let [name] = names.as_slice() else {
+        return Err(CliError::Failure(
+            "--against-registry requires exactly one named module in the input".into(),
+        ));
+    };
+    let full = crate::config::ModuleFullName::parse(name).map_err(CliError::Failure)?;
+    match crate::deps::resolve::probe_default_label(&full) {
+        Ok(true) => Ok(Some(name.clone())),
+        Ok(false) => Ok(None),
+        Err(e) => Err(CliError::Failure(e.to_string())),
+    }
 }

@@ -4,8 +4,13 @@
 pub mod breaking;
 pub mod build;
 pub mod config;
+pub mod dep;
+pub mod export;
 pub mod lint;
 pub mod ls_files;
+pub mod push;
+pub mod registry;
+pub mod registry_serve;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +38,19 @@ pub enum Command {
     Config(config::ConfigCommand),
     /// List Protobuf files
     LsFiles(ls_files::LsFilesArgs),
+    /// Export proto files from one location to another
+    Export(export::ExportArgs),
+    /// Push a module to a registry
+    Push(push::PushArgs),
+    /// Work with dependencies
+    #[command(subcommand)]
+    Dep(dep::DepCommand),
+    /// Deprecated: use "dep" and "registry cc"
+    #[command(subcommand, hide = true)]
+    Mod(dep::ModCommand),
+    /// Manage assets on a registry, or serve one
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
 }
 
 /// The input flags every file-reading command shares (buf's `--path`,
@@ -111,5 +129,10 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Lint(args) => lint::run(args),
         Command::Breaking(args) => breaking::run(args),
         Command::Config(cmd) => config::run(cmd),
+        Command::Registry(cmd) => registry::run(cmd),
+        Command::Dep(cmd) => dep::run(cmd),
+        Command::Push(args) => push::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Mod(cmd) => dep::run_mod(cmd),
     }
 }

@@ -124,6 +124,16 @@ fn parse_and_lower(source: SourceFile, from_wkt: bool) -> Unit {
 /// result holds every file, including imported WKTs, in input order followed
 /// by added WKTs. On failure, all diagnostics, sorted.
 pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiagnostic>> {
+    compile_with(files, &|_| None)
+}
+
+/// [`compile`], with `provide` answering imports that `files` do not hold
+/// (the files of registry dependencies) before the embedded well-known
+/// types do. Only what is imported, transitively, is compiled.
+pub fn compile_with(
+    files: Vec<SourceFile>,
+    provide: &(dyn Fn(&str) -> Option<SourceFile> + Sync),
+) -> Result<Vec<CompiledFile>, Vec<FileDiagnostic>> {
     let mut timer = PhaseClock::new();
     let mut units: Vec<Unit> = files
         .into_par_iter()
@@ -134,8 +144,9 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
     for (i, u) in units.iter().enumerate() {
         index.entry(u.source.import_path.clone()).or_insert(i);
     }
-    // Pull in embedded well-known types that are imported but not provided,
-    // and descriptor.proto, which option interpretation always needs.
+    // Pull in provided files and embedded well-known types that are imported
+    // but not given, and descriptor.proto, which option interpretation
+    // always needs; each round's new files are parsed in parallel.
     let mut wanted: Vec<String> = vec!["google/protobuf/descriptor.proto".to_string()];
     let mut scan_from = 0;
     loop {
@@ -144,27 +155,33 @@ pub fn compile(files: Vec<SourceFile>) -> Result<Vec<CompiledFile>, Vec<FileDiag
             wanted.extend(u.lowered.extra.option_dependency.iter().cloned());
         }
         scan_from = units.len();
-        let mut added = false;
+        let mut round: Vec<(SourceFile, bool)> = Vec::new();
+        let mut queued: std::collections::HashSet<String> = Default::default();
         for w in std::mem::take(&mut wanted) {
-            if index.contains_key(&w) {
+            if index.contains_key(&w) || !queued.insert(w.clone()) {
                 continue;
             }
-            if let Some(text) = wkt::source(&w) {
-                let unit = parse_and_lower(
-                    SourceFile {
-                        import_path: w.clone(),
-                        display_path: w.clone(),
-                        text: Arc::from(text),
-                    },
-                    true,
-                );
-                index.insert(w, units.len());
-                units.push(unit);
-                added = true;
+            if let Some(source) = provide(&w) {
+                round.push((source, false));
+            } else if let Some(text) = wkt::source(&w) {
+                let source = SourceFile {
+                    import_path: w.clone(),
+                    display_path: w.clone(),
+                    text: Arc::from(text),
+                };
+                round.push((source, true));
             }
         }
-        if !added {
+        if round.is_empty() {
             break;
+        }
+        let parsed: Vec<Unit> = round
+            .into_par_iter()
+            .map(|(source, from_wkt)| parse_and_lower(source, from_wkt))
+            .collect();
+        for unit in parsed {
+            index.insert(unit.source.import_path.clone(), units.len());
+            units.push(unit);
         }
     }
 
@@ -893,4 +910,27 @@ fn declaration_order_path(path: &[i32]) -> Vec<i32> {
         k += 2;
     }
     out
+}
+
+/// The import paths a file names (`import`, `import public`, `import weak`;
+/// not edition 2024's `import option`), in declaration order. Files that do
+/// not parse give what parsed.
+pub fn imports(text: &str) -> Vec<String> {
+    let source = SourceFile {
+        import_path: String::new(),
+        display_path: String::new(),
+        text: std::sync::Arc::from(text),
+    };
+    let (parsed, _) = parse(source);
+    parsed
+        .tree
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            ast::Decl::Import(i) if i.kind != ast::ImportKind::Option => {
+                Some(String::from_utf8_lossy(&i.path.value).into_owned())
+            }
+            _ => None,
+        })
+        .collect()
 }

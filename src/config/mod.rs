@@ -7,6 +7,7 @@ mod buf_yaml;
 mod check;
 mod decode;
 mod names;
+pub mod netrc;
 pub mod path;
 
 #[cfg(test)]

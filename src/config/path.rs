@@ -157,3 +157,14 @@ pub fn quote_list(items: &[String]) -> String {
         }
     }
 }
+
+/// Go's `stringutil.SliceToHumanStringQuoted`: `"a"`, `"a" and "b"`, `"a", "b", and "c"`.
+pub fn human_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, second] => format!("{first} and {second}"),
+        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
+    }
+}

@@ -19,6 +19,8 @@ pub struct ImageFile {
     pub is_import: bool,
     /// Module full name (`registry/owner/name`) for files of named modules.
     pub module_name: Option<String>,
+    /// The registry commit of a dependency's file (ModuleInfo.commit).
+    pub module_commit: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -70,6 +72,7 @@ impl Image {
                 ImageFile {
                     is_import: !targets.contains(&name),
                     module_name: module_of.get(&name).cloned(),
+                    module_commit: None,
                     file: f,
                 }
             })
@@ -182,6 +185,11 @@ fn encode_extension(f: &ImageFile, out: &mut Vec<u8>) {
         put_tag(&mut mi, 1, 2);
         put_varint(&mut mi, mn.len() as u64);
         mi.extend_from_slice(&mn);
+        if let Some(commit) = f.module_commit.as_deref().filter(|c| !c.is_empty()) {
+            put_tag(&mut mi, 2, 2);
+            put_varint(&mut mi, commit.len() as u64);
+            mi.extend_from_slice(commit.as_bytes());
+        }
         put_tag(&mut ext, 2, 2);
         put_varint(&mut ext, mi.len() as u64);
         ext.extend_from_slice(&mi);

@@ -330,6 +330,7 @@ fn decode_file(
             file,
             is_import: ext.is_import,
             module_name: None,
+            module_commit: ext.commit,
         },
         ext.module,
     ))
@@ -421,6 +422,7 @@ struct BufExtension {
     is_syntax_unspecified: bool,
     unused_dependency: Vec<i32>,
     module: Option<ModuleName>,
+    commit: Option<String>,
 }
 
 impl BufExtension {
@@ -451,8 +453,12 @@ impl BufExtension {
             let mut name: Option<Vec<u8>> = None;
             let mut r = Reader::new(&info);
             while let Some((number, value)) = r.next()? {
-                if let (1, Val::Len(b)) = (number, value) {
-                    name.get_or_insert_with(Vec::new).extend_from_slice(b);
+                match (number, value) {
+                    (1, Val::Len(b)) => name.get_or_insert_with(Vec::new).extend_from_slice(b),
+                    (2, Val::Len(b)) => {
+                        ext.commit = Some(String::from_utf8(b.to_vec()).map_err(|_| Malformed)?);
+                    }
+                    _ => {}
                 }
             }
             if let Some(name) = name {

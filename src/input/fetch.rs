@@ -125,7 +125,7 @@ fn http_get(url: &str) -> Result<Vec<u8>, String> {
     if let Some(rest) = url.strip_prefix("https://") {
         let host = rest.split(['/', '?', '#']).next().unwrap_or("");
         let host = host.rsplit('@').next().unwrap_or(host);
-        if let Some((user, password)) = netrc_login(host) {
+        if let Some((user, password)) = crate::config::netrc::login(host) {
             request = request.basic_auth(user, Some(password));
         } else if let Some((user, password)) = https_credentials()? {
             request = request.basic_auth(user, password);
@@ -140,62 +140,6 @@ fn http_get(url: &str) -> Result<Vec<u8>, String> {
         .bytes()
         .map(|b| b.to_vec())
         .map_err(|e| format!("GET {url}: {e}"))
-}
-
-/// The login for `host` in the netrc file (`$NETRC`, else `~/.netrc`).
-fn netrc_login(host: &str) -> Option<(String, String)> {
-    let path = std::env::var_os("NETRC")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".netrc")))?;
-    let text = fs::read_to_string(path).ok()?;
-    netrc_entry(&text, host)
-}
-
-/// Parses netrc tokens: `machine NAME login USER password PASS`, with a
-/// `default` entry as the fallback.
-fn netrc_entry(text: &str, host: &str) -> Option<(String, String)> {
-    let mut tokens = text.split_whitespace();
-    let (mut found, mut fallback) = (None, None);
-    let mut current: Option<(bool, Option<String>, Option<String>)> = None;
-    let finish = |c: Option<(bool, Option<String>, Option<String>)>,
-                  found: &mut Option<(String, String)>,
-                  fallback: &mut Option<(String, String)>| {
-        if let Some((is_match, Some(l), Some(p))) = c {
-            if is_match && found.is_none() {
-                *found = Some((l, p));
-            } else if !is_match && fallback.is_none() {
-                *fallback = Some((l, p));
-            }
-        }
-    };
-    while let Some(t) = tokens.next() {
-        match t {
-            "machine" => {
-                finish(current.take(), &mut found, &mut fallback);
-                let name = tokens.next().unwrap_or("");
-                current = (name == host).then_some((true, None, None));
-            }
-            "default" => {
-                finish(current.take(), &mut found, &mut fallback);
-                current = Some((false, None, None));
-            }
-            "login" => {
-                let v = tokens.next().map(str::to_string);
-                if let Some(c) = current.as_mut() {
-                    c.1 = v;
-                }
-            }
-            "password" => {
-                let v = tokens.next().map(str::to_string);
-                if let Some(c) = current.as_mut() {
-                    c.2 = v;
-                }
-            }
-            _ => {}
-        }
-    }
-    finish(current.take(), &mut found, &mut fallback);
-    found.or(fallback)
 }
 
 /// An I/O error worded as Go words it (`open x: no such file or directory`), as buf prints.
@@ -1334,19 +1278,6 @@ mod tests {
             fetch_tree(&r, Path::new("/")).err().unwrap(),
             "expected HTTP status code 404 to be 200"
         );
-    }
-
-    #[test]
-    fn netrc_picks_the_machine_then_the_default() {
-        let text = "machine other.example login a password b\n\
-                    machine files.example:8443 login u password p\n\
-                    default login d password q\n";
-        assert_eq!(
-            netrc_entry(text, "files.example:8443"),
-            Some(("u".into(), "p".into()))
-        );
-        assert_eq!(netrc_entry(text, "nowhere"), Some(("d".into(), "q".into())));
-        assert_eq!(netrc_entry("machine x login l", "x"), None);
     }
 
     // ---- single files ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Inputs: turning what the user named (today a directory, module, workspace
 //! or `.proto` file) into a workspace and its compiled image.
 
+pub mod export;
 pub mod fetch;
 pub mod reference;
 
@@ -92,9 +93,48 @@ pub fn compile_contents(
     if !bad_utf8.is_empty() {
         return Err(InputError::Compile(bad_utf8));
     }
-    let compiled = compiler::compile(sources).map_err(InputError::Compile)?;
+    let deps = crate::deps::resolve::load(&ws).map_err(|e| InputError::Failure(e.to_string()))?;
+    mark("deps");
+    // Remote modules' files are compiled only when imported, as buf does.
+    let mut provided: HashMap<&str, (&crate::deps::resolve::DepModule, &[u8])> = HashMap::new();
+    for d in &deps {
+        for (path, bytes) in &d.files {
+            if path.ends_with(".proto") {
+                provided
+                    .entry(path.as_str())
+                    .or_insert((d, bytes.as_slice()));
+            }
+        }
+    }
+    let provide = |path: &str| -> Option<SourceFile> {
+        let (_, bytes) = provided.get(path)?;
+        let text = std::str::from_utf8(bytes).ok()?;
+        Some(SourceFile {
+            import_path: path.to_string(),
+            display_path: path.to_string(),
+            text: Arc::from(text),
+        })
+    };
+    let own: HashSet<String> = sources.iter().map(|s| s.import_path.clone()).collect();
+    let compiled = compiler::compile_with(sources, &provide).map_err(InputError::Compile)?;
     mark("compile");
-    let image = Image::assemble(compiled, &targets, &module_of);
+    let from_dep = |name: &str| {
+        provided
+            .get(name)
+            .filter(|_| !own.contains(name))
+            .map(|(d, _)| *d)
+    };
+    for f in &compiled {
+        if let Some(d) = from_dep(f.fd.name()) {
+            module_of.insert(f.fd.name().to_string(), d.key.name.to_string());
+        }
+    }
+    let mut image = Image::assemble(compiled, &targets, &module_of);
+    for f in &mut image.files {
+        if let Some(d) = from_dep(f.file.fd.name()) {
+            f.module_commit = Some(d.key.commit.clone());
+        }
+    }
     mark("image order");
     Ok(Built {
         workspace: ws,
@@ -160,10 +200,15 @@ pub fn open(
                 _tree: tree,
             })
         }
-        reference::Format::Mod => Err(InputError::Failure(format!(
-            "reading modules from a registry is not supported yet: {}",
-            r.path
-        ))),
+        reference::Format::Mod => {
+            let (ws, tree) = discover_module(&r, req)?;
+            let built = compile(ws, mark)?;
+            Ok(Opened {
+                built,
+                is_image: false,
+                _tree: Some(tree),
+            })
+        }
         reference::Format::Binpb
         | reference::Format::Json
         | reference::Format::Txtpb
@@ -225,6 +270,48 @@ pub fn discover_source(
             r.format_name()
         ))),
     }
+}
+
+/// A registry module as the input (`buf.build/acme/weather[:ref]`): its
+/// commit and dependencies are resolved and fetched (or read from the
+/// cache), its files laid out in a temporary tree that becomes a one-module
+/// workspace, with its dependencies pinned.
+pub fn discover_module(
+    r: &reference::InputRef,
+    req: &BuildRequest,
+) -> Result<(Workspace, fetch::Tree), InputError> {
+    let fail = |e: String| InputError::Failure(e);
+    // The ref follows the last ':' after the last '/' (a registry may
+    // carry a port).
+    let slash = r.path.rfind('/').unwrap_or(0);
+    let (name, reference) = match r.path[slash..].find(':') {
+        Some(colon) => (
+            &r.path[..slash + colon],
+            Some(r.path[slash + colon + 1..].to_string()),
+        ),
+        None => (r.path.as_str(), None),
+    };
+    let name = crate::config::ModuleFullName::parse(name).map_err(fail)?;
+    let module = crate::deps::resolve::fetch_module_ref(&name, reference.as_deref())
+        .map_err(|e| fail(e.to_string()))?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| fail(format!("could not create a temporary directory: {e}")))?;
+    for (path, bytes) in &module.files {
+        let dest = dir.path().join(path);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+        }
+        std::fs::write(&dest, bytes).map_err(|e| fail(e.to_string()))?;
+    }
+    let tree = fetch::Tree { dir, subdir: None };
+    let mut req = req.clone();
+    req.input = ".".into();
+    let mut ws = discover(&req, tree.dir.path())?;
+    for m in &mut ws.modules {
+        m.name = Some(name.to_string());
+    }
+    ws.pinned_deps = Some(module.deps);
+    Ok((ws, tree))
 }
 
 /// Narrows an image to the target files `--path` selects (and
@@ -313,9 +400,11 @@ fn image_workspace(
             is_target: true,
             description: "image".into(),
             roots: vec![".".into()],
+            deps: Vec::new(),
         }],
         deps: Vec::new(),
         kind: workspace::WorkspaceKind::V1Modules,
         is_proto_file_input: false,
+        pinned_deps: None,
     })
 }

@@ -71,6 +71,11 @@ pub fn key(
     for d in digests {
         h.update(d);
     }
+    // Registry dependencies are pinned by buf.lock: its bytes stand for them.
+    for (dir, _) in crate::deps::resolve::lock_dirs(ws) {
+        h.update(std::fs::read(dir.join("buf.lock")).unwrap_or_default());
+        h.update([0]);
+    }
     Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -183,6 +183,12 @@ fn rfc3339_nano(t: std::time::SystemTime) -> String {
     )
 }
 
+/// Prints `text` on stderr as it is (cobra's deprecation notices, `deleted
+/// <path>` lines).
+pub fn note(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 pub fn warn(message: &str) {
     let line = match std::env::var("BUF_LOG_FORMAT").as_deref() {
         Ok("text") => format!("WARN\t{message}\n"),
@@ -191,6 +197,9 @@ pub fn warn(message: &str) {
             rfc3339_nano(std::time::SystemTime::now()),
             go_json_string(message)
         ),
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            format!("WARN\t{message}\n")
+        }
         _ => format!("\x1b[33mWARN\x1b[0m\t{message}\n"),
     };
     let _ = std::io::stderr().write_all(line.as_bytes());

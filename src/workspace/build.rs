@@ -89,6 +89,8 @@ struct Planned {
     config_is_module_relative: bool,
     /// How the config file is named in `decode ...` messages.
     config_display: String,
+    /// v1: this module's own buf.yaml deps (each v1 module has its buf.lock).
+    deps: Vec<ModuleRef>,
 }
 
 struct ModuleTargeting {
@@ -145,6 +147,7 @@ fn plan_modules(
                     version: ConfigVersion::V2,
                     config_is_module_relative: false,
                     config_display: display.clone(),
+                    deps: Vec::new(),
                 })
                 .collect();
             Ok((planned, buf_yaml.deps, WorkspaceKind::V2))
@@ -161,6 +164,10 @@ fn plan_modules(
                     Some(config) => (Some(config.clone()), "config file".to_string()),
                     None => read_v1_config(ctx, &dir)?,
                 };
+                let own_deps = buf_yaml
+                    .as_ref()
+                    .map(|b| b.deps.clone())
+                    .unwrap_or_default();
                 let (config, version) = match buf_yaml {
                     Some(buf_yaml) => {
                         for dep in &buf_yaml.deps {
@@ -193,6 +200,7 @@ fn plan_modules(
                     version,
                     config_is_module_relative: true,
                     config_display: display,
+                    deps: own_deps,
                 });
             }
             Ok((planned, deps, kind))
@@ -331,6 +339,7 @@ fn read_module(
         version,
         config_is_module_relative,
         config_display,
+        deps,
     } = planned;
     let to_module = |path: &String| {
         if config_is_module_relative {
@@ -413,6 +422,7 @@ fn read_module(
         description,
         roots: config.roots,
         dir,
+        deps,
     })
 }
 

@@ -11,7 +11,7 @@ mod tests;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::path::{self as cpath, PathError, quote};
+use crate::config::path::{self as cpath, PathError, human_list, quote};
 use crate::config::{
     BreakingConfig, BufYaml, ConfigError, ConfigVersion, LintConfig, ModuleRef,
     parse_config_override,
@@ -47,6 +47,9 @@ pub struct Workspace {
     pub kind: WorkspaceKind,
     /// The input was a single `.proto` file.
     pub is_proto_file_input: bool,
+    /// Remote modules already resolved for this workspace (a registry
+    /// module given as the input), used instead of buf.lock.
+    pub pinned_deps: Option<Vec<crate::deps::cache::ModuleKey>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +79,8 @@ pub struct Module {
     pub description: String,
     /// v1beta1 `build.roots`, relative to `dir`; `["."]` otherwise.
     pub roots: Vec<String>,
+    /// v1: the module's own buf.yaml deps; v2: empty (see `Workspace::deps`).
+    pub deps: Vec<ModuleRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -321,18 +326,8 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceEr
         deps: modules.deps,
         kind: modules.kind,
         is_proto_file_input: is_proto_file,
+        pinned_deps: None,
     })
-}
-
-/// Go's `stringutil.SliceToHumanStringQuoted`: `"a"`, `"a" and "b"`, `"a", "b", and "c"`.
-fn human_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
-    match quoted.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [first, second] => format!("{first} and {second}"),
-        [init @ .., last] => format!("{}, and {last}", init.join(", ")),
-    }
 }
 
 fn escapes(relative: &str) -> bool {

@@ -1,7 +1,10 @@
-//! Helpers shared by the integration tests: running the built binary and
-//! comparing images at the wire level, the way scripts/fdsdiff.py does.
+//! Helpers shared by the integration tests: running the built binary,
+//! comparing images at the wire level the way scripts/fdsdiff.py does, and
+//! a registry server with buf's environment around it (`registry`).
 
 #![allow(dead_code)]
+
+pub mod registry;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

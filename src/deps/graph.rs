@@ -1,0 +1,289 @@
+//! `dep graph`: the workspace's modules and the remote modules they reach,
+//! with direct dependencies found from imports, as buf draws it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::digest::{self, Digest};
+use super::resolve::{self, DepModule, ResolveError};
+use crate::workspace::{Workspace, WorkspaceKind};
+
+/// One module of the graph.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The full name, or the directory of an unnamed local module.
+    pub name: String,
+    pub commit: Option<String>,
+    pub digest: Digest,
+    pub local: bool,
+    /// Direct dependencies, as node indexes, in name order.
+    pub deps: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    /// The workspace's target modules, in workspace order.
+    pub roots: Vec<usize>,
+}
+
+/// The files of each module, the import paths they name, and which module
+/// provides each path.
+struct ModuleSource {
+    name: String,
+    commit: Option<String>,
+    local: bool,
+    /// Module files (for the digest).
+    files: Vec<(String, Vec<u8>)>,
+    /// A remote module's digest as locked.
+    locked: Option<Digest>,
+}
+
+/// Reads the doc and license files a local module's digest covers: its own,
+/// else (v2) the workspace root's.
+fn extra_files(ws: &Workspace, dir: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let module_dir = ws.root.join(dir);
+    let read = |name: &str| std::fs::read(module_dir.join(name)).ok();
+    let root_read = |name: &str| std::fs::read(ws.root.join(name)).ok();
+    let v2 = ws.kind == WorkspaceKind::V2;
+    if let Some(b) = read("LICENSE").or_else(|| if v2 { root_read("LICENSE") } else { None }) {
+        out.push(("LICENSE".to_string(), b));
+    }
+    let docs = ["buf.md", "README.md", "README.markdown"];
+    let own = docs
+        .iter()
+        .find_map(|d| read(d).map(|b| ((*d).to_string(), b)));
+    let doc = own.or_else(|| {
+        if v2 {
+            docs.iter()
+                .find_map(|d| root_read(d).map(|b| ((*d).to_string(), b)))
+        } else {
+            None
+        }
+    });
+    out.extend(doc);
+    out
+}
+
+/// A local module's files as a registry stores them: its `.proto` files
+/// by import path, plus its LICENSE and doc (v2: the workspace root's when
+/// it has none).
+pub fn local_module_files(
+    ws: &Workspace,
+    m: &crate::workspace::Module,
+) -> Result<Vec<(String, Vec<u8>)>, ResolveError> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(m.files.len() + 2);
+    for f in &m.files {
+        let bytes = std::fs::read(&f.disk_path)
+            .map_err(|e| ResolveError::Failure(format!("{}: {e}", f.external_path)))?;
+        files.push((f.import_path.clone(), bytes));
+    }
+    files.extend(extra_files(ws, &m.dir));
+    Ok(files)
+}
+
+impl Graph {
+    /// Every node `from` reaches through direct dependencies.
+    pub fn reachable_from(&self, from: usize) -> BTreeSet<usize> {
+        let direct: Vec<Vec<usize>> = self.nodes.iter().map(|n| n.deps.clone()).collect();
+        reachable(&direct, from)
+    }
+}
+
+pub fn build(ws: &Workspace) -> Result<Graph, ResolveError> {
+    let remote: Vec<DepModule> = resolve::load(ws)?;
+    let mut sources: Vec<ModuleSource> = Vec::new();
+    for m in &ws.modules {
+        let files = local_module_files(ws, m)?;
+        sources.push(ModuleSource {
+            name: m.name.clone().unwrap_or_else(|| m.dir.clone()),
+            commit: None,
+            local: true,
+            files,
+            locked: None,
+        });
+    }
+    for d in remote {
+        sources.push(ModuleSource {
+            name: d.key.name.to_string(),
+            commit: Some(d.key.commit.clone()),
+            local: false,
+            files: d.files,
+            locked: Some(d.key.digest),
+        });
+    }
+    // Which module provides each import path: local modules first.
+    let mut provider: HashMap<&str, usize> = HashMap::new();
+    for (i, s) in sources.iter().enumerate() {
+        for (path, _) in &s.files {
+            if path.ends_with(".proto") {
+                provider.entry(path.as_str()).or_insert(i);
+            }
+        }
+    }
+    let direct: Vec<Vec<usize>> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut set = BTreeSet::new();
+            for (path, bytes) in &s.files {
+                if !path.ends_with(".proto") {
+                    continue;
+                }
+                let text = String::from_utf8_lossy(bytes);
+                for import in crate::compiler::imports(&text) {
+                    if let Some(&j) = provider.get(import.as_str())
+                        && j != i
+                    {
+                        set.insert(j);
+                    }
+                }
+            }
+            let mut v: Vec<usize> = set.into_iter().collect();
+            v.sort_by(|a, b| sources[*a].name.cmp(&sources[*b].name));
+            v
+        })
+        .collect();
+    // Digests: remote modules as locked; local ones from their files and
+    // every module they reach.
+    let mut digests: Vec<Option<Digest>> = sources.iter().map(|s| s.locked.clone()).collect();
+    for i in 0..sources.len() {
+        if digests[i].is_none() {
+            let reach = reachable(&direct, i);
+            let mut deps = Vec::new();
+            for j in reach {
+                if sources[j].local {
+                    let files = digest::module_files(sources[j].files.clone());
+                    let sub = reachable(&direct, j);
+                    let sub_digests: Vec<Digest> = sub
+                        .iter()
+                        .filter_map(|&k| sources[k].locked.clone())
+                        .collect();
+                    deps.push(digest::b5(&files, &sub_digests));
+                } else if let Some(d) = &sources[j].locked {
+                    deps.push(d.clone());
+                }
+            }
+            let files = digest::module_files(sources[i].files.clone());
+            digests[i] = Some(digest::b5(&files, &deps));
+        }
+    }
+    let nodes = sources
+        .into_iter()
+        .zip(digests)
+        .zip(direct)
+        .filter_map(|((s, d), deps)| {
+            Some(Node {
+                name: s.name,
+                commit: s.commit,
+                digest: d?,
+                local: s.local,
+                deps,
+            })
+        })
+        .collect();
+    let roots = ws
+        .modules
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.is_target)
+        .map(|(i, _)| i)
+        .collect();
+    Ok(Graph { nodes, roots })
+}
+
+/// Everything `from` reaches, itself excluded.
+fn reachable(direct: &[Vec<usize>], from: usize) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from];
+    while let Some(i) = stack.pop() {
+        for &j in direct.get(i).into_iter().flatten() {
+            if j != from && seen.insert(j) {
+                stack.push(j);
+            }
+        }
+    }
+    seen
+}
+
+fn label(n: &Node) -> String {
+    match &n.commit {
+        Some(c) => format!("{}:{c}", n.name),
+        None => n.name.clone(),
+    }
+}
+
+/// buf's DOT output: every edge once, then modules without edges.
+pub fn render_dot(g: &Graph) -> String {
+    let mut edges = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut lone = Vec::new();
+    let mut stack: Vec<usize> = g.roots.iter().rev().copied().collect();
+    let mut visited = BTreeSet::new();
+    while let Some(i) = stack.pop() {
+        if !visited.insert(i) {
+            continue;
+        }
+        let Some(n) = g.nodes.get(i) else { continue };
+        if n.deps.is_empty() && g.roots.contains(&i) {
+            lone.push(label(n));
+        }
+        for &d in &n.deps {
+            if let Some(m) = g.nodes.get(d)
+                && seen.insert((i, d))
+            {
+                edges.push(format!("  \"{}\" -> \"{}\"", label(n), label(m)));
+            }
+        }
+        for &d in n.deps.iter().rev() {
+            stack.push(d);
+        }
+    }
+    let mut out = String::from("digraph {\n\n");
+    for l in &lone {
+        out.push_str(&format!("  \"{l}\"\n"));
+    }
+    for e in &edges {
+        out.push_str(e);
+        out.push('\n');
+    }
+    out.push_str("\n}\n");
+    out
+}
+
+/// buf's JSON output: one object per root, dependencies nested, keys in
+/// buf's order (name, commit, digest, deps, local).
+pub fn render_json(g: &Graph) -> String {
+    use crate::report::go_json_string as q;
+    fn node(g: &Graph, i: usize, depth: usize, out: &mut String) {
+        let Some(n) = g.nodes.get(i) else { return };
+        out.push_str(&format!("{{\"name\":{}", q(&n.name)));
+        if let Some(c) = &n.commit {
+            out.push_str(&format!(",\"commit\":{}", q(c)));
+        }
+        out.push_str(&format!(",\"digest\":{}", q(&n.digest.to_string())));
+        if !n.deps.is_empty() && depth < 64 {
+            out.push_str(",\"deps\":[");
+            for (k, &d) in n.deps.iter().enumerate() {
+                if k > 0 {
+                    out.push(',');
+                }
+                node(g, d, depth + 1, out);
+            }
+            out.push(']');
+        }
+        if n.local {
+            out.push_str(",\"local\":true");
+        }
+        out.push('}');
+    }
+    let mut out = String::from("[");
+    for (k, &r) in g.roots.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        node(g, r, 0, &mut out);
+    }
+    out.push_str("]\n");
+    out
+}

@@ -1,0 +1,274 @@
+//! From a workspace's buf.yaml deps and buf.lock to the contents of every
+//! remote module it may import: buf's checks on the lock, then each module
+//! from the shared cache (digest-verified) or, on a miss, from its registry
+//! (verified before it is cached).
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use super::cache::{CacheError, ModuleCache, ModuleData, ModuleKey};
+use super::lock::{self, LockDep};
+use super::remote::{Remote, RemoteError};
+use crate::config::ConfigVersion;
+use crate::workspace::{Workspace, WorkspaceKind};
+
+/// A remote module's contents, ready for the compiler.
+#[derive(Debug, Clone)]
+pub struct DepModule {
+    pub key: ModuleKey,
+    /// Module files (`.proto`, LICENSE, doc), sorted by path.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Why dependencies could not be resolved. The text is buf's.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("{0}")]
+    Lock(#[from] lock::LockError),
+    #[error("{0}")]
+    Failure(String),
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("{0}")]
+    Cache(#[from] CacheError),
+}
+
+/// Where the buf.lock of each part of the workspace lives, with the buf.yaml
+/// version it must agree with: the root for v2, each module's directory for
+/// v1 modules.
+pub fn lock_dirs(ws: &Workspace) -> Vec<(PathBuf, ConfigVersion)> {
+    match ws.kind {
+        WorkspaceKind::V2 => vec![(ws.root.clone(), ConfigVersion::V2)],
+        WorkspaceKind::BufWork | WorkspaceKind::V1Modules => {
+            let mut seen = HashSet::new();
+            ws.modules
+                .iter()
+                .filter(|m| seen.insert(m.dir.clone()))
+                .map(|m| (ws.root.join(&m.dir), m.config_version))
+                .collect()
+        }
+    }
+}
+
+/// The workspace's buf.lock entries (all locks merged, first entry of a name
+/// wins), or `None` when there is no buf.lock at all.
+pub fn workspace_lock(ws: &Workspace) -> Result<Option<Vec<LockDep>>, ResolveError> {
+    let mut found = false;
+    let mut deps: Vec<LockDep> = Vec::new();
+    let mut names = HashSet::new();
+    for (dir, version) in lock_dirs(ws) {
+        if let Some(l) = lock::read(&dir, version)? {
+            found = true;
+            for d in l.deps {
+                if names.insert(d.name.clone()) {
+                    deps.push(d);
+                }
+            }
+        }
+    }
+    Ok(found.then_some(deps))
+}
+
+/// Names of the workspace's own modules: they satisfy deps by name.
+pub fn local_names(ws: &Workspace) -> HashSet<String> {
+    ws.modules.iter().filter_map(|m| m.name.clone()).collect()
+}
+
+/// buf 1.70's check: every buf.yaml dep is in buf.lock or is a local module.
+pub fn check_declared(ws: &Workspace, locked: &[LockDep]) -> Result<(), ResolveError> {
+    let local = local_names(ws);
+    let present: HashSet<String> = locked.iter().map(|d| d.name.to_string()).collect();
+    let missing: BTreeSet<String> = ws
+        .deps
+        .iter()
+        .map(|d| d.full_name.to_string())
+        .filter(|n| !present.contains(n) && !local.contains(n))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let missing: Vec<String> = missing.into_iter().collect();
+    Err(ResolveError::Failure(format!(
+        "{} declared in buf.yaml deps but not present in buf.lock; run \"buf dep update\" to update the lock file",
+        crate::config::path::human_list(&missing)
+    )))
+}
+
+/// buf refuses deps on more than one registry.
+pub fn check_one_registry<'a>(
+    registries: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ResolveError> {
+    let set: BTreeSet<&str> = registries.into_iter().collect();
+    if set.len() > 1 {
+        return Err(ResolveError::Failure(format!(
+            "dependencies across multiple registries are not allowed: {}",
+            set.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The cache every command shares with buf.
+pub fn open_cache() -> Result<ModuleCache, ResolveError> {
+    let root = super::cache::cache_root().ok_or_else(|| {
+        ResolveError::Failure(
+            "could not find a cache directory: set $BUF_CACHE_DIR, $XDG_CACHE_HOME or $HOME".into(),
+        )
+    })?;
+    Ok(ModuleCache::new(root))
+}
+
+/// Every remote module the workspace's buf.lock names (local modules
+/// excepted), from the cache or its registry. No buf.lock: no deps, as buf.
+pub fn load(ws: &Workspace) -> Result<Vec<DepModule>, ResolveError> {
+    if let Some(keys) = &ws.pinned_deps {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        return load_keys(&open_cache()?, &mut Remote::new(), keys.clone());
+    }
+    let Some(locked) = workspace_lock(ws)? else {
+        return Ok(Vec::new());
+    };
+    check_declared(ws, &locked)?;
+    let local = local_names(ws);
+    let keys: Vec<ModuleKey> = locked
+        .into_iter()
+        .filter(|d| !local.contains(&d.name.to_string()))
+        .map(|d| match d.digest {
+            Some(digest) => Ok(ModuleKey {
+                name: d.name,
+                commit: d.commit,
+                digest,
+            }),
+            None => Err(ResolveError::Failure(format!(
+                "buf.lock has no current digest for {}; run \"buf dep update\" to update the lock file",
+                d.name
+            ))),
+        })
+        .collect::<Result<_, _>>()?;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_one_registry(keys.iter().map(|k| k.name.registry.as_str()))?;
+    let cache = open_cache()?;
+    load_keys(&cache, &mut Remote::new(), keys)
+}
+
+/// `keys` from the cache, fetching misses in full-name order.
+pub fn load_keys(
+    cache: &ModuleCache,
+    remote: &mut Remote,
+    mut keys: Vec<ModuleKey>,
+) -> Result<Vec<DepModule>, ResolveError> {
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    let cached: Vec<Result<Option<ModuleData>, CacheError>> =
+        keys.par_iter().map(|k| cache.get(k)).collect();
+    let mut out = Vec::with_capacity(keys.len());
+    for (key, hit) in keys.into_iter().zip(cached) {
+        let data = match hit {
+            Ok(Some(data)) => data,
+            Ok(None) | Err(CacheError::LockTimeout { .. }) => fetch(cache, remote, &key)?,
+            Err(e) => return Err(e.into()),
+        };
+        out.push(DepModule {
+            key,
+            files: data.files,
+        });
+    }
+    Ok(out)
+}
+
+/// Downloads one module (GetGraph for its dependency keys, Download,
+/// GetModules), verifies it and stores it in the cache.
+pub fn fetch(
+    cache: &ModuleCache,
+    remote: &mut Remote,
+    key: &ModuleKey,
+) -> Result<ModuleData, ResolveError> {
+    let wrap = |e: String| {
+        ResolveError::Failure(format!(
+            "could not get module data for remote module \"{}\": {e}",
+            key.name
+        ))
+    };
+    let graph = remote.graph(&key.name.registry, std::slice::from_ref(key))?;
+    let deps = graph.reachable(&key.commit);
+    let module_id = graph
+        .node(&key.commit)
+        .map(|n| n.module_id.clone())
+        .unwrap_or_default();
+    let data = remote.download(key, &module_id, deps)?;
+    cache.put(key, &data).map_err(|e| wrap(e.to_string()))?;
+    Ok(data)
+}
+
+/// A registry module named on the command line, resolved as buf resolves
+/// it: GetCommits for the ref, GetGraph for its dependencies, then each
+/// module not cached (dependencies first) fetched.
+pub struct ModuleInput {
+    pub key: ModuleKey,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub deps: Vec<ModuleKey>,
+}
+
+pub fn fetch_module_ref(
+    name: &crate::config::ModuleFullName,
+    reference: Option<&str>,
+) -> Result<ModuleInput, ResolveError> {
+    let mut remote = Remote::new();
+    let module_ref = crate::config::ModuleRef {
+        full_name: name.clone(),
+        reference: reference.map(str::to_string),
+    };
+    let commits = remote.commits(
+        &name.registry,
+        std::slice::from_ref(&module_ref),
+        super::digest::DigestKind::B5,
+        true,
+    )?;
+    let Some(root) = commits.into_iter().next().map(|c| c.key) else {
+        return Err(ResolveError::Failure(format!("no commit found for {name}")));
+    };
+    let graph = remote.graph(&name.registry, std::slice::from_ref(&root))?;
+    let deps = graph.reachable(&root.commit);
+    let cache = open_cache()?;
+    load_keys(&cache, &mut remote, deps.clone())?;
+    let data = match cache.get(&root) {
+        Ok(Some(data)) => data,
+        Ok(None) | Err(CacheError::LockTimeout { .. }) => fetch(&cache, &mut remote, &root)?,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(ModuleInput {
+        key: root,
+        files: data.files,
+        deps,
+    })
+}
+
+/// buf's `--against-registry` probe: GetCommits for the module with no ref
+/// at all. `Ok(false)` when the module has no commit on its default label
+/// (`failed_precondition`).
+pub fn probe_default_label(name: &crate::config::ModuleFullName) -> Result<bool, ResolveError> {
+    let mut remote = Remote::new();
+    let module_ref = crate::config::ModuleRef {
+        full_name: name.clone(),
+        reference: None,
+    };
+    match remote.commits(
+        &name.registry,
+        std::slice::from_ref(&module_ref),
+        super::digest::DigestKind::B5,
+        false,
+    ) {
+        Ok(_) => Ok(true),
+        Err(RemoteError::Client(e))
+            if e.code() == Some(crate::registry::client::Code::FailedPrecondition) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -920,3 +920,115 @@ fn a_read_token_cannot_create_modules() {
     );
     assert_eq!(resp.status, 200);
 }
+
+#[test]
+fn concurrent_uploads_and_reads_all_land() {
+    let reg = Registry::start(RegistryOpts::default());
+    for i in 0..8 {
+        assert_eq!(create_module(&reg, "acme", &format!("m{i}")).0, 200);
+    }
+    let upload = |i: usize| v1::UploadRequest {
+        contents: vec![v1::UploadContent {
+            module_ref: Some(v1::ModuleRef {
+                value: Some(v1::module_ref::Value::Name(v1::module_ref::Name {
+                    owner: "acme".into(),
+                    module: format!("m{i}"),
+                })),
+            }),
+            files: vec![file(
+                &format!("m{i}/m.proto"),
+                &format!("syntax = \"proto3\";\npackage m{i};\n"),
+            )],
+            ..Default::default()
+        }],
+        dep_commit_ids: Vec::new(),
+    };
+    let ids: Vec<String> = std::thread::scope(|s| {
+        let uploads: Vec<_> = (0..8)
+            .map(|i| {
+                let reg = &reg;
+                let body = upload(i).encode_to_vec();
+                s.spawn(move || {
+                    let resp = reg.rpc("buf.registry.module.v1.UploadService/Upload", &body, None);
+                    assert_eq!(resp.status, 200, "{}", text(&resp.body));
+                    v1::UploadResponse::decode(resp.body.as_slice())
+                        .unwrap()
+                        .commits
+                        .remove(0)
+                        .id
+                })
+            })
+            .collect();
+        // Readers meanwhile: modules exist, commits may or may not yet.
+        for i in 0..8 {
+            let reg = &reg;
+            s.spawn(move || {
+                let req = v1::GetModulesRequest {
+                    module_refs: vec![v1::ModuleRef {
+                        value: Some(v1::module_ref::Value::Name(v1::module_ref::Name {
+                            owner: "acme".into(),
+                            module: format!("m{i}"),
+                        })),
+                    }],
+                };
+                let resp = reg.rpc(
+                    "buf.registry.module.v1.ModuleService/GetModules",
+                    &req.encode_to_vec(),
+                    None,
+                );
+                assert_eq!(resp.status, 200);
+            });
+        }
+        uploads.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 8);
+    for id in &ids {
+        assert_eq!(get_commit(&reg, id).id, *id);
+    }
+}
+
+#[test]
+fn buf_pushes_a_two_module_workspace_in_one_upload() {
+    require_buf!();
+    let reg = Registry::start(RegistryOpts::default());
+    let dep = reg.fixture(&fixtures().join("modules/dep"), "dep");
+    ok(&reg.run_buf(&["push", "--create"], &dep, &[]), "push dep");
+    let ws = reg.fixture(&fixtures().join("workspace"), "workspace");
+    ok(&reg.run_buf(&["dep", "update"], &ws, &[]), "dep update");
+    let pushed = ok(
+        &reg.run_buf(&["push", "--create"], &ws, &[]),
+        "push workspace",
+    );
+    let uploads = reg
+        .log_lines()
+        .iter()
+        .filter(|l| l["method"] == "buf.registry.module.v1.UploadService/Upload")
+        .count();
+    assert_eq!(
+        uploads, 2,
+        "one Upload for dep, one for both workspace modules"
+    );
+
+    // The server's digests equal buf's own for the local modules (wb's dep
+    // set is {wa, dep}: transitive through a module of the same upload).
+    let graph = ok(
+        &reg.run_buf(&["dep", "graph", "--format", "json"], &ws, &[]),
+        "dep graph",
+    );
+    let local: BTreeMap<String, String> = graph
+        .lines()
+        .flat_map(|l| serde_json::from_str::<Vec<serde_json::Value>>(l).unwrap())
+        .map(|m| {
+            let digest = m["digest"].as_str().unwrap().to_string();
+            (m["name"].as_str().unwrap().to_string(), digest)
+        })
+        .collect();
+    for line in pushed.lines() {
+        let (name, id) = line.rsplit_once(':').unwrap();
+        assert_eq!(b5_of(&get_commit(&reg, id)), local[name], "{name}");
+    }
+    assert!(local[&format!("{}/acme/wb", reg.host())].ends_with("1f112e"));
+}

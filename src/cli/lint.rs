@@ -33,7 +33,18 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     };
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
-    let ws = input::discover(&req, &cwd)?;
+    // A registry module is fetched into a temporary tree that must outlive
+    // the build; every other input is a directory or file here.
+    let module_input = input::reference::parse(&args.input, &cwd)
+        .ok()
+        .filter(|r| r.format == input::reference::Format::Mod);
+    let (ws, _tree) = match &module_input {
+        Some(r) => {
+            let (ws, tree) = input::discover_source(r, &req, &cwd)?;
+            (ws, tree)
+        }
+        None => (input::discover(&req, &cwd)?, None),
+    };
     clock.mark("discover");
     // Resolve every target module's rules before compiling: config mistakes
     // are reported even when the sources are broken.

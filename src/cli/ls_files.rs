@@ -36,6 +36,7 @@ struct Row {
     local_path: String,
     import_path: String,
     module: String,
+    commit: String,
     is_import: bool,
 }
 
@@ -63,13 +64,39 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
                 path: f.external_path.clone(),
                 local_path: if tree.is_some() {
                     String::new()
+                } else if m.commit.is_some() {
+                    // A registry module, read in place from the cache.
+                    crate::config::path::clean(&f.disk_path.display().to_string())
                 } else {
                     f.external_path.clone()
                 },
                 import_path: f.import_path.clone(),
                 module: m.name.clone().unwrap_or_default(),
+                commit: m.commit.clone().unwrap_or_default(),
                 is_import: !f.is_target,
             });
+        }
+    }
+    // Files of registry dependencies (buf.lock), importable like the rest.
+    let deps = crate::deps::resolve::load(&ws).map_err(|e| CliError::Failure(e.to_string()))?;
+    let mut dep_text: HashMap<&str, &[u8]> = HashMap::new();
+    for d in &deps {
+        for (path, bytes) in &d.files {
+            if !path.ends_with(".proto") || known.contains_key(path.as_str()) {
+                continue;
+            }
+            dep_text.insert(path.as_str(), bytes.as_slice());
+            known.insert(
+                path.as_str(),
+                Row {
+                    path: path.clone(),
+                    local_path: d.dir.join(path).display().to_string(),
+                    import_path: path.clone(),
+                    module: d.key.name.to_string(),
+                    commit: d.key.commit.clone(),
+                    is_import: true,
+                },
+            );
         }
     }
     for (p, _) in wkt::FILES {
@@ -78,6 +105,7 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
             local_path: (*p).to_string(),
             import_path: (*p).to_string(),
             module: String::new(),
+            commit: String::new(),
             is_import: true,
         });
     }
@@ -99,7 +127,11 @@ pub fn run(args: LsFilesArgs) -> Result<Outcome, CliError> {
             if listed.insert(p.clone(), row).is_some() || !args.include_imports {
                 continue;
             }
-            for dep in imports_of(&p, disk.get(p.as_str()).copied()) {
+            for dep in imports_of(
+                &p,
+                disk.get(p.as_str()).copied(),
+                dep_text.get(p.as_str()).copied(),
+            ) {
                 if !listed.contains_key(&dep) {
                     stack.push(dep);
                 }
@@ -130,6 +162,7 @@ fn list_image(
             local_path: String::new(),
             import_path: f.file.fd.name().to_string(),
             module: f.module_name.clone().unwrap_or_default(),
+            commit: f.module_commit.clone().unwrap_or_default(),
             is_import: f.is_import,
         })
         .collect();
@@ -142,10 +175,11 @@ fn print_rows(mut rows: Vec<&Row>, format: &str) -> Result<Outcome, CliError> {
     for r in rows {
         match format {
             "json" => out.push_str(&format!(
-                "{{\"path\":{},\"import_path\":{},\"module\":{},\"commit\":\"\",\"is_import\":{}}}\n",
+                "{{\"path\":{},\"import_path\":{},\"module\":{},\"commit\":{},\"is_import\":{}}}\n",
                 crate::report::go_json_string(&r.local_path),
                 crate::report::go_json_string(&r.import_path),
                 crate::report::go_json_string(&r.module),
+                crate::report::go_json_string(&r.commit),
                 r.is_import
             )),
             "import" => out.push_str(&format!("{}\n", r.import_path)),
@@ -167,10 +201,15 @@ fn print_rows(mut rows: Vec<&Row>, format: &str) -> Result<Outcome, CliError> {
 }
 
 /// The import paths a file names (parsed, not compiled).
-fn imports_of(import_path: &str, disk_path: Option<&std::path::Path>) -> Vec<String> {
-    let text: String = match disk_path {
-        Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
-        None => wkt::source(import_path).unwrap_or_default().to_string(),
+fn imports_of(
+    import_path: &str,
+    disk_path: Option<&std::path::Path>,
+    bytes: Option<&[u8]>,
+) -> Vec<String> {
+    let text: String = match (disk_path, bytes) {
+        (Some(p), _) => std::fs::read_to_string(p).unwrap_or_default(),
+        (None, Some(b)) => String::from_utf8_lossy(b).into_owned(),
+        (None, None) => wkt::source(import_path).unwrap_or_default().to_string(),
     };
     let (parsed, _) = compiler::parse(SourceFile {
         import_path: import_path.to_string(),

@@ -365,6 +365,12 @@ impl ModuleCache {
         Ok(deleted)
     }
 
+    /// Where a module's files live in the cache (buf's layout: `files/` in
+    /// the entry), for commands that print paths (`ls-files --format json`).
+    pub fn files_dir(&self, key: &ModuleKey) -> Result<PathBuf, CacheError> {
+        Ok(self.module_dir(key)?.join("files"))
+    }
+
     fn module_dir(&self, key: &ModuleKey) -> Result<PathBuf, CacheError> {
         check_key(key)?;
         Ok(self

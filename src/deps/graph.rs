@@ -97,8 +97,9 @@ pub fn build(ws: &Workspace) -> Result<Graph, ResolveError> {
         let files = local_module_files(ws, m)?;
         sources.push(ModuleSource {
             name: m.name.clone().unwrap_or_else(|| m.dir.clone()),
-            commit: None,
-            local: true,
+            commit: m.commit.clone(),
+            // A registry module given as the input is not local.
+            local: m.commit.is_none(),
             files,
             locked: None,
         });
@@ -251,8 +252,9 @@ pub fn render_dot(g: &Graph) -> String {
     out
 }
 
-/// buf's JSON output: one object per root, dependencies nested, keys in
-/// buf's order (name, commit, digest, deps, local).
+/// buf's JSON output: one object per module of the graph, sorted by name,
+/// dependencies nested, keys in buf's order (name, commit, digest, deps,
+/// local).
 pub fn render_json(g: &Graph) -> String {
     use crate::report::go_json_string as q;
     fn node(g: &Graph, i: usize, depth: usize, out: &mut String) {
@@ -277,8 +279,10 @@ pub fn render_json(g: &Graph) -> String {
         }
         out.push('}');
     }
+    let mut order: Vec<usize> = (0..g.nodes.len()).collect();
+    order.sort_by(|a, b| g.nodes[*a].name.cmp(&g.nodes[*b].name));
     let mut out = String::from("[");
-    for (k, &r) in g.roots.iter().enumerate() {
+    for (k, &r) in order.iter().enumerate() {
         if k > 0 {
             out.push(',');
         }

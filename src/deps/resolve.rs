@@ -18,6 +18,8 @@ use crate::workspace::{Workspace, WorkspaceKind};
 #[derive(Debug, Clone)]
 pub struct DepModule {
     pub key: ModuleKey,
+    /// Where its files are in the cache.
+    pub dir: PathBuf,
     /// Module files (`.proto`, LICENSE, doc), sorted by path.
     pub files: Vec<(String, Vec<u8>)>,
 }
@@ -174,6 +176,7 @@ pub fn load_keys(
             Err(e) => return Err(e.into()),
         };
         out.push(DepModule {
+            dir: cache.files_dir(&key)?,
             key,
             files: data.files,
         });
@@ -210,6 +213,8 @@ pub fn fetch(
 /// module not cached (dependencies first) fetched.
 pub struct ModuleInput {
     pub key: ModuleKey,
+    /// The module's files in the cache, which a valid entry never changes.
+    pub dir: PathBuf,
     pub files: Vec<(String, Vec<u8>)>,
     pub deps: Vec<ModuleKey>,
 }
@@ -242,6 +247,7 @@ pub fn fetch_module_ref(
         Err(e) => return Err(e.into()),
     };
     Ok(ModuleInput {
+        dir: cache.files_dir(&root)?,
         key: root,
         files: data.files,
         deps,

@@ -66,6 +66,7 @@ pub fn compile_contents(
     let mut bad_utf8: Vec<FileDiagnostic> = Vec::new();
     let mut targets = HashSet::new();
     let mut module_of = HashMap::new();
+    let mut commit_of: HashMap<String, String> = HashMap::new();
     let mut contents = contents.into_iter();
     for m in &ws.modules {
         for f in &m.files {
@@ -82,6 +83,9 @@ pub fn compile_contents(
             }
             if let Some(n) = &m.name {
                 module_of.insert(f.import_path.clone(), n.clone());
+            }
+            if let Some(c) = &m.commit {
+                commit_of.insert(f.import_path.clone(), c.clone());
             }
             sources.push(SourceFile {
                 import_path: f.import_path.clone(),
@@ -133,6 +137,8 @@ pub fn compile_contents(
     for f in &mut image.files {
         if let Some(d) = from_dep(f.file.fd.name()) {
             f.module_commit = Some(d.key.commit.clone());
+        } else if let Some(c) = commit_of.get(f.file.fd.name()) {
+            f.module_commit = Some(c.clone());
         }
     }
     mark("image order");
@@ -201,12 +207,12 @@ pub fn open(
             })
         }
         reference::Format::Mod => {
-            let (ws, tree) = discover_module(&r, req)?;
+            let ws = discover_module(&r, req)?;
             let built = compile(ws, mark)?;
             Ok(Opened {
                 built,
                 is_image: false,
-                _tree: Some(tree),
+                _tree: None,
             })
         }
         reference::Format::Binpb
@@ -265,6 +271,7 @@ pub fn discover_source(
             let ws = discover(&req, tree.dir.path())?;
             Ok((ws, Some(tree)))
         }
+        reference::Format::Mod => Ok((discover_module(r, req)?, None)),
         _ => Err(InputError::Failure(format!(
             "{} is not a source input",
             r.format_name()
@@ -279,7 +286,7 @@ pub fn discover_source(
 pub fn discover_module(
     r: &reference::InputRef,
     req: &BuildRequest,
-) -> Result<(Workspace, fetch::Tree), InputError> {
+) -> Result<Workspace, InputError> {
     let fail = |e: String| InputError::Failure(e);
     // The ref follows the last ':' after the last '/' (a registry may
     // carry a port).
@@ -294,24 +301,16 @@ pub fn discover_module(
     let name = crate::config::ModuleFullName::parse(name).map_err(fail)?;
     let module = crate::deps::resolve::fetch_module_ref(&name, reference.as_deref())
         .map_err(|e| fail(e.to_string()))?;
-    let dir = tempfile::tempdir()
-        .map_err(|e| fail(format!("could not create a temporary directory: {e}")))?;
-    for (path, bytes) in &module.files {
-        let dest = dir.path().join(path);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
-        }
-        std::fs::write(&dest, bytes).map_err(|e| fail(e.to_string()))?;
-    }
-    let tree = fetch::Tree { dir, subdir: None };
+    // A valid cache entry is never rewritten, so the module is read in place.
     let mut req = req.clone();
     req.input = ".".into();
-    let mut ws = discover(&req, tree.dir.path())?;
+    let mut ws = discover(&req, &module.dir)?;
     for m in &mut ws.modules {
         m.name = Some(name.to_string());
+        m.commit = Some(module.key.commit.clone());
     }
     ws.pinned_deps = Some(module.deps);
-    Ok((ws, tree))
+    Ok(ws)
 }
 
 /// Narrows an image to the target files `--path` selects (and
@@ -401,6 +400,7 @@ fn image_workspace(
             description: "image".into(),
             roots: vec![".".into()],
             deps: Vec::new(),
+            commit: None,
         }],
         deps: Vec::new(),
         kind: workspace::WorkspaceKind::V1Modules,

@@ -6,7 +6,7 @@
 //! (`v1beta1`, the b4 calls of v1 buf.yaml files), `buf.registry.owner.v1`
 //! (`owner`) and `buf.alpha.registry.v1alpha1` (`alpha`, `registry login`).
 
-#![allow(clippy::derive_partial_eq_without_eq)]
+#![allow(clippy::derive_partial_eq_without_eq, clippy::module_inception)]
 
 /// `google.protobuf.Timestamp`, as prost-types has it.
 pub use prost_types::Timestamp;

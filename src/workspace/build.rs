@@ -423,6 +423,7 @@ fn read_module(
         roots: config.roots,
         dir,
         deps,
+        commit: None,
     })
 }
 

@@ -81,6 +81,8 @@ pub struct Module {
     pub roots: Vec<String>,
     /// v1: the module's own buf.yaml deps; v2: empty (see `Workspace::deps`).
     pub deps: Vec<ModuleRef>,
+    /// The registry commit, for a module read from a registry.
+    pub commit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -57,11 +57,7 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
                 "Cannot set both --against and --against-registry".into(),
             ));
         }
-        (None, true) => match against_registry(&args)? {
-            Some(reference) => reference,
-            // The module has no commit on its default label yet: buf skips.
-            None => return Ok(Outcome::Ok),
-        },
+        (None, true) => String::new(),
         (Some(a), false) => a.clone(),
     };
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
@@ -70,7 +66,26 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     // Without --limit-to-input-files both sides build at once.
     let mut against_req = req.clone();
     against_req.config_override = args.against_config.clone();
-    let (current, previous) = if args.limit_to_input_files {
+    // --against-registry: buf builds the input first, then asks the
+    // registry for its module's default label.
+    let mut against = against;
+    let mut prebuilt = None;
+    if args.against_registry {
+        let current = match input::open(&args.input, &req, &cwd, |p| clock.mark(p)) {
+            Ok(o) => o,
+            Err(e) => return compile_failure(e, format, &mut stdout),
+        };
+        match against_registry(&current.built.workspace)? {
+            Some(reference) => against = reference,
+            // The module has no commit on its default label yet: buf skips.
+            None => return Ok(Outcome::Ok),
+        }
+        prebuilt = Some(current);
+    }
+    let (current, previous) = if let Some(current) = prebuilt {
+        let previous = input::open(&against, &against_req, &cwd, |_| {});
+        (Ok(current), previous)
+    } else if args.limit_to_input_files {
         let current = input::open(&args.input, &req, &cwd, |p| clock.mark(p));
         let current = match current {
             Ok(o) => o,
@@ -288,10 +303,7 @@ fn pair_modules(
 /// `--against-registry`: the input's named module at its default label. A
 /// module with no commit there yet (`failed_precondition`) is skipped, as
 /// buf skips it.
-fn against_registry(args: &BreakingArgs) -> Result<Option<String>, CliError> {
-    let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
-    let req = args.input_flags.request(&args.input);
-    let ws = input::discover(&req, &cwd)?;
+fn against_registry(ws: &crate::workspace::Workspace) -> Result<Option<String>, CliError> {
     let names: Vec<String> = ws
         .modules
         .iter()

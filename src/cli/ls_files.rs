@@ -170,7 +170,13 @@ fn list_image(
 }
 
 fn print_rows(mut rows: Vec<&Row>, format: &str) -> Result<Outcome, CliError> {
-    rows.sort_by(|a, b| (&a.path, &a.import_path).cmp(&(&b.path, &b.import_path)));
+    // JSON rows are ordered by the path they print (a dependency's is in
+    // the cache), text rows by theirs.
+    if format == "json" {
+        rows.sort_by(|a, b| (&a.local_path, &a.import_path).cmp(&(&b.local_path, &b.import_path)));
+    } else {
+        rows.sort_by(|a, b| (&a.path, &a.import_path).cmp(&(&b.path, &b.import_path)));
+    }
     let mut out = String::new();
     for r in rows {
         match format {

@@ -92,11 +92,11 @@ fn login(args: HostArgs) -> Result<Outcome, CliError> {
 fn logout(args: LogoutArgs) -> Result<Outcome, CliError> {
     let text = match account::logout(&args.domain).map_err(fail)? {
         Logout::Removed(path) => format!(
-            "All existing BSR credentials removed from {}.\n",
+            "All existing BSR credentials removed from {}\n",
             path.display()
         ),
         Logout::NothingThere(path) => format!(
-            "No BSR credentials found in {}; you are already logged out.\n",
+            "No BSR credentials found in {}; you are already logged out\n",
             path.display()
         ),
     };
@@ -104,6 +104,10 @@ fn logout(args: LogoutArgs) -> Result<Outcome, CliError> {
 }
 
 fn whoami(args: WhoamiArgs) -> Result<Outcome, CliError> {
+    // Without any token buf does not ask the registry.
+    if crate::registry::client::token_for(&args.domain).is_none() {
+        return Err(fail(format!("Not currently logged in for {}.", args.domain)));
+    }
     let name = account::whoami(&args.domain).map_err(fail)?;
     let text = match args.format.as_str() {
         "json" => format!(

@@ -46,9 +46,7 @@ fn extra_files(ws: &Workspace, dir: &str) -> Vec<(String, Vec<u8>)> {
     let read = |name: &str| std::fs::read(module_dir.join(name)).ok();
     let root_read = |name: &str| std::fs::read(ws.root.join(name)).ok();
     let v2 = ws.kind == WorkspaceKind::V2;
-    if let Some(b) = read("LICENSE").or_else(|| if v2 { root_read("LICENSE") } else { None }) {
-        out.push(("LICENSE".to_string(), b));
-    }
+    // buf lists the doc file before LICENSE (push sends them in this order).
     let docs = ["buf.md", "README.md", "README.markdown"];
     let own = docs
         .iter()
@@ -62,12 +60,12 @@ fn extra_files(ws: &Workspace, dir: &str) -> Vec<(String, Vec<u8>)> {
         }
     });
     out.extend(doc);
+    if let Some(b) = read("LICENSE").or_else(|| if v2 { root_read("LICENSE") } else { None }) {
+        out.push(("LICENSE".to_string(), b));
+    }
     out
 }
 
-/// A local module's files as a registry stores them: its `.proto` files
-/// by import path, plus its LICENSE and doc (v2: the workspace root's when
-/// it has none).
 pub fn local_module_files(
     ws: &Workspace,
     m: &crate::workspace::Module,
@@ -214,39 +212,42 @@ fn label(n: &Node) -> String {
     }
 }
 
-/// buf's DOT output: every edge once, then modules without edges.
+/// buf's DOT output: the input's modules, then the others in name order, each followed depth-first by
+/// the edges below it (every edge once); a module with no edges at all
+/// stands alone.
 pub fn render_dot(g: &Graph) -> String {
-    let mut edges = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut lone = Vec::new();
-    let mut stack: Vec<usize> = g.roots.iter().rev().copied().collect();
-    let mut visited = BTreeSet::new();
-    while let Some(i) = stack.pop() {
+    fn visit(
+        g: &Graph,
+        i: usize,
+        visited: &mut BTreeSet<usize>,
+        seen: &mut BTreeSet<(usize, usize)>,
+        out: &mut String,
+    ) {
         if !visited.insert(i) {
-            continue;
+            return;
         }
-        let Some(n) = g.nodes.get(i) else { continue };
-        if n.deps.is_empty() && g.roots.contains(&i) {
-            lone.push(label(n));
-        }
+        let Some(n) = g.nodes.get(i) else { return };
         for &d in &n.deps {
             if let Some(m) = g.nodes.get(d)
                 && seen.insert((i, d))
             {
-                edges.push(format!("  \"{}\" -> \"{}\"", label(n), label(m)));
+                out.push_str(&format!("  \"{}\" -> \"{}\"\n", label(n), label(m)));
+                visit(g, d, visited, seen, out);
             }
         }
-        for &d in n.deps.iter().rev() {
-            stack.push(d);
-        }
     }
+    let reached: BTreeSet<usize> = g.nodes.iter().flat_map(|n| n.deps.iter().copied()).collect();
+    // The input's modules first, then the rest by name.
+    let mut rest: Vec<usize> = (0..g.nodes.len()).filter(|i| !g.roots.contains(i)).collect();
+    rest.sort_by(|a, b| g.nodes[*a].name.cmp(&g.nodes[*b].name));
+    let order: Vec<usize> = g.roots.iter().copied().chain(rest).collect();
     let mut out = String::from("digraph {\n\n");
-    for l in &lone {
-        out.push_str(&format!("  \"{l}\"\n"));
-    }
-    for e in &edges {
-        out.push_str(e);
-        out.push('\n');
+    let (mut visited, mut seen) = (BTreeSet::new(), BTreeSet::new());
+    for i in order {
+        if g.nodes[i].deps.is_empty() && !reached.contains(&i) {
+            out.push_str(&format!("  \"{}\"\n", label(&g.nodes[i])));
+        }
+        visit(g, i, &mut visited, &mut seen, &mut out);
     }
     out.push_str("\n}\n");
     out

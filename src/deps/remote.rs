@@ -30,8 +30,8 @@ pub struct RemoteCommit {
     pub create_time: Option<prost_types::Timestamp>,
 }
 
-/// The clients of one command (one per registry) and the name lookups it
-/// has made, which buf caches for a command's duration.
+/// The clients of one command (one per registry) and the name lookups of
+/// the graph being read.
 #[derive(Default)]
 pub struct Remote {
     clients: HashMap<String, Client>,
@@ -230,6 +230,10 @@ impl Remote {
     /// and for each root the keys it reaches, in the graph's commit order.
     pub fn graph(&mut self, registry: &str, roots: &[ModuleKey]) -> Result<Graph, RemoteError> {
         let kind = roots.first().map_or(DigestKind::B5, |r| r.digest.kind);
+        // buf looks names up afresh for every graph (remembering them only
+        // within one), so the request sequence matches only if we do too.
+        self.module_names.clear();
+        self.owner_names.clear();
         let client = self.client(registry)?;
         let (commits, edges): (Vec<v1::Commit>, Vec<(String, String)>) = match kind {
             DigestKind::B5 => {

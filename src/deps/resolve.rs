@@ -191,19 +191,29 @@ pub fn fetch(
     remote: &mut Remote,
     key: &ModuleKey,
 ) -> Result<ModuleData, ResolveError> {
+    // buf names the module in front of every failure here, except the
+    // errors whose wording stands alone (auth, unavailable, unimplemented).
     let wrap = |e: String| {
         ResolveError::Failure(format!(
             "could not get module data for remote module \"{}\": {e}",
             key.name
         ))
     };
-    let graph = remote.graph(&key.name.registry, std::slice::from_ref(key))?;
+    let wrap_remote = |e: RemoteError| match e {
+        RemoteError::Client(c) if c.stands_alone() => ResolveError::Remote(RemoteError::Client(c)),
+        other => wrap(other.to_string()),
+    };
+    let graph = remote
+        .graph(&key.name.registry, std::slice::from_ref(key))
+        .map_err(wrap_remote)?;
     let deps = graph.reachable(&key.commit);
     let module_id = graph
         .node(&key.commit)
         .map(|n| n.module_id.clone())
         .unwrap_or_default();
-    let data = remote.download(key, &module_id, deps)?;
+    let data = remote
+        .download(key, &module_id, deps)
+        .map_err(wrap_remote)?;
     cache.put(key, &data).map_err(|e| wrap(e.to_string()))?;
     Ok(data)
 }

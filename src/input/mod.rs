@@ -133,6 +133,9 @@ pub fn compile_contents(
             module_of.insert(f.fd.name().to_string(), d.key.name.to_string());
         }
     }
+    if ws.pinned_deps.is_none() && !deps.is_empty() {
+        warn_undeclared_imports(&ws, &compiled, &from_dep);
+    }
     let mut image = Image::assemble(compiled, &targets, &module_of);
     for f in &mut image.files {
         if let Some(d) = from_dep(f.file.fd.name()) {
@@ -146,6 +149,41 @@ pub fn compile_contents(
         workspace: ws,
         image,
     })
+}
+
+/// buf's warning for a workspace file that imports a file of a remote
+/// module the buf.yaml does not declare (it came in through buf.lock as a
+/// transitive dependency).
+fn warn_undeclared_imports<'d>(
+    ws: &Workspace,
+    compiled: &[compiler::CompiledFile],
+    from_dep: &dyn Fn(&str) -> Option<&'d crate::deps::resolve::DepModule>,
+) {
+    let declared: HashSet<String> = ws
+        .deps
+        .iter()
+        .chain(ws.modules.iter().flat_map(|m| &m.deps))
+        .map(|d| d.full_name.to_string())
+        .collect();
+    let own: HashSet<&str> = ws
+        .modules
+        .iter()
+        .flat_map(|m| &m.files)
+        .map(|f| f.import_path.as_str())
+        .collect();
+    for f in compiled.iter().filter(|f| own.contains(f.fd.name())) {
+        for import in &f.fd.dependency {
+            if let Some(d) = from_dep(import) {
+                let name = d.key.name.to_string();
+                if !declared.contains(&name) {
+                    crate::report::warn(&format!(
+                        "File \"{}\" imports \"{import}\", which is not in your workspace or in the dependencies declared in your buf.yaml, but is found in transitive dependency \"{name}\".\nDeclare \"{name}\" in the deps key in your buf.yaml.",
+                        f.fd.name()
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// A compile error at the first byte that is not UTF-8, as buf reports it.

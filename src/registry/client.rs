@@ -139,7 +139,8 @@ pub enum ClientError {
         "the server hosted at that remote is unavailable. Are you sure \"{0}\" is a valid remote address?"
     )]
     UnknownHost(String),
-    /// Nothing listens there.
+    /// Nothing listens there, or the connection broke before an answer
+    /// came (connect-go calls both `unavailable`, and buf words them alike).
     #[error("the server hosted at that remote is unavailable.")]
     Refused(String),
     /// The connection broke or the answer could not be read (cut short,
@@ -158,6 +159,20 @@ impl ClientError {
             _ => None,
         }
     }
+
+    /// buf's top-level wording of this error replaces whatever context a
+    /// command put around it (`wrapError` in buf's `cmd/buf`): the
+    /// authentication, unavailable and unimplemented texts stand alone.
+    pub fn stands_alone(&self) -> bool {
+        match self {
+            ClientError::UnknownHost(_) | ClientError::Refused(_) => true,
+            ClientError::Rpc { code, .. } => matches!(
+                code,
+                Code::Unauthenticated | Code::Unavailable | Code::Unimplemented
+            ),
+            ClientError::Transport(_) | ClientError::Config(_) => false,
+        }
+    }
 }
 
 fn rpc_text(
@@ -174,9 +189,7 @@ fn rpc_text(
         format!(" {registry}")
     };
     match code {
-        Code::Unauthenticated | Code::Unknown
-            if *code == Code::Unauthenticated || message.is_empty() =>
-        {
+        Code::Unauthenticated => {
             match token_source {
                 Some(TokenSource::Env) => format!(
                     "the BUF_TOKEN environment variable is not valid for {registry}. Set BUF_TOKEN to a valid Buf API token, or unset it. For details, visit https://buf.build/docs/bsr/authentication"
@@ -195,7 +208,12 @@ fn rpc_text(
                 "unimplemented: {message} for {url}\nThis version of the buf CLI may require APIs that have not yet been deployed to {base}\nTo resolve this failure, you can either:\n- Try using an older version of the buf CLI\n- Contact the site admin for {base} to upgrade the instance"
             )
         }
+        Code::Unavailable => "the server hosted at that remote is unavailable.".to_string(),
+        // buf 1.75.0 prints an empty not_found from these calls as "not found".
+        Code::NotFound if *plain_not_found && message.is_empty() => "not found".to_string(),
         Code::NotFound if *plain_not_found => message.to_string(),
+        // connect-go's text of an error without a message is its code alone.
+        _ if message.is_empty() => code.as_str().to_string(),
         _ => format!("{}: {message}", code.as_str()),
     }
 }
@@ -435,10 +453,9 @@ impl Client {
             || lower.contains("no address associated")
         {
             ClientError::UnknownHost(host.to_string())
-        } else if e.is_connect() {
-            ClientError::Refused(self.registry.clone())
         } else {
-            ClientError::Transport(format!("unavailable: {cause}"))
+            // Refused, or closed before an answer (a server killed mid-call).
+            ClientError::Refused(self.registry.clone())
         }
     }
 }
@@ -500,8 +517,15 @@ mod tests {
             "you are not authenticated for 127.0.0.1:8765. Set the BUF_TOKEN environment variable or run \"buf registry login 127.0.0.1:8765\", using a Buf API token as the password. For details, visit https://buf.build/docs/bsr/authentication"
         );
         assert_eq!(
-            rpc(Code::Unknown, "", Some(TokenSource::Env)),
+            rpc(Code::Unauthenticated, "", Some(TokenSource::Env)),
             "the BUF_TOKEN environment variable is not valid for 127.0.0.1:8765. Set BUF_TOKEN to a valid Buf API token, or unset it. For details, visit https://buf.build/docs/bsr/authentication"
+        );
+        // An empty `unknown` is not an authentication failure (buf 1.75.0).
+        assert_eq!(rpc(Code::Unknown, "", Some(TokenSource::Env)), "unknown");
+        assert_eq!(rpc(Code::Internal, "", None), "internal");
+        assert_eq!(
+            rpc(Code::Unavailable, "down for maintenance", None),
+            "the server hosted at that remote is unavailable."
         );
         assert_eq!(
             rpc(Code::Unauthenticated, "x", Some(TokenSource::Netrc)),

@@ -273,6 +273,74 @@ impl Registry {
         out
     }
 
+    /// Runs protolith as `run_buf` runs buf: same environment, same
+    /// overrides, so the two tools can be compared call for call.
+    pub fn run_protolith(&self, args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_protolith"))
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .envs(self.client_env())
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run protolith")
+    }
+
+    /// `run_buf_stdin` with extra environment.
+    pub fn run_buf_stdin_env(
+        &self,
+        args: &[&str],
+        dir: &Path,
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> Output {
+        let buf = buf_path().expect("buf binary (check buf_path() first)");
+        self.run_stdin(&buf, args, dir, stdin, env)
+    }
+
+    /// protolith with text on stdin and extra environment.
+    pub fn run_protolith_stdin_env(
+        &self,
+        args: &[&str],
+        dir: &Path,
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> Output {
+        self.run_stdin(
+            Path::new(env!("CARGO_BIN_EXE_protolith")),
+            args,
+            dir,
+            stdin,
+            env,
+        )
+    }
+
+    fn run_stdin(
+        &self,
+        program: &Path,
+        args: &[&str],
+        dir: &Path,
+        stdin: &str,
+        env: &[(&str, &str)],
+    ) -> Output {
+        let mut child = Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .env_clear()
+            .envs(self.client_env())
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run");
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes()).expect("stdin");
+        }
+        child.wait_with_output().expect("output")
+    }
+
     /// Like `run_buf`, with text on stdin (`registry login --token-stdin`).
     pub fn run_buf_stdin(&self, args: &[&str], dir: &Path, stdin: &str) -> Output {
         let buf = buf_path().expect("buf binary (check buf_path() first)");

@@ -293,7 +293,12 @@ fn breaking_against_the_registry_agrees_with_buf() {
         .unwrap();
     }
     let create = reg.run_buf(
-        &["registry", "module", "create", &format!("{host}/acme/fresh")],
+        &[
+            "registry",
+            "module",
+            "create",
+            &format!("{host}/acme/fresh"),
+        ],
         &dirs[0],
         &[],
     );
@@ -454,11 +459,7 @@ fn login_whoami_logout_agree_with_buf() {
         } else {
             reg.run_protolith_stdin_env(&login_args, &dir, "nope\n", &env)
         };
-        outs[i].push((
-            text(&bad.stdout),
-            text(&bad.stderr),
-            bad.status.code(),
-        ));
+        outs[i].push((text(&bad.stdout), text(&bad.stderr), bad.status.code()));
     }
     assert_eq!(outs[1], outs[0]);
 }
@@ -470,7 +471,13 @@ fn registry_cc_deletes_what_buf_deletes() {
     let dirs = TOOLS.map(|t| reg.root().join(format!("cc-{t}")));
     let mut outs = Vec::new();
     for (i, d) in dirs.iter().enumerate() {
-        for sub in ["v3/modules/b5", "v3/commits", "v3/wellknowntypes", "mod", "v1/module/data"] {
+        for sub in [
+            "v3/modules/b5",
+            "v3/commits",
+            "v3/wellknowntypes",
+            "mod",
+            "v1/module/data",
+        ] {
             std::fs::create_dir_all(d.join(sub)).unwrap();
         }
         let c = d.display().to_string();

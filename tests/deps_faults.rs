@@ -61,7 +61,6 @@ fn tools() -> Vec<Tool> {
     if buf_path().is_some() {
         vec![Tool::Buf, Tool::Protolith]
     } else {
-        eprintln!("buf is absent: checking protolith alone");
         vec![Tool::Protolith]
     }
 }
@@ -173,7 +172,10 @@ fn agree<'a>(what: &str, outcomes: &'a [Outcome]) -> &'a Outcome {
         .find(|o| o.tool == Tool::Protolith)
         .expect("protolith ran");
     for theirs in outcomes.iter().filter(|o| o.tool == Tool::Buf) {
-        assert_eq!(ours.stderr, theirs.stderr, "{what}: stderr differs from buf's");
+        assert_eq!(
+            ours.stderr, theirs.stderr,
+            "{what}: stderr differs from buf's"
+        );
         assert_eq!(
             ours.code, theirs.code,
             "{what}: exit code differs from buf's; stderr: {}",
@@ -187,7 +189,10 @@ fn agree<'a>(what: &str, outcomes: &'a [Outcome]) -> &'a Outcome {
 fn agree_with_lock<'a>(what: &str, outcomes: &'a [Outcome]) -> &'a Outcome {
     let ours = agree(what, outcomes);
     for theirs in outcomes.iter().filter(|o| o.tool == Tool::Buf) {
-        assert_eq!(ours.lock, theirs.lock, "{what}: buf.lock differs from buf's");
+        assert_eq!(
+            ours.lock, theirs.lock,
+            "{what}: buf.lock differs from buf's"
+        );
     }
     ours
 }
@@ -224,10 +229,7 @@ fn seeded(opts: RegistryOpts, env: &[(&str, &str)]) -> Seeded {
                 "dep update",
             );
         }
-        let stdout = ok(
-            &reg.run_protolith(&["push", "--create"], &dir, env),
-            "push",
-        );
+        let stdout = ok(&reg.run_protolith(&["push", "--create"], &dir, env), "push");
         let id = stdout.trim_end().rsplit(':').next().unwrap().to_string();
         commits.insert(module.to_string(), id);
     }
@@ -360,6 +362,18 @@ fn broken_buf_locks_fail_alike_for_build_and_lint() {
             "decode buf.lock: could not parse module digest \"b5:zz\": could not parse hex: must in the form \"digest_type:digest_hex_value\"".into(),
         ),
         (
+            "short digest",
+            lock_of(&[entry(&util, "b5:abcd")]),
+            "decode buf.lock: invalid shake256 digest value: expected 64 bytes, got 2".into(),
+        ),
+        (
+            "dashed commit",
+            format!(
+                "version: v2\ndeps:\n  - name: {util}\n    commit: 242473b0-509b-4bad-853b-df469a51304a\n    digest: b5:{zeros}\n"
+            ),
+            "decode buf.lock: expected dashless uuid to be of length 32 but was 36: 242473b0-509b-4bad-853b-df469a51304a".into(),
+        ),
+        (
             "b3 digest in v2",
             lock_of(&[entry(&util, "b3-abc")]),
             "decode buf.lock: b3 digests are no longer supported as of v1.32.0, run \"buf mod update\" to update your buf.lock".into(),
@@ -391,7 +405,9 @@ fn broken_buf_locks_fail_alike_for_build_and_lint() {
             .collect()
     };
     let missing = |list: &str| {
-        format!("{list} declared in buf.yaml deps but not present in buf.lock; run \"buf dep update\" to update the lock file")
+        format!(
+            "{list} declared in buf.yaml deps but not present in buf.lock; run \"buf dep update\" to update the lock file"
+        )
     };
     let q = |m: &str| format!("\"{host}/acme/{m}\"");
     let mut cases = cases;
@@ -423,7 +439,10 @@ fn broken_buf_locks_fail_alike_for_build_and_lint() {
             assert_eq!(agree(what, &outcomes).lock.as_deref(), Some(lock.as_str()));
         }
     }
-    assert!(reg.log_lines().is_empty(), "a broken lock costs no requests");
+    assert!(
+        reg.log_lines().is_empty(),
+        "a broken lock costs no requests"
+    );
 }
 
 // ---- 2. a tampered cache ------------------------------------------------
@@ -481,6 +500,44 @@ fn tampered_cache_files_fail_verification_in_both_directions() {
     for (what, stderr) in &outcomes {
         assert_eq!(stderr, &outcomes[0].1, "{what} vs {}", outcomes[0].0);
     }
+}
+
+#[test]
+fn broken_module_yaml_entries_read_alike() {
+    let s = seeded(RegistryOpts::default(), &[]);
+    let (reg, host) = (&s.reg, s.reg.host());
+    let util = &s.commits["util"];
+    let scenario = Scenario::new(reg, "module-yaml", &s.consumer);
+    for o in scenario.each(&["build"], &[], |_| {}) {
+        assert_eq!(o.code, Some(0), "{}: {}", o.tool.name(), o.stderr);
+    }
+    let write_all = |content: &str| {
+        for tool in tools() {
+            std::fs::write(
+                module_yaml(&scenario.cache(tool), &host, "util", util),
+                content,
+            )
+            .unwrap();
+        }
+    };
+    // Valid YAML but not a valid entry: a miss, downloaded and rewritten.
+    write_all("version: v9\nfiles_dir: files\n");
+    for o in scenario.each(&["build"], &[], |_| {}) {
+        assert_eq!(o.code, Some(0), "{}: {}", o.tool.name(), o.stderr);
+        assert_eq!(
+            std::fs::read_to_string(module_yaml(&o.cache, &host, "util", util)).unwrap(),
+            "version: v1\nfiles_dir: files\n"
+        );
+    }
+    // Not YAML: downloaded, then the store over it fails; no self-healing.
+    write_all("[a, b\n");
+    fail_alike(
+        "module.yaml not YAML",
+        &scenario.each(&["build"], &[], |_| {}),
+        &format!(
+            "could not get module data for remote module \"{host}/acme/util\": yaml: line 1: did not find expected ',' or ']'"
+        ),
+    );
 }
 
 // ---- 3. a server that lies about a digest ------------------------------
@@ -556,7 +613,9 @@ fn unreachable_registries_fail_alike() {
         (
             "unknown-host",
             "nonexistent.invalid",
-            format!("{unavailable} Are you sure \"nonexistent.invalid\" is a valid remote address?"),
+            format!(
+                "{unavailable} Are you sure \"nonexistent.invalid\" is a valid remote address?"
+            ),
         ),
         ("refused", refused.as_str(), unavailable.to_string()),
     ] {
@@ -571,7 +630,10 @@ fn unreachable_registries_fail_alike() {
         // dep update fails before writing; the lock is as it was.
         let outcomes = scenario.each(&["dep", "update"], &[], |_| {});
         fail_alike(&format!("{name}: dep update"), &outcomes, &message);
-        assert_eq!(agree(name, &outcomes).lock.as_deref(), Some(locked.as_str()));
+        assert_eq!(
+            agree(name, &outcomes).lock.as_deref(),
+            Some(locked.as_str())
+        );
     }
 
     // A registry that refuses everything (unavailable) reads the same.
@@ -619,7 +681,10 @@ fn registry_error_codes_read_alike() {
         let what = format!("dep update, GetCommits {code}");
         let outcomes = scenario.each(&["dep", "update"], &[], inject(GET_COMMITS, code, message));
         fail_alike(&what, &outcomes, &expected);
-        assert_eq!(agree(&what, &outcomes).lock.as_deref(), Some(locked.as_str()));
+        assert_eq!(
+            agree(&what, &outcomes).lock.as_deref(),
+            Some(locked.as_str())
+        );
     }
 
     // Downloads (cold caches): buf names the module in front, except for
@@ -634,8 +699,18 @@ fn registry_error_codes_read_alike() {
             "no access",
             format!("{dep}permission_denied: no access"),
         ),
-        (GET_GRAPH, "unimplemented", "not here", unimplemented(GET_GRAPH)),
-        (GET_GRAPH, "unavailable", "later", "the server hosted at that remote is unavailable.".into()),
+        (
+            GET_GRAPH,
+            "unimplemented",
+            "not here",
+            unimplemented(GET_GRAPH),
+        ),
+        (
+            GET_GRAPH,
+            "unavailable",
+            "later",
+            "the server hosted at that remote is unavailable.".into(),
+        ),
         (
             "buf.registry.module.v1.ModuleService/GetModules",
             "not_found",
@@ -774,13 +849,21 @@ fn deprecated_modules_warn_on_download_only() {
     let scenario = Scenario::new(reg, "deprecated", &s.consumer);
     let cold = scenario.each(&["build"], &[], |_| {});
     let ours = agree("cold build", &cold);
-    assert_eq!(ours.stderr, format!("WARN\t{host}/acme/util is deprecated\n"));
+    assert_eq!(
+        ours.stderr,
+        format!("WARN\t{host}/acme/util is deprecated\n")
+    );
     assert_eq!(ours.code, Some(0));
     let warm = scenario.each(&["build"], &[], |_| {});
     let ours = agree("warm build", &warm);
     assert_eq!((ours.stderr.as_str(), ours.code), ("", Some(0)));
     for o in &warm {
-        assert_eq!(o.requests, 0, "{}: a warm build made requests", o.tool.name());
+        assert_eq!(
+            o.requests,
+            0,
+            "{}: a warm build made requests",
+            o.tool.name()
+        );
     }
 }
 
@@ -789,7 +872,11 @@ fn deprecated_modules_warn_on_download_only() {
 /// Nothing of a module entry in `cache`: no `module.yaml`, no `files/`.
 fn assert_no_module_entries(cache: &Path, what: &str) {
     let entries = module_entries(cache);
-    assert!(entries.is_empty(), "{what}: left in the cache: {:?}", entries.keys());
+    assert!(
+        entries.is_empty(),
+        "{what}: left in the cache: {:?}",
+        entries.keys()
+    );
 }
 
 #[test]
@@ -1019,11 +1106,21 @@ fn concurrent_builds_share_one_cold_cache() {
     let cache_text = cache.display().to_string();
     for tool in tools() {
         ok(
-            &run(reg, tool, &["build"], &s.consumer, &[("BUF_CACHE_DIR", &cache_text)]),
+            &run(
+                reg,
+                tool,
+                &["build"],
+                &s.consumer,
+                &[("BUF_CACHE_DIR", &cache_text)],
+            ),
             &format!("{} on the shared cache, offline", tool.name()),
         );
     }
-    assert_eq!(reg.log_lines().len(), before, "the shared cache was complete");
+    assert_eq!(
+        reg.log_lines().len(),
+        before,
+        "the shared cache was complete"
+    );
 }
 
 // ---- 9. caches filled by one tool, read by the other (rows 4–6) --------
@@ -1033,7 +1130,10 @@ fn caches_filled_by_one_tool_serve_the_other_offline() {
     let s = seeded(RegistryOpts::default(), &[]);
     let reg = &s.reg;
     let v1 = reg.fixture(&fixtures().join("consumer-v1"), "consumer-v1");
-    ok(&reg.run_protolith(&["dep", "update"], &v1, &[]), "dep update (v1)");
+    ok(
+        &reg.run_protolith(&["dep", "update"], &v1, &[]),
+        "dep update (v1)",
+    );
 
     // Each tool fills its own cache with the b5 (v2) and b4 (v1) consumers.
     let fill = |tool: Tool| {
@@ -1041,7 +1141,13 @@ fn caches_filled_by_one_tool_serve_the_other_offline() {
         let cache_text = cache.display().to_string();
         for dir in [&s.consumer, &v1] {
             ok(
-                &run(reg, tool, &["build"], dir, &[("BUF_CACHE_DIR", &cache_text)]),
+                &run(
+                    reg,
+                    tool,
+                    &["build"],
+                    dir,
+                    &[("BUF_CACHE_DIR", &cache_text)],
+                ),
                 &format!("{} fills its cache", tool.name()),
             );
         }
@@ -1057,7 +1163,13 @@ fn caches_filled_by_one_tool_serve_the_other_offline() {
             let before = reg.log_lines().len();
             for dir in [&s.consumer, &v1] {
                 ok(
-                    &run(reg, tool, &["build"], dir, &[("BUF_CACHE_DIR", &cache_text)]),
+                    &run(
+                        reg,
+                        tool,
+                        &["build"],
+                        dir,
+                        &[("BUF_CACHE_DIR", &cache_text)],
+                    ),
                     &format!("{} on a cache {} filled", tool.name(), filler.name()),
                 );
             }
@@ -1083,13 +1195,12 @@ fn caches_filled_by_one_tool_serve_the_other_offline() {
             "cache file lists differ"
         );
         for (path, bytes) in &theirs {
-            assert_eq!(
-                text(&ours[path]),
-                text(bytes),
-                "{path} differs from buf's"
-            );
+            assert_eq!(text(&ours[path]), text(bytes), "{path} differs from buf's");
         }
         assert!(theirs.keys().any(|p| p.starts_with("shake256/")));
-        assert_eq!(theirs.keys().filter(|p| p.ends_with("module.yaml")).count(), 7);
+        assert_eq!(
+            theirs.keys().filter(|p| p.ends_with("module.yaml")).count(),
+            7
+        );
     }
 }

@@ -126,6 +126,7 @@ fn run_update(dir: &str, only: &[String], prune: bool) -> Result<Outcome, CliErr
         ));
         return Ok(Outcome::Ok);
     }
+    let mut clock = crate::timing::PhaseClock::new();
     let mut remote = Remote::new();
     let mut locks = Vec::with_capacity(plans.len());
     for plan in &plans {
@@ -156,8 +157,9 @@ fn run_update(dir: &str, only: &[String], prune: bool) -> Result<Outcome, CliErr
             ))
         })?;
     }
+    clock.mark("resolve and write buf.lock");
     // Build as buf does, fetching what is missing; a failure undoes the update.
-    let built = match input::compile(ws.clone(), |_| {}) {
+    let built = match input::compile(ws.clone(), |p| clock.mark(p)) {
         Ok(b) => b,
         Err(InputError::Failure(m)) => return Err(fail(m)),
         Err(InputError::Compile(diags)) => {

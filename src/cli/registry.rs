@@ -106,7 +106,10 @@ fn logout(args: LogoutArgs) -> Result<Outcome, CliError> {
 fn whoami(args: WhoamiArgs) -> Result<Outcome, CliError> {
     // Without any token buf does not ask the registry.
     if crate::registry::client::token_for(&args.domain).is_none() {
-        return Err(fail(format!("Not currently logged in for {}.", args.domain)));
+        return Err(fail(format!(
+            "Not currently logged in for {}.",
+            args.domain
+        )));
     }
     let name = account::whoami(&args.domain).map_err(fail)?;
     let text = match args.format.as_str() {

@@ -277,8 +277,20 @@ impl ModuleCache {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_error("remove", &files_dir)(e)),
         }
-        for (path, content) in &data.files {
-            write_file(&files_dir.join(path), content)?;
+        {
+            use rayon::prelude::*;
+            // Directories first (once each), then the files in parallel.
+            let dirs: std::collections::BTreeSet<PathBuf> = data
+                .files
+                .iter()
+                .filter_map(|(path, _)| files_dir.join(path).parent().map(Path::to_path_buf))
+                .collect();
+            for d in &dirs {
+                create_dirs(d)?;
+            }
+            data.files
+                .par_iter()
+                .try_for_each(|(path, content)| write_file(&files_dir.join(path), content))?;
         }
         if let Some(content) = &data.v1_buf_yaml {
             write_file(&dir.join(V1_BUF_YAML_FILE), content)?;
@@ -761,13 +773,15 @@ fn read_files(dir: &Path, files_dir: &str) -> Result<Option<ModuleFiles>, CacheE
         .into_iter()
         .map(|(rel, _)| rel)
         .collect();
-    let mut result = Vec::new();
-    for (rel, path) in files {
-        if kept.contains(&rel) {
+    use rayon::prelude::*;
+    let mut result: Vec<(String, Vec<u8>)> = files
+        .into_par_iter()
+        .filter(|(rel, _)| kept.contains(rel))
+        .map(|(rel, path)| {
             let data = fs::read(&path).map_err(io_error("read", &path))?;
-            result.push((rel, data));
-        }
-    }
+            Ok((rel, data))
+        })
+        .collect::<Result<_, CacheError>>()?;
     result.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     Ok(Some(result))
 }

@@ -169,29 +169,46 @@ fn is_proto_path(path: &str) -> bool {
 
 /// The manifest: `shake256:<hex>  <path>\n` lines sorted by path bytes.
 pub fn manifest(files: &[(String, Vec<u8>)]) -> String {
-    let mut entries: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(path, data)| (path.as_str(), data.as_slice()))
-        .collect();
+    manifest_of(
+        files
+            .iter()
+            .map(|(p, d)| (p.as_str(), d.as_slice()))
+            .collect(),
+    )
+}
+
+/// The manifest of borrowed entries; files are hashed in parallel (a
+/// googleapis-sized module is some 80 MB).
+fn manifest_of(mut entries: Vec<(&str, &[u8])>) -> String {
+    use rayon::prelude::*;
     entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut out = String::new();
-    for (path, data) in entries {
-        out.push_str("shake256:");
-        out.push_str(&to_hex(&shake256_64(data)));
-        out.push_str("  ");
-        out.push_str(path);
-        out.push('\n');
-    }
-    out
+    let lines: Vec<String> = entries
+        .par_iter()
+        .map(|(path, data)| format!("shake256:{}  {path}\n", to_hex(&shake256_64(data))))
+        .collect();
+    lines.concat()
+}
+
+/// [`module_files`] without copying: the kept entries, borrowed.
+fn module_file_refs(files: &[(String, Vec<u8>)]) -> Vec<(&str, &[u8])> {
+    let doc = DOC_FILES
+        .iter()
+        .find(|name| files.iter().any(|(path, _)| path == *name))
+        .copied();
+    files
+        .iter()
+        .filter(|(path, _)| is_proto_path(path) || path == "LICENSE" || Some(path.as_str()) == doc)
+        .map(|(p, d)| (p.as_str(), d.as_slice()))
+        .collect()
 }
 
 /// `shake256:<hex>` of the manifest of `module_files(files)`: b5's first line, and b4 itself
 /// when there are no v1 files.
 fn files_digest_line(files: &[(String, Vec<u8>)]) -> String {
-    let selected = module_files(files.to_vec());
+    let selected = module_file_refs(files);
     format!(
         "shake256:{}",
-        to_hex(&shake256_64(manifest(&selected).as_bytes()))
+        to_hex(&shake256_64(manifest_of(selected).as_bytes()))
     )
 }
 
@@ -220,16 +237,16 @@ pub fn b4(
     v1_buf_yaml: Option<(&str, &[u8])>,
     v1_buf_lock: Option<&[u8]>,
 ) -> Digest {
-    let mut selected = module_files(files.to_vec());
+    let mut selected = module_file_refs(files);
     if let Some((name, data)) = v1_buf_yaml {
-        selected.push((name.to_string(), data.to_vec()));
+        selected.push((name, data));
     }
     if let Some(data) = v1_buf_lock {
-        selected.push(("buf.lock".to_string(), data.to_vec()));
+        selected.push(("buf.lock", data));
     }
     Digest {
         kind: DigestKind::B4,
-        value: shake256_64(manifest(&selected).as_bytes()).to_vec(),
+        value: shake256_64(manifest_of(selected).as_bytes()).to_vec(),
     }
 }
 

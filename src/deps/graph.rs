@@ -236,9 +236,15 @@ pub fn render_dot(g: &Graph) -> String {
             }
         }
     }
-    let reached: BTreeSet<usize> = g.nodes.iter().flat_map(|n| n.deps.iter().copied()).collect();
+    let reached: BTreeSet<usize> = g
+        .nodes
+        .iter()
+        .flat_map(|n| n.deps.iter().copied())
+        .collect();
     // The input's modules first, then the rest by name.
-    let mut rest: Vec<usize> = (0..g.nodes.len()).filter(|i| !g.roots.contains(i)).collect();
+    let mut rest: Vec<usize> = (0..g.nodes.len())
+        .filter(|i| !g.roots.contains(i))
+        .collect();
     rest.sort_by(|a, b| g.nodes[*a].name.cmp(&g.nodes[*b].name));
     let order: Vec<usize> = g.roots.iter().copied().chain(rest).collect();
     let mut out = String::from("digraph {\n\n");

@@ -203,6 +203,7 @@ pub fn fetch(
         RemoteError::Client(c) if c.stands_alone() => ResolveError::Remote(RemoteError::Client(c)),
         other => wrap(other.to_string()),
     };
+    let mut clock = crate::timing::PhaseClock::new();
     let graph = remote
         .graph(&key.name.registry, std::slice::from_ref(key))
         .map_err(wrap_remote)?;
@@ -214,7 +215,9 @@ pub fn fetch(
     let data = remote
         .download(key, &module_id, deps)
         .map_err(wrap_remote)?;
+    clock.mark("fetch: graph and download");
     cache.put(key, &data).map_err(|e| wrap(e.to_string()))?;
+    clock.mark("fetch: verify and store");
     Ok(data)
 }
 

@@ -67,6 +67,7 @@ pub fn compile_contents(
     let mut targets = HashSet::new();
     let mut module_of = HashMap::new();
     let mut commit_of: HashMap<String, String> = HashMap::new();
+    let mut own_lazy: HashMap<String, SourceFile> = HashMap::new();
     let mut contents = contents.into_iter();
     for m in &ws.modules {
         for f in &m.files {
@@ -87,11 +88,18 @@ pub fn compile_contents(
             if let Some(c) = &m.commit {
                 commit_of.insert(f.import_path.clone(), c.clone());
             }
-            sources.push(SourceFile {
+            let source = SourceFile {
                 import_path: f.import_path.clone(),
                 display_path: f.external_path.clone(),
                 text: Arc::from(text),
-            });
+            };
+            // Modules the input does not target only serve imports: like
+            // buf, compile just the files that are imported.
+            if m.is_target {
+                sources.push(source);
+            } else {
+                own_lazy.insert(f.import_path.clone(), source);
+            }
         }
     }
     if !bad_utf8.is_empty() {
@@ -111,6 +119,9 @@ pub fn compile_contents(
         }
     }
     let provide = |path: &str| -> Option<SourceFile> {
+        if let Some(source) = own_lazy.get(path) {
+            return Some(source.clone());
+        }
         let (_, bytes) = provided.get(path)?;
         let text = std::str::from_utf8(bytes).ok()?;
         Some(SourceFile {
@@ -119,7 +130,11 @@ pub fn compile_contents(
             text: Arc::from(text),
         })
     };
-    let own: HashSet<String> = sources.iter().map(|s| s.import_path.clone()).collect();
+    let own: HashSet<String> = sources
+        .iter()
+        .map(|s| s.import_path.clone())
+        .chain(own_lazy.keys().cloned())
+        .collect();
     let compiled = compiler::compile_with(sources, &provide).map_err(InputError::Compile)?;
     mark("compile");
     let from_dep = |name: &str| {

@@ -189,19 +189,17 @@ fn rpc_text(
         format!(" {registry}")
     };
     match code {
-        Code::Unauthenticated => {
-            match token_source {
-                Some(TokenSource::Env) => format!(
-                    "the BUF_TOKEN environment variable is not valid for {registry}. Set BUF_TOKEN to a valid Buf API token, or unset it. For details, visit https://buf.build/docs/bsr/authentication"
-                ),
-                Some(TokenSource::Netrc) => format!(
-                    "your Buf API token for {registry} is invalid. Run \"buf registry login{login_target}\" using a valid Buf API token. For details, visit https://buf.build/docs/bsr/authentication"
-                ),
-                _ => format!(
-                    "you are not authenticated for {registry}. Set the BUF_TOKEN environment variable or run \"buf registry login{login_target}\", using a Buf API token as the password. For details, visit https://buf.build/docs/bsr/authentication"
-                ),
-            }
-        }
+        Code::Unauthenticated => match token_source {
+            Some(TokenSource::Env) => format!(
+                "the BUF_TOKEN environment variable is not valid for {registry}. Set BUF_TOKEN to a valid Buf API token, or unset it. For details, visit https://buf.build/docs/bsr/authentication"
+            ),
+            Some(TokenSource::Netrc) => format!(
+                "your Buf API token for {registry} is invalid. Run \"buf registry login{login_target}\" using a valid Buf API token. For details, visit https://buf.build/docs/bsr/authentication"
+            ),
+            _ => format!(
+                "you are not authenticated for {registry}. Set the BUF_TOKEN environment variable or run \"buf registry login{login_target}\", using a Buf API token as the password. For details, visit https://buf.build/docs/bsr/authentication"
+            ),
+        },
         Code::Unimplemented => {
             let base = format!("https://{registry}");
             format!(

@@ -202,6 +202,26 @@ fn v1_modules_lock_b4_digests_like_buf() {
     assert_eq!(lock(&dirs[1]), locked);
     pair.same(&["build", "-o", "-"], &dirs, &[]);
     pair.same(&["lint"], &dirs, &[]);
+    // dep graph shows b5 digests: buf converts each b4 key through the
+    // registry and records the commit in the cache.
+    pair.same(&["dep", "graph", "--format", "json"], &dirs, &[]);
+    pair.same(&["dep", "graph"], &dirs, &[]);
+    let commit_json = |cache: &Path| {
+        let dir = cache.join("v3/commits/b5");
+        let registry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut files: Vec<_> = std::fs::read_dir(registry)
+            .unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(commit_json(&pair.caches[1]), commit_json(&pair.caches[0]));
 }
 
 #[test]

@@ -78,6 +78,7 @@ fn ls_rules(
             exclude_paths: Vec::new(),
             config_override: args.config.clone(),
             disable_symlinks: false,
+            allow_empty_modules: false,
         };
         let ws =
             crate::workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;

@@ -93,6 +93,7 @@ fn discover(dir: &str) -> Result<Workspace, CliError> {
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = BuildRequest {
         input: dir.to_string(),
+        allow_empty_modules: true,
         ..BuildRequest::default()
     };
     workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))
@@ -158,6 +159,13 @@ fn run_update(dir: &str, only: &[String], prune: bool) -> Result<Outcome, CliErr
         })?;
     }
     clock.mark("resolve and write buf.lock");
+    // buf resolves first and only then finds a module without files; it
+    // fails there (and keeps an empty lock, which we do not).
+    if let Some(m) = ws.modules.iter().find(|m| m.files.is_empty()) {
+        return Err(fail(
+            crate::workspace::WorkspaceError::EmptyModule(m.description.clone()).to_string(),
+        ));
+    }
     // Build as buf does, fetching what is missing; a failure undoes the update.
     let built = match input::compile(ws.clone(), |p| clock.mark(p)) {
         Ok(b) => b,

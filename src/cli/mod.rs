@@ -80,6 +80,7 @@ impl InputArgs {
             exclude_paths: self.exclude_paths.clone(),
             config_override: self.config.clone(),
             disable_symlinks: self.disable_symlinks,
+            allow_empty_modules: false,
         }
     }
 }

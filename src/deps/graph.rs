@@ -102,13 +102,33 @@ pub fn build(ws: &Workspace) -> Result<Graph, ResolveError> {
             locked: None,
         });
     }
-    for d in remote {
+    // b4 keys (v1 buf.lock) are shown as b5, as buf does: each module's b5
+    // is computed from its files and its dependency keys, which are turned
+    // into b5 through the registry (or buf's commit records in the cache).
+    let mut b5_of = Vec::with_capacity(remote.len());
+    if remote
+        .iter()
+        .any(|d| d.key.digest.kind != digest::DigestKind::B5)
+    {
+        let cache = resolve::open_cache()?;
+        let mut client = super::remote::Remote::new();
+        for d in &remote {
+            let mut deps = Vec::with_capacity(d.deps.len());
+            for k in &d.deps {
+                deps.push(resolve::b5_digest(&cache, &mut client, k)?);
+            }
+            b5_of.push(digest::b5(&d.files, &deps));
+        }
+    } else {
+        b5_of.extend(remote.iter().map(|d| d.key.digest.clone()));
+    }
+    for (d, b5) in remote.into_iter().zip(b5_of) {
         sources.push(ModuleSource {
             name: d.key.name.to_string(),
             commit: Some(d.key.commit.clone()),
             local: false,
             files: d.files,
-            locked: Some(d.key.digest),
+            locked: Some(b5),
         });
     }
     // Which module provides each import path: local modules first.

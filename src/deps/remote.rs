@@ -155,6 +155,32 @@ impl Remote {
             .collect()
     }
 
+    /// A commit by its ID with its b5 digest and its module's name (v1
+    /// GetCommits, then GetModules and GetOwners): how buf turns a b4 key
+    /// into a b5 one.
+    pub fn commit_b5(
+        &mut self,
+        registry: &str,
+        commit_id: &str,
+    ) -> Result<(Digest, ModuleFullName, Option<prost_types::Timestamp>), RemoteError> {
+        let client = self.client(registry)?;
+        let resp: v1::GetCommitsResponse = client
+            .call(
+                v1::COMMIT_SERVICE,
+                "GetCommits",
+                &v1::GetCommitsRequest {
+                    resource_refs: vec![id_ref(commit_id)],
+                },
+            )
+            .map_err(client::plain_not_found)?;
+        let c = resp.commits.into_iter().next().ok_or_else(|| {
+            RemoteError::Invalid(format!("expected 1 Commit, got 0 for {commit_id}"))
+        })?;
+        let digest = to_digest(c.digest.as_ref(), DigestKind::B5, commit_id)?;
+        let name = self.module_name(registry, &c.module_id, &c.owner_id)?;
+        Ok((digest, name, c.create_time))
+    }
+
     /// The name of a module by its ID (GetModules, then GetOwners), as buf
     /// looks up the graph's nodes it did not ask for.
     fn module_name(

@@ -22,6 +22,8 @@ pub struct DepModule {
     pub dir: PathBuf,
     /// Module files (`.proto`, LICENSE, doc), sorted by path.
     pub files: Vec<(String, Vec<u8>)>,
+    /// Its full transitive dependency keys, as stored with it.
+    pub deps: Vec<ModuleKey>,
 }
 
 /// Why dependencies could not be resolved. The text is buf's.
@@ -179,6 +181,7 @@ pub fn load_keys(
             dir: cache.files_dir(&key)?,
             key,
             files: data.files,
+            deps: data.deps,
         });
     }
     Ok(out)
@@ -290,4 +293,36 @@ pub fn probe_default_label(name: &crate::config::ModuleFullName) -> Result<bool,
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The b5 digest of a module pinned by a b4 key (v1 buf.lock): from the
+/// commit record buf keeps in the cache, else asked of the registry and
+/// recorded there, as buf does for `dep graph` in v1 workspaces.
+pub fn b5_digest(
+    cache: &ModuleCache,
+    remote: &mut Remote,
+    key: &ModuleKey,
+) -> Result<super::digest::Digest, ResolveError> {
+    if key.digest.kind == super::digest::DigestKind::B5 {
+        return Ok(key.digest.clone());
+    }
+    let registry = &key.name.registry;
+    if let Ok(Some(record)) = cache.get_commit(registry, &key.commit) {
+        return Ok(record.digest);
+    }
+    let (digest, name, create_time) = remote.commit_b5(registry, &key.commit)?;
+    let time = create_time.map_or(std::time::UNIX_EPOCH, |t| {
+        let secs = u64::try_from(t.seconds).unwrap_or(0);
+        let nanos = u32::try_from(t.nanos).unwrap_or(0);
+        std::time::UNIX_EPOCH + std::time::Duration::new(secs, nanos)
+    });
+    let record = super::cache::CommitRecord {
+        owner: name.owner,
+        module: name.name,
+        create_time: crate::report::rfc3339_nano(time),
+        digest: digest.clone(),
+    };
+    // The record only saves a later call; failing to store it is harmless.
+    let _ = cache.put_commit(registry, &key.commit, &record);
+    Ok(digest)
 }

@@ -155,7 +155,7 @@ pub fn finding_order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
 /// default.
 /// Go's `time.RFC3339Nano` in UTC (trailing zeros of the fraction dropped),
 /// as buf's JSON logs print the time.
-fn rfc3339_nano(t: std::time::SystemTime) -> String {
+pub fn rfc3339_nano(t: std::time::SystemTime) -> String {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let secs = d.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);

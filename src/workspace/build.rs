@@ -31,6 +31,8 @@ pub(super) struct Context {
     pub sub_dir: String,
     pub target: Targeting,
     pub follow_symlinks: bool,
+    /// `dep update`/`prune` work on modules that have no `.proto` files yet.
+    pub allow_empty_modules: bool,
 }
 
 /// Which configuration defines the modules.
@@ -409,7 +411,7 @@ fn read_module(
     let mut description_config = config.clone();
     description_config.dir = dir.clone();
     let description = description_config.description();
-    if files.is_empty() {
+    if files.is_empty() && !ctx.allow_empty_modules {
         return Err(WorkspaceError::EmptyModule(description));
     }
     Ok(Module {

@@ -29,6 +29,9 @@ pub struct BuildRequest {
     /// `--config`: a `.yaml`/`.yml`/`.json` path or inline JSON/YAML.
     pub config_override: Option<String>,
     pub disable_symlinks: bool,
+    /// Accept modules without `.proto` files (`dep update` before any are
+    /// written, as buf does).
+    pub allow_empty_modules: bool,
 }
 
 /// The modules found for an input.
@@ -297,6 +300,7 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceEr
         sub_dir: sub_dir.clone(),
         target,
         follow_symlinks: !req.disable_symlinks,
+        allow_empty_modules: req.allow_empty_modules,
     };
     let plan = match (override_config, controlling) {
         (Some(config), _) if config.version == ConfigVersion::V2 => {

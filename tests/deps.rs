@@ -515,3 +515,131 @@ fn registry_cc_deletes_what_buf_deletes() {
     }
     assert_eq!(outs[1], outs[0]);
 }
+
+/// Copies `from` into `to`, leaving out `skip` (a relative directory).
+fn copy_dir(from: &Path, to: &Path, skip: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let src = e.path();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            let rel = skip.strip_prefix(e.file_name()).ok();
+            match rel {
+                Some(r) if r.as_os_str().is_empty() => continue,
+                Some(r) => copy_dir(&src, &dst, r),
+                None => copy_dir(&src, &dst, Path::new("\0")),
+            }
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+const GOOGLEAPIS_CONSUMER: &str = r#"syntax = "proto3";
+package acme.v1;
+import "buf/validate/validate.proto";
+import "google/api/annotations.proto";
+import "google/api/field_behavior.proto";
+import "google/cloud/aiplatform/v1/prediction_service.proto";
+import "google/type/date.proto";
+message Ask {
+  string name = 1 [(buf.validate.field).string.min_len = 1, (google.api.field_behavior) = REQUIRED];
+  google.cloud.aiplatform.v1.PredictRequest predict = 2;
+  google.type.Date day = 3 [(buf.validate.field).string.min_len = 2];
+  int32 size = 4 [(buf.validate.field).int32 = {gt: 10, lt: 5}];
+}
+service Acme {
+  rpc Get(Ask) returns (Ask) { option (google.api.http) = { get: "/v1/{name=*}" }; }
+}
+"#;
+
+/// buf-deps.md's acceptance case: a module that depends on googleapis (the
+/// whole corpus, pushed as a registry module) and on protovalidate; build,
+/// lint and breaking agree with buf from a cold cache and a warm one, with
+/// the same requests.
+#[test]
+fn a_googleapis_and_protovalidate_consumer_agrees_with_buf() {
+    require_buf!();
+    let corpus = common::root().join(".refs/googleapis-6.0.1");
+    if !corpus.is_dir() {
+        eprintln!("skipped: no googleapis corpus (scripts/refs.sh)");
+        return;
+    }
+    let reg = Registry::start(RegistryOpts::default());
+    let host = reg.host();
+    // googleapis without the well-known types, pushed by protolith;
+    // protovalidate's schema pushed by buf.
+    let ga = reg.root().join("work/googleapis");
+    copy_dir(&corpus, &ga, Path::new("google/protobuf"));
+    std::fs::write(
+        ga.join("buf.yaml"),
+        format!("version: v2\nname: {host}/googleapis/googleapis\n"),
+    )
+    .unwrap();
+    ok(
+        &reg.run_protolith(&["push", "--create"], &ga, &[]),
+        "push googleapis",
+    );
+    let pv = reg.root().join("work/protovalidate");
+    copy_dir(
+        &common::root().join("testdata/protovalidate"),
+        &pv,
+        Path::new("\0"),
+    );
+    std::fs::remove_file(pv.join("README.md")).ok();
+    std::fs::write(
+        pv.join("buf.yaml"),
+        format!("version: v2\nname: {host}/bufbuild/protovalidate\n"),
+    )
+    .unwrap();
+    ok(
+        &reg.run_buf(&["push", "--create"], &pv, &[]),
+        "push protovalidate",
+    );
+
+    let pair = Pair::new(&reg, "googleapis");
+    let dirs = TOOLS.map(|t| reg.root().join(format!("work/ga-consumer-{t}")));
+    for d in &dirs {
+        std::fs::create_dir_all(d.join("acme/v1")).unwrap();
+        std::fs::write(d.join("acme/v1/api.proto"), GOOGLEAPIS_CONSUMER).unwrap();
+        std::fs::write(
+            d.join("buf.yaml"),
+            format!(
+                "version: v2\ndeps:\n  - {host}/googleapis/googleapis\n  - {host}/bufbuild/protovalidate\n"
+            ),
+        )
+        .unwrap();
+    }
+    pair.same(&["dep", "update"], &dirs, &[]);
+    assert_eq!(lock(&dirs[1]), lock(&dirs[0]));
+    // The baseline for breaking: the same module before a change.
+    let before = TOOLS.map(|t| reg.root().join(format!("work/ga-before-{t}")));
+    for (d, b) in dirs.iter().zip(&before) {
+        copy_dir(d, b, Path::new("\0"));
+    }
+    // Cold and warm builds, then lint and breaking on the warm cache.
+    for _ in 0..2 {
+        let [b, _] = pair.same(&["build", "-o", "-"], &dirs, &[]);
+        assert!(b.out.stdout.len() > 100_000);
+    }
+    let [b, _] = pair.same(&["lint"], &dirs, &[]);
+    assert_eq!(b.out.status.code(), Some(100), "{}", text(&b.out.stdout));
+    for d in &dirs {
+        let path = d.join("acme/v1/api.proto");
+        let src = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(
+            &path,
+            src.replace("google.type.Date day = 3", "string day = 3"),
+        )
+        .unwrap();
+    }
+    let against = |i: usize| before[i].display().to_string();
+    let b = pair.run(0, &["breaking", "--against", &against(0)], &dirs[0], &[]);
+    let p = pair.run(1, &["breaking", "--against", &against(1)], &dirs[1], &[]);
+    assert_eq!(b.out.status.code(), Some(100), "{}", text(&b.out.stderr));
+    assert_eq!(p.out.status.code(), b.out.status.code());
+    assert_eq!(text(&p.out.stdout), text(&b.out.stdout));
+    assert_eq!(text(&p.out.stderr), text(&b.out.stderr));
+    assert_eq!(p.requests, b.requests);
+}

@@ -126,15 +126,21 @@ pub fn upload(
             Some(("buf.yaml", yaml.as_bytes())),
             Some(lock.as_bytes()),
         );
-        let mut files = Vec::new();
-        for (path, content) in &p.files {
-            files.push(FileRef {
+        let mut contents: Vec<&[u8]> = p.files.iter().map(|(_, c)| c.as_slice()).collect();
+        contents.push(yaml.as_bytes());
+        contents.push(lock.as_bytes());
+        let mut blobs = store.put_blobs(&contents).map_err(storage_error)?;
+        let v1_buf_lock = blobs.pop().unwrap_or_default();
+        let v1_buf_yaml = blobs.pop().unwrap_or_default();
+        let files: Vec<FileRef> = p
+            .files
+            .iter()
+            .zip(blobs)
+            .map(|((path, _), blob)| FileRef {
                 path: path.clone(),
-                blob: store.put_blob(content).map_err(storage_error)?,
-            });
-        }
-        let v1_buf_yaml = store.put_blob(yaml.as_bytes()).map_err(storage_error)?;
-        let v1_buf_lock = store.put_blob(lock.as_bytes()).map_err(storage_error)?;
+                blob,
+            })
+            .collect();
         let id = match forced_id.take() {
             Some(id) if !store.id_taken(&id) => id,
             _ => store.new_id(),

@@ -87,6 +87,34 @@ impl ModuleData {
     }
 }
 
+/// Cache content read but not yet checked against its key's digest.
+pub struct Unverified {
+    pub data: ModuleData,
+    yaml_name: String,
+}
+
+impl Unverified {
+    /// The content and the name its v1 buf.yaml is hashed under.
+    pub fn into_parts(self) -> (ModuleData, String) {
+        (self.data, self.yaml_name)
+    }
+
+    /// buf's check: the content's digest must be the key's.
+    pub fn verify(&self, key: &ModuleKey) -> Result<(), CacheError> {
+        let actual = self
+            .data
+            .digest_with_yaml_name(key.digest.kind, &self.yaml_name);
+        if actual != key.digest {
+            return Err(CacheError::DigestMismatch {
+                module: key.to_string(),
+                expected: key.digest.clone(),
+                actual,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// A commit's metadata as buf caches it in `v3/commits/b5/<registry>/<commit>.json` (used to
 /// turn b4 keys into b5 ones and to pick the newest of two versions of a module).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +230,19 @@ impl ModuleCache {
     /// error, not a miss: buf does not re-download then either. A shared lock that cannot be
     /// had within the timeout is `LockTimeout`, which callers treat as a miss, as buf does.
     pub fn get(&self, key: &ModuleKey) -> Result<Option<ModuleData>, CacheError> {
+        match self.get_unverified(key)? {
+            Some(entry) => {
+                entry.verify(key)?;
+                Ok(Some(entry.data))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// [`get`](Self::get) without the digest check, which the caller must
+    /// make ([`Unverified::verify`]) before trusting anything built from the
+    /// content: it lets a build hash a large module while it compiles.
+    pub fn get_unverified(&self, key: &ModuleKey) -> Result<Option<Unverified>, CacheError> {
         let dir = self.module_dir(key)?;
         let lock = self.module_lock_path(key)?;
         let entry = {
@@ -224,15 +265,10 @@ impl ModuleCache {
             v1_buf_yaml: entry.v1_buf_yaml.map(|(_, data)| data),
             v1_buf_lock: entry.v1_buf_lock,
         };
-        let actual = data.digest_with_yaml_name(key.digest.kind, &entry.v1_buf_yaml_name);
-        if actual != key.digest {
-            return Err(CacheError::DigestMismatch {
-                module: key.to_string(),
-                expected: key.digest.clone(),
-                actual,
-            });
-        }
-        Ok(Some(data))
+        Ok(Some(Unverified {
+            data,
+            yaml_name: entry.v1_buf_yaml_name,
+        }))
     }
 
     /// Stores verified content. Nothing is written unless `data` has `key`'s digest; an entry

@@ -24,6 +24,54 @@ pub struct DepModule {
     pub files: Vec<(String, Vec<u8>)>,
     /// Its full transitive dependency keys, as stored with it.
     pub deps: Vec<ModuleKey>,
+    /// Read from the cache and not yet checked: what the check needs
+    /// besides the files (see [`DepModule::verify`]).
+    check: Option<Check>,
+}
+
+/// What a deferred digest check of cached content needs beyond its files.
+#[derive(Debug, Clone)]
+struct Check {
+    v1_buf_yaml: Option<(String, Vec<u8>)>,
+    v1_buf_lock: Option<Vec<u8>>,
+}
+
+impl DepModule {
+    /// The digest check of content read with verification deferred; a
+    /// no-op for content already checked.
+    pub fn verify(&self) -> Result<(), ResolveError> {
+        let Some(check) = &self.check else {
+            return Ok(());
+        };
+        let actual = match self.key.digest.kind {
+            super::digest::DigestKind::B5 => {
+                let deps: Vec<_> = self.deps.iter().map(|d| d.digest.clone()).collect();
+                super::digest::b5(&self.files, &deps)
+            }
+            super::digest::DigestKind::B4 => super::digest::b4(
+                &self.files,
+                check
+                    .v1_buf_yaml
+                    .as_ref()
+                    .map(|(n, d)| (n.as_str(), d.as_slice())),
+                check.v1_buf_lock.as_deref(),
+            ),
+        };
+        if actual != self.key.digest {
+            return Err(CacheError::DigestMismatch {
+                module: self.key.to_string(),
+                expected: self.key.digest.clone(),
+                actual,
+            }
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// Checks every module read with verification deferred, in parallel.
+pub fn verify_all(modules: &[DepModule]) -> Result<(), ResolveError> {
+    modules.par_iter().try_for_each(DepModule::verify)
 }
 
 /// Why dependencies could not be resolved. The text is buf's.
@@ -127,11 +175,19 @@ pub fn open_cache() -> Result<ModuleCache, ResolveError> {
 /// Every remote module the workspace's buf.lock names (local modules
 /// excepted), from the cache or its registry. No buf.lock: no deps, as buf.
 pub fn load(ws: &Workspace) -> Result<Vec<DepModule>, ResolveError> {
+    let modules = load_deferred(ws)?;
+    verify_all(&modules)?;
+    Ok(modules)
+}
+
+/// [`load`], leaving the digest check of cached content to the caller
+/// ([`verify_all`]), who must make it before trusting what it builds.
+pub fn load_deferred(ws: &Workspace) -> Result<Vec<DepModule>, ResolveError> {
     if let Some(keys) = &ws.pinned_deps {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        return load_keys(&open_cache()?, &mut Remote::new(), keys.clone());
+        return load_keys_deferred(&open_cache()?, &mut Remote::new(), keys.clone());
     }
     let Some(locked) = workspace_lock(ws)? else {
         return Ok(Vec::new());
@@ -158,23 +214,42 @@ pub fn load(ws: &Workspace) -> Result<Vec<DepModule>, ResolveError> {
     }
     check_one_registry(keys.iter().map(|k| k.name.registry.as_str()))?;
     let cache = open_cache()?;
-    load_keys(&cache, &mut Remote::new(), keys)
+    load_keys_deferred(&cache, &mut Remote::new(), keys)
 }
 
 /// `keys` from the cache, fetching misses in full-name order.
 pub fn load_keys(
     cache: &ModuleCache,
     remote: &mut Remote,
+    keys: Vec<ModuleKey>,
+) -> Result<Vec<DepModule>, ResolveError> {
+    let modules = load_keys_deferred(cache, remote, keys)?;
+    verify_all(&modules)?;
+    Ok(modules)
+}
+
+/// [`load_keys`] without checking cached content (fetched content is
+/// always checked before it is stored).
+fn load_keys_deferred(
+    cache: &ModuleCache,
+    remote: &mut Remote,
     mut keys: Vec<ModuleKey>,
 ) -> Result<Vec<DepModule>, ResolveError> {
     keys.sort_by(|a, b| a.name.cmp(&b.name));
-    let cached: Vec<Result<Option<ModuleData>, CacheError>> =
-        keys.par_iter().map(|k| cache.get(k)).collect();
+    let cached: Vec<Result<Option<super::cache::Unverified>, CacheError>> =
+        keys.par_iter().map(|k| cache.get_unverified(k)).collect();
     let mut out = Vec::with_capacity(keys.len());
     for (key, hit) in keys.into_iter().zip(cached) {
-        let data = match hit {
-            Ok(Some(data)) => data,
-            Ok(None) | Err(CacheError::LockTimeout { .. }) => fetch(cache, remote, &key)?,
+        let (data, check) = match hit {
+            Ok(Some(entry)) => {
+                let (data, yaml_name) = entry.into_parts();
+                let check = Check {
+                    v1_buf_yaml: data.v1_buf_yaml.clone().map(|d| (yaml_name, d)),
+                    v1_buf_lock: data.v1_buf_lock.clone(),
+                };
+                (data, Some(check))
+            }
+            Ok(None) | Err(CacheError::LockTimeout { .. }) => (fetch(cache, remote, &key)?, None),
             Err(e) => return Err(e.into()),
         };
         out.push(DepModule {
@@ -182,6 +257,7 @@ pub fn load_keys(
             key,
             files: data.files,
             deps: data.deps,
+            check,
         });
     }
     Ok(out)

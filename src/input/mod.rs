@@ -105,7 +105,10 @@ pub fn compile_contents(
     if !bad_utf8.is_empty() {
         return Err(InputError::Compile(bad_utf8));
     }
-    let deps = crate::deps::resolve::load(&ws).map_err(|e| InputError::Failure(e.to_string()))?;
+    // Cached modules are digest-checked while the sources compile: nothing
+    // built from them is returned unless the check passes.
+    let deps =
+        crate::deps::resolve::load_deferred(&ws).map_err(|e| InputError::Failure(e.to_string()))?;
     mark("deps");
     // Remote modules' files are compiled only when imported, as buf does.
     let mut provided: HashMap<&str, (&crate::deps::resolve::DepModule, &[u8])> = HashMap::new();
@@ -135,7 +138,12 @@ pub fn compile_contents(
         .map(|s| s.import_path.clone())
         .chain(own_lazy.keys().cloned())
         .collect();
-    let compiled = compiler::compile_with(sources, &provide).map_err(InputError::Compile)?;
+    let (checked, compiled) = rayon::join(
+        || crate::deps::resolve::verify_all(&deps),
+        || compiler::compile_with(sources, &provide),
+    );
+    checked.map_err(|e| InputError::Failure(e.to_string()))?;
+    let compiled = compiled.map_err(InputError::Compile)?;
     mark("compile");
     let from_dep = |name: &str| {
         provided

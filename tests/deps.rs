@@ -12,35 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::registry::{Registry, RegistryOpts, buf_path};
-
-macro_rules! require_buf {
-    () => {
-        if buf_path().is_none() {
-            eprintln!("skipped: no buf binary (set $BUF or add .refs/bin/buf)");
-            return;
-        }
-    };
-}
-
-fn fixtures() -> PathBuf {
-    common::root().join("testdata/registry")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed ({:?}):\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
+use common::registry::{Registry, RegistryOpts, fixtures, ok, text, tree};
 
 /// Pushes the §3.2 modules with buf, dependencies first.
 fn push_all(reg: &Registry) -> BTreeMap<String, String> {
@@ -261,24 +233,6 @@ fn registry_modules_as_inputs_agree_with_buf() {
     let bad_label = format!("{top}:nolabel");
     pair.same(&["build", nope.as_str()], &dirs, &[]);
     pair.same(&["build", bad_label.as_str()], &dirs, &[]);
-}
-
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -10,10 +10,9 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::Output;
 
-use common::registry::{Registry, RegistryOpts, buf_path};
+use common::registry::{Registry, RegistryOpts, fixtures, ok, text};
 use prost::Message;
 use protolith::registry::proto::v1;
 
@@ -33,39 +32,10 @@ const MODULES: [(&str, &str); 5] = [
     ("top", V9_TOP),
 ];
 
-fn fixtures() -> PathBuf {
-    common::root().join("testdata/registry")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Asserts buf succeeded; returns its stdout.
-fn ok(out: &Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed ({:?}):\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
 /// Asserts buf failed with exit 1 and exactly this stderr.
 fn fails_with(out: &Output, stderr: &str) {
     assert_eq!(text(&out.stderr), stderr, "stdout: {}", text(&out.stdout));
     assert_eq!(out.status.code(), Some(1));
-}
-
-macro_rules! require_buf {
-    () => {
-        if buf_path().is_none() {
-            eprintln!("skipped: no buf binary (set $BUF or add .refs/bin/buf)");
-            return;
-        }
-    };
 }
 
 /// Pushes V5..V9 with `buf push --create` (after `buf dep update` for the

@@ -232,7 +232,7 @@ fn duplicate_key_error(data: &str, key: &str, fallback_line: usize) -> DecodeErr
 /// A libyaml scanner/parser error, numbered as go-yaml numbers it: the context line when
 /// there is one, else the problem line, both 0-based, plus one for scanner errors only;
 /// no line at all when that is 0.
-fn libyaml_error(full: &str) -> DecodeError {
+pub(crate) fn libyaml_error(full: &str) -> DecodeError {
     let (problem, context) = match full.split_once(", while ") {
         Some((problem, context)) => (problem, Some(context)),
         None => (full, None),
@@ -264,14 +264,14 @@ fn libyaml_error(full: &str) -> DecodeError {
     }
 }
 
-fn strip_location(text: &str) -> String {
+pub(crate) fn strip_location(text: &str) -> String {
     match text.rfind(" at line ") {
         Some(index)
-            if text[index + 9..]
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == ' ' || c.is_ascii_alphabetic()) =>
+            if text.get(index + 9..).is_some_and(|rest| {
+                rest.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
+            }) =>
         {
-            text[..index].to_string()
+            text.get(..index).unwrap_or(text).to_string()
         }
         _ => text.to_string(),
     }

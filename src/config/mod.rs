@@ -5,7 +5,7 @@
 mod buf_work_yaml;
 mod buf_yaml;
 mod check;
-mod decode;
+pub(crate) mod decode;
 mod names;
 pub mod netrc;
 pub mod path;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::digest::{Digest, DigestKind, check_shake256_len, from_hex, to_hex};
+use crate::config::decode::{libyaml_error, strip_location};
 use crate::config::path::quote;
 use crate::config::{ConfigVersion, DecodeError, ModuleFullName};
 
@@ -1269,54 +1270,6 @@ fn duplicate_key_error(data: &str, key: &str, map_line: usize, map_column: usize
             map_line,
             format!("mapping key \"{key}\" already defined"),
         )]),
-    }
-}
-
-/// A libyaml scanner/parser error, numbered as go-yaml numbers it: the context line when
-/// there is one, else the problem line, both 0-based, plus one for scanner errors only;
-/// no line at all when that is 0.
-fn libyaml_error(full: &str) -> DecodeError {
-    let (problem, context) = match full.split_once(", while ") {
-        Some((problem, context)) => (problem, Some(context)),
-        None => (full, None),
-    };
-    let mark_line = |text: &str| -> Option<usize> {
-        let rest = text.rsplit_once(" at line ")?.1;
-        rest.split(' ').next()?.parse::<usize>().ok()
-    };
-    let message = problem
-        .rsplit_once(" at line ")
-        .map_or(problem, |(message, _)| message);
-    let is_scanner =
-        context.is_some_and(|c| c.starts_with("scanning")) || message.starts_with("found ");
-    let context_line = context.and_then(mark_line).map(|l| l.saturating_sub(1));
-    let problem_line = mark_line(problem).map(|l| l.saturating_sub(1));
-    let line = match (context_line, problem_line) {
-        (Some(l), _) if l != 0 => l,
-        (_, Some(l)) if l != 0 => l,
-        _ => 0,
-    };
-    let line = if line != 0 && is_scanner {
-        line + 1
-    } else {
-        line
-    };
-    DecodeError::Syntax {
-        line: (line != 0).then_some(line),
-        message: message.to_string(),
-    }
-}
-
-fn strip_location(text: &str) -> String {
-    match text.rfind(" at line ") {
-        Some(index)
-            if text.get(index + 9..).is_some_and(|rest| {
-                rest.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ')
-            }) =>
-        {
-            text.get(..index).unwrap_or(text).to_string()
-        }
-        _ => text.to_string(),
     }
 }
 

@@ -353,7 +353,8 @@ impl Remote {
             resource_ref: Some(id_ref(&key.commit)),
             ..Default::default()
         };
-        let (files, yaml, lock, downloaded_module_id) = match key.digest.kind {
+        // Both answers as v1beta1's shape, which adds the v1 files.
+        let contents: Vec<v1beta1::DownloadContent> = match key.digest.kind {
             DigestKind::B5 => {
                 let resp: v1::DownloadResponse = client
                     .call(
@@ -364,22 +365,15 @@ impl Remote {
                         },
                     )
                     .map_err(client::plain_not_found)?;
-                let content = resp
-                    .contents
+                resp.contents
                     .into_iter()
-                    .find(|c| c.commit.as_ref().is_some_and(|c| c.id == key.commit))
-                    .ok_or_else(|| {
-                        RemoteError::Invalid(format!(
-                            "the registry's Download answer has no content for commit {}",
-                            key.commit
-                        ))
-                    })?;
-                let mid = content
-                    .commit
-                    .as_ref()
-                    .map(|c| c.module_id.clone())
-                    .unwrap_or_default();
-                (content.files, None, None, mid)
+                    .map(|c| v1beta1::DownloadContent {
+                        commit: c.commit,
+                        files: c.files,
+                        v1_buf_yaml_file: None,
+                        v1_buf_lock_file: None,
+                    })
+                    .collect()
             }
             DigestKind::B4 => {
                 let resp: v1beta1::DownloadResponse = client
@@ -392,29 +386,28 @@ impl Remote {
                         },
                     )
                     .map_err(client::plain_not_found)?;
-                let content = resp
-                    .contents
-                    .into_iter()
-                    .find(|c| c.commit.as_ref().is_some_and(|c| c.id == key.commit))
-                    .ok_or_else(|| {
-                        RemoteError::Invalid(format!(
-                            "the registry's Download answer has no content for commit {}",
-                            key.commit
-                        ))
-                    })?;
-                let mid = content
-                    .commit
-                    .as_ref()
-                    .map(|c| c.module_id.clone())
-                    .unwrap_or_default();
-                (
-                    content.files,
-                    content.v1_buf_yaml_file,
-                    content.v1_buf_lock_file,
-                    mid,
-                )
+                resp.contents
             }
         };
+        let content = contents
+            .into_iter()
+            .find(|c| c.commit.as_ref().is_some_and(|c| c.id == key.commit))
+            .ok_or_else(|| {
+                RemoteError::Invalid(format!(
+                    "the registry's Download answer has no content for commit {}",
+                    key.commit
+                ))
+            })?;
+        let downloaded_module_id = content
+            .commit
+            .as_ref()
+            .map(|c| c.module_id.clone())
+            .unwrap_or_default();
+        let (files, yaml, lock) = (
+            content.files,
+            content.v1_buf_yaml_file,
+            content.v1_buf_lock_file,
+        );
         let mut files =
             digest::module_files(files.into_iter().map(|f| (f.path, f.content)).collect());
         files.sort_by(|a, b| a.0.cmp(&b.0));

@@ -118,6 +118,12 @@ impl Code {
     }
 }
 
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A registry call failed. `Display` is buf's text (what follows `Failure: `).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {

@@ -414,3 +414,61 @@ fn parse_response(raw: &[u8]) -> HttpResponse {
         body,
     }
 }
+
+/// The registry fixtures (`testdata/registry`).
+pub fn fixtures() -> PathBuf {
+    super::root().join("testdata/registry")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts a run succeeded; returns its stdout.
+pub fn ok(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Every file under `dir` (relative path) with its bytes; nothing when
+/// `dir` is missing.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .expect("under root")
+                    .display()
+                    .to_string();
+                out.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Skips a test (returning early) when buf is not installed.
+#[macro_export]
+macro_rules! require_buf {
+    () => {
+        if $crate::common::registry::buf_path().is_none() {
+            eprintln!("skipped: no buf binary (set $BUF or add .refs/bin/buf)");
+            return;
+        }
+    };
+}

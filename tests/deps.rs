@@ -194,6 +194,25 @@ fn v1_modules_lock_b4_digests_like_buf() {
         files
     };
     assert_eq!(commit_json(&pair.caches[1]), commit_json(&pair.caches[0]));
+    // A v1 lock without digests (as older buf wrote them): the b4 digest of
+    // each commit is asked of the registry, from a cold cache.
+    for d in &dirs {
+        let l = lock(d);
+        let blanked: String = l
+            .lines()
+            .map(|line| {
+                if line.trim_start().starts_with("digest:") {
+                    "    digest: \"\"".to_string()
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(d.join("buf.lock"), blanked + "\n").unwrap();
+    }
+    let cold = Pair::new(&reg, "v1-nodigest");
+    cold.same(&["build", "-o", "-"], &dirs, &[]);
 }
 
 #[test]

@@ -155,6 +155,30 @@ impl Remote {
             .collect()
     }
 
+    /// The b4 digest of a commit by its ID (v1beta1 GetCommits), for v1
+    /// buf.lock entries with no digest or a retired one (`b1-`, `b3-`).
+    pub fn commit_b4(&mut self, registry: &str, commit_id: &str) -> Result<Digest, RemoteError> {
+        let client = self.client(registry)?;
+        let resp: v1beta1::GetCommitsResponse = client
+            .call(
+                v1beta1::COMMIT_SERVICE,
+                "GetCommits",
+                &v1beta1::GetCommitsRequest {
+                    resource_refs: vec![id_ref(commit_id)],
+                    digest_type: v1beta1::DIGEST_TYPE_B4,
+                },
+            )
+            .map_err(client::plain_not_found)?;
+        let c = resp.commits.into_iter().next().ok_or_else(|| {
+            RemoteError::Invalid(format!("expected 1 Commit, got 0 for {commit_id}"))
+        })?;
+        // buf names the commit's module too (and forgets the names after).
+        self.module_names.clear();
+        self.owner_names.clear();
+        self.module_name(registry, &c.module_id, &c.owner_id)?;
+        to_digest(c.digest.as_ref(), DigestKind::B4, commit_id)
+    }
+
     /// A commit by its ID with its b5 digest and its module's name (v1
     /// GetCommits, then GetModules and GetOwners): how buf turns a b4 key
     /// into a b5 one.

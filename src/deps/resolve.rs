@@ -194,27 +194,31 @@ pub fn load_deferred(ws: &Workspace) -> Result<Vec<DepModule>, ResolveError> {
     };
     check_declared(ws, &locked)?;
     let local = local_names(ws);
-    let keys: Vec<ModuleKey> = locked
+    let locked: Vec<LockDep> = locked
         .into_iter()
         .filter(|d| !local.contains(&d.name.to_string()))
-        .map(|d| match d.digest {
-            Some(digest) => Ok(ModuleKey {
-                name: d.name,
-                commit: d.commit,
-                digest,
-            }),
-            None => Err(ResolveError::Failure(format!(
-                "buf.lock has no current digest for {}; run \"buf dep update\" to update the lock file",
-                d.name
-            ))),
-        })
-        .collect::<Result<_, _>>()?;
+        .collect();
+    check_one_registry(locked.iter().map(|d| d.name.registry.as_str()))?;
+    // v1 locks may lack a digest (or hold a retired b1-/b3- one): buf asks
+    // the registry for the commit's b4 digest.
+    let mut remote = Remote::new();
+    let mut keys = Vec::with_capacity(locked.len());
+    for d in locked {
+        let digest = match d.digest {
+            Some(digest) => digest,
+            None => remote.commit_b4(&d.name.registry, &d.commit)?,
+        };
+        keys.push(ModuleKey {
+            name: d.name,
+            commit: d.commit,
+            digest,
+        });
+    }
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    check_one_registry(keys.iter().map(|k| k.name.registry.as_str()))?;
     let cache = open_cache()?;
-    load_keys_deferred(&cache, &mut Remote::new(), keys)
+    load_keys_deferred(&cache, &mut remote, keys)
 }
 
 /// `keys` from the cache, fetching misses in full-name order.

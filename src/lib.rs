@@ -7,6 +7,7 @@
 //! Each stage is a module; data (`Image`, diagnostics, config values) flows
 //! between them, and only `report` prints findings.
 
+pub mod atomic;
 pub mod breaking;
 pub mod check;
 pub mod cli;

@@ -214,7 +214,8 @@ fn run_graph(args: GraphArgs) -> Result<Outcome, CliError> {
     let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
     let req = args.input_flags.request(&args.input);
     let opened = input::open(&args.input, &req, &cwd, |_| {})?;
-    let graph = crate::deps::graph::build(&opened.built.workspace)
+    let built = opened.built;
+    let graph = crate::deps::graph::build(&built.workspace, built.deps)
         .map_err(|e| CliError::Failure(e.to_string()))?;
     let text = match args.format.as_str() {
         "json" => crate::deps::graph::render_json(&graph),

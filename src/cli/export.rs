@@ -39,7 +39,7 @@ pub fn run(args: ExportArgs) -> Result<Outcome, CliError> {
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
-        crate::deps::update::write_atomic(&dest, &bytes)
+        crate::atomic::write(&dest, &bytes, None)
             .map_err(|e| fail(format!("could not write {}: {e}", dest.display())))?;
     }
     Ok(Outcome::Ok)

@@ -75,7 +75,7 @@ pub fn run(args: PushArgs) -> Result<Outcome, CliError> {
         }
     };
     let ws = built.workspace;
-    let graph = crate::deps::graph::build(&ws).map_err(fail)?;
+    let graph = crate::deps::graph::build(&ws, built.deps).map_err(fail)?;
     let mut modules = Vec::new();
     let mut dep_commits = std::collections::BTreeSet::new();
     for (i, m) in ws.modules.iter().enumerate() {

@@ -94,23 +94,13 @@ pub fn render(entries: &[Entry]) -> String {
     out
 }
 
-/// Writes `text` to the netrc file through a temporary file and a rename,
-/// with mode 0600 (it holds tokens).
+/// Writes `text` to the netrc file atomically, with mode 0600 (it holds
+/// tokens); the directory is created if missing.
 pub fn write(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o600))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic::write(path, text.as_bytes(), Some(0o600))
 }
 
 #[cfg(test)]

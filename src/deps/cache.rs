@@ -571,23 +571,8 @@ fn write_file(path: &Path, content: &[u8]) -> Result<(), CacheError> {
 /// (a side effect of its temp files); ours are 0644 so a shared cache stays readable.
 fn write_atomic(dir: &Path, name: &str, content: &[u8]) -> Result<(), CacheError> {
     create_dirs(dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .tempfile_in(dir)
-        .map_err(io_error("create", dir))?;
-    temp.write_all(content)
-        .map_err(io_error("write", temp.path()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let path = temp.path().to_path_buf();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o644))
-            .map_err(io_error("chmod", &path))?;
-    }
     let target = dir.join(name);
-    temp.persist(&target)
-        .map_err(|e| io_error("rename", &target)(e.error))?;
-    Ok(())
+    crate::atomic::write(&target, content, Some(0o644)).map_err(io_error("write", &target))
 }
 
 /// `module.yaml` as buf writes it: yaml.v3, 2-space indent, keys in struct order, empty

@@ -88,8 +88,8 @@ impl Graph {
     }
 }
 
-pub fn build(ws: &Workspace) -> Result<Graph, ResolveError> {
-    let remote: Vec<DepModule> = resolve::load(ws)?;
+/// The graph of `ws` and the registry modules its build read (`remote`).
+pub fn build(ws: &Workspace, remote: Vec<DepModule>) -> Result<Graph, ResolveError> {
     let mut sources: Vec<ModuleSource> = Vec::new();
     for m in &ws.modules {
         let files = local_module_files(ws, m)?;
@@ -163,29 +163,34 @@ pub fn build(ws: &Workspace) -> Result<Graph, ResolveError> {
             v
         })
         .collect();
-    // Digests: remote modules as locked; local ones from their files and
-    // every module they reach.
-    let mut digests: Vec<Option<Digest>> = sources.iter().map(|s| s.locked.clone()).collect();
-    for i in 0..sources.len() {
-        if digests[i].is_none() {
-            let reach = reachable(&direct, i);
-            let mut deps = Vec::new();
-            for j in reach {
-                if sources[j].local {
-                    let files = digest::module_files(sources[j].files.clone());
-                    let sub = reachable(&direct, j);
-                    let sub_digests: Vec<Digest> = sub
-                        .iter()
-                        .filter_map(|&k| sources[k].locked.clone())
-                        .collect();
-                    deps.push(digest::b5(&files, &sub_digests));
-                } else if let Some(d) = &sources[j].locked {
-                    deps.push(d.clone());
-                }
-            }
-            let files = digest::module_files(sources[i].files.clone());
-            digests[i] = Some(digest::b5(&files, &deps));
+    // Digests: remote modules as locked; the others from their files and
+    // the digests of every module they reach, each computed once.
+    fn digest_of(
+        i: usize,
+        sources: &[ModuleSource],
+        direct: &[Vec<usize>],
+        memo: &mut Vec<Option<Digest>>,
+        visiting: &mut Vec<bool>,
+    ) -> Option<Digest> {
+        if let Some(d) = &memo[i] {
+            return Some(d.clone());
         }
+        // A cycle between modules: buf would not build it; give up on it.
+        if std::mem::replace(&mut visiting[i], true) {
+            return None;
+        }
+        let deps: Vec<Digest> = reachable(direct, i)
+            .into_iter()
+            .filter_map(|j| digest_of(j, sources, direct, memo, visiting))
+            .collect();
+        let d = digest::b5(&sources[i].files, &deps);
+        memo[i] = Some(d.clone());
+        Some(d)
+    }
+    let mut digests: Vec<Option<Digest>> = sources.iter().map(|s| s.locked.clone()).collect();
+    let mut visiting = vec![false; sources.len()];
+    for i in 0..sources.len() {
+        digest_of(i, &sources, &direct, &mut digests, &mut visiting);
     }
     let nodes = sources
         .into_iter()

@@ -647,14 +647,11 @@ pub fn read(dir: &Path, buf_yaml_version: ConfigVersion) -> Result<Option<BufLoc
 /// Writes `dir/buf.lock` through a temporary file in the same directory and a rename, so a
 /// reader never sees half a lock. The file ends up mode 0600, as buf's do.
 pub fn write(dir: &Path, lock: &BufLock) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut file = tempfile::Builder::new()
-        .prefix(".buf.lock.")
-        .tempfile_in(dir)?;
-    file.write_all(render(lock).as_bytes())?;
-    file.persist(dir.join(BUF_LOCK_FILE_NAME))
-        .map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic::write(
+        &dir.join(BUF_LOCK_FILE_NAME),
+        render(lock).as_bytes(),
+        Some(0o600),
+    )
 }
 
 /// The yaml.v3 quoting rule for a commit (buf.lock and the cache's module.yaml): double-quoted

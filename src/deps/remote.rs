@@ -205,6 +205,24 @@ impl Remote {
         Ok((digest, name, c.create_time))
     }
 
+    /// GetModules for one module ID.
+    fn module_by_id(
+        &mut self,
+        registry: &str,
+        module_id: &str,
+    ) -> Result<Option<v1::Module>, RemoteError> {
+        let resp: v1::GetModulesResponse = self.client(registry)?.call(
+            v1::MODULE_SERVICE,
+            "GetModules",
+            &v1::GetModulesRequest {
+                module_refs: vec![v1::ModuleRef {
+                    value: Some(v1::module_ref::Value::Id(module_id.to_string())),
+                }],
+            },
+        )?;
+        Ok(resp.modules.into_iter().next())
+    }
+
     /// The name of a module by its ID (GetModules, then GetOwners), as buf
     /// looks up the graph's nodes it did not ask for.
     fn module_name(
@@ -217,17 +235,7 @@ impl Remote {
         let (module_owner_id, module_name) = match self.module_names.get(&mkey) {
             Some(found) => found.clone(),
             None => {
-                let client = self.client(registry)?;
-                let resp: v1::GetModulesResponse = client.call(
-                    v1::MODULE_SERVICE,
-                    "GetModules",
-                    &v1::GetModulesRequest {
-                        module_refs: vec![v1::ModuleRef {
-                            value: Some(v1::module_ref::Value::Id(module_id.to_string())),
-                        }],
-                    },
-                )?;
-                let m = resp.modules.into_iter().next().ok_or_else(|| {
+                let m = self.module_by_id(registry, module_id)?.ok_or_else(|| {
                     RemoteError::Invalid(format!("expected 1 Module, got 0 for {module_id}"))
                 })?;
                 let found = (
@@ -461,21 +469,8 @@ impl Remote {
         if module_id.is_empty() {
             return Ok(());
         }
-        let client = self.client(registry)?;
-        let resp: v1::GetModulesResponse = client.call(
-            v1::MODULE_SERVICE,
-            "GetModules",
-            &v1::GetModulesRequest {
-                module_refs: vec![v1::ModuleRef {
-                    value: Some(v1::module_ref::Value::Id(module_id.to_string())),
-                }],
-            },
-        )?;
-        if resp
-            .modules
-            .first()
-            .is_some_and(|m| m.state == v1::MODULE_STATE_DEPRECATED)
-        {
+        let module = self.module_by_id(registry, module_id)?;
+        if module.is_some_and(|m| m.state == v1::MODULE_STATE_DEPRECATED) {
             crate::report::warn(&format!("{name} is deprecated"));
         }
         Ok(())

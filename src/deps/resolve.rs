@@ -221,19 +221,9 @@ pub fn load_deferred(ws: &Workspace) -> Result<Vec<DepModule>, ResolveError> {
     load_keys_deferred(&cache, &mut remote, keys)
 }
 
-/// `keys` from the cache, fetching misses in full-name order.
-pub fn load_keys(
-    cache: &ModuleCache,
-    remote: &mut Remote,
-    keys: Vec<ModuleKey>,
-) -> Result<Vec<DepModule>, ResolveError> {
-    let modules = load_keys_deferred(cache, remote, keys)?;
-    verify_all(&modules)?;
-    Ok(modules)
-}
-
-/// [`load_keys`] without checking cached content (fetched content is
-/// always checked before it is stored).
+/// `keys` from the cache, fetching misses in full-name order. Cached
+/// content is not checked here (the caller runs [`verify_all`]); fetched
+/// content is always checked before it is stored.
 fn load_keys_deferred(
     cache: &ModuleCache,
     remote: &mut Remote,
@@ -336,7 +326,9 @@ pub fn fetch_module_ref(
     let graph = remote.graph(&name.registry, std::slice::from_ref(&root))?;
     let deps = graph.reachable(&root.commit);
     let cache = open_cache()?;
-    load_keys(&cache, &mut remote, deps.clone())?;
+    // Fetch what is missing, dependencies first, as buf does; their digests
+    // are checked when the module is built (`load_deferred` + `verify_all`).
+    load_keys_deferred(&cache, &mut remote, deps.clone())?;
     let data = match cache.get(&root) {
         Ok(Some(data)) => data,
         Ok(None) | Err(CacheError::LockTimeout { .. }) => fetch(&cache, &mut remote, &root)?,

@@ -145,23 +145,10 @@ pub fn restore(plan: &LockPlan) {
     let path = plan.dir.join("buf.lock");
     match &plan.old_bytes {
         Some(bytes) => {
-            let _ = write_atomic(&path, bytes);
+            let _ = crate::atomic::write(&path, bytes, Some(0o600));
         }
         None => {
             let _ = std::fs::remove_file(path);
         }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename, so readers never see half a file.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

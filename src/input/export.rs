@@ -19,9 +19,8 @@ pub fn files(
             disk.insert(f.import_path.as_str(), f.disk_path.as_path());
         }
     }
-    let deps = crate::deps::resolve::load(&built.workspace).map_err(|e| fail(e.to_string()))?;
     let mut remote: HashMap<&str, &[u8]> = HashMap::new();
-    for d in &deps {
+    for d in &built.deps {
         for (path, bytes) in &d.files {
             remote.entry(path.as_str()).or_insert(bytes.as_slice());
         }

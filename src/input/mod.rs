@@ -18,6 +18,9 @@ use crate::workspace::{self, BuildRequest, Workspace};
 pub struct Built {
     pub workspace: Workspace,
     pub image: Image,
+    /// The registry modules the build read (digest-checked), for commands
+    /// that need their files too (`export`, `dep graph`, `push`).
+    pub deps: Vec<crate::deps::resolve::DepModule>,
 }
 
 #[derive(Debug)]
@@ -171,6 +174,7 @@ pub fn compile_contents(
     Ok(Built {
         workspace: ws,
         image,
+        deps,
     })
 }
 
@@ -297,7 +301,11 @@ pub fn open(
             }
             let workspace = image_workspace(&image, req.config_override.as_deref(), cwd)?;
             Ok(Opened {
-                built: Built { workspace, image },
+                built: Built {
+                    workspace,
+                    image,
+                    deps: Vec::new(),
+                },
                 is_image: true,
                 _tree: None,
             })

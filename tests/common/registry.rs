@@ -343,21 +343,7 @@ impl Registry {
 
     /// Like `run_buf`, with text on stdin (`registry login --token-stdin`).
     pub fn run_buf_stdin(&self, args: &[&str], dir: &Path, stdin: &str) -> Output {
-        let buf = buf_path().expect("buf binary (check buf_path() first)");
-        let mut child = Command::new(&buf)
-            .args(args)
-            .current_dir(dir)
-            .env_clear()
-            .envs(self.client_env())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run buf");
-        if let Some(mut input) = child.stdin.take() {
-            input.write_all(stdin.as_bytes()).expect("stdin");
-        }
-        child.wait_with_output().expect("buf output")
+        self.run_buf_stdin_env(args, dir, stdin, &[])
     }
 
     /// Copies a fixture tree into `root()/work/<name>`, replacing `REGISTRY`

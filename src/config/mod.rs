@@ -2,6 +2,7 @@
 //! buf.work). Owns their types, the two-pass parse (version, then strict schema), the
 //! `--config` override, and buf's validation rules with buf's error messages.
 
+pub mod buf_gen_yaml;
 mod buf_work_yaml;
 mod buf_yaml;
 mod check;

@@ -6,6 +6,7 @@ pub mod build;
 pub mod config;
 pub mod dep;
 pub mod export;
+pub mod generate;
 pub mod lint;
 pub mod ls_files;
 pub mod push;
@@ -29,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Build proto files into a Buf image
     Build(build::BuildArgs),
+    /// Generate code with protoc plugins
+    Generate(generate::GenerateArgs),
     /// Run linting on Protobuf files
     Lint(lint::LintArgs),
     /// Verify no breaking changes have been made
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Build(args) => build::run(args),
         Command::LsFiles(args) => ls_files::run(args),
+        Command::Generate(args) => generate::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Breaking(args) => breaking::run(args),
         Command::Config(cmd) => config::run(cmd),

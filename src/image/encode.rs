@@ -223,6 +223,22 @@ pub fn encode_file(
     strip_source_retention: bool,
     out: &mut Vec<u8>,
 ) {
+    encode(f, with_source_info, strip_source_retention, true, out);
+}
+
+/// A plain `FileDescriptorProto`, as plugins receive it: source info without
+/// buf's `SourceCodeInfoExtension`.
+pub fn encode_file_plain(f: &CompiledFile, strip_source_retention: bool, out: &mut Vec<u8>) {
+    encode(f, true, strip_source_retention, false, out);
+}
+
+fn encode(
+    f: &CompiledFile,
+    with_source_info: bool,
+    strip_source_retention: bool,
+    buf_extension: bool,
+    out: &mut Vec<u8>,
+) {
     let fd = &f.fd;
     let mut e = Enc {
         raw: f
@@ -269,7 +285,7 @@ pub fn encode_file(
     }
     e.options(out, 8, fd.options.as_ref());
     if with_source_info && let Some(sci) = &fd.source_code_info {
-        let ext = if f.type_filtered {
+        let ext = if f.type_filtered || !buf_extension {
             Vec::new()
         } else {
             source_info_extension(f)

@@ -9,7 +9,7 @@ pub mod read;
 
 use std::collections::{HashMap, HashSet};
 
-pub use encode::encode_file;
+pub use encode::{encode_file, encode_file_plain};
 
 use crate::compiler::CompiledFile;
 

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod client;
+pub mod codegen;
 pub mod proto;
 pub mod push;
 pub mod server;

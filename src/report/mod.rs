@@ -189,10 +189,22 @@ pub fn note(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
+/// `--log-format` (text, color, json), for commands that take it; otherwise
+/// `BUF_LOG_FORMAT` decides.
+static LOG_FORMAT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn set_log_format(format: &str) {
+    let _ = LOG_FORMAT.set(format.to_string());
+}
+
 pub fn warn(message: &str) {
-    let line = match std::env::var("BUF_LOG_FORMAT").as_deref() {
-        Ok("text") => format!("WARN\t{message}\n"),
-        Ok("json") => format!(
+    let format = LOG_FORMAT
+        .get()
+        .cloned()
+        .or_else(|| std::env::var("BUF_LOG_FORMAT").ok());
+    let line = match format.as_deref() {
+        Some("text") => format!("WARN\t{message}\n"),
+        Some("json") => format!(
             "{{\"time\":\"{}\",\"level\":\"WARN\",\"msg\":{}}}\n",
             rfc3339_nano(std::time::SystemTime::now()),
             go_json_string(message)

@@ -53,11 +53,11 @@ mod tag {
 
 const ANY: &str = "google.protobuf.Any";
 
-/// `generate`'s `exclude_types`: the image without the named types and what
-/// refers to them. The error is buf's text, for a `Failure:` line.
+/// `generate`'s `exclude_types` (and `--exclude-type`): the image without the
+/// named types and what refers to them. The error is buf's text, for a
+/// `Failure:` line.
 pub fn exclude_types(image: &Image, types: &[String]) -> Result<Image, String> {
-    let _ = image;
-    Err(format!("exclude_types is not supported yet: {}", types.join(",")))
+    filter_types(image, &[], types)
 }
 
 /// Filters `image` down to `types`, the values of `--type` as given: each is
@@ -65,13 +65,25 @@ pub fn exclude_types(image: &Image, types: &[String]) -> Result<Image, String> {
 /// item of a list names the root package). No names at all leave the image as
 /// is. The error is buf's text, for a `Failure:` line.
 pub fn filter_by_types(image: &Image, types: &[String]) -> Result<Image, String> {
-    let requests: Vec<Request> = types
-        .iter()
-        .filter(|t| !t.is_empty())
-        .flat_map(|t| t.split(','))
-        .map(Request::parse)
-        .collect::<Result<_, _>>()?;
-    if requests.is_empty() {
+    filter_types(image, types, &[])
+}
+
+/// buf's one pass over both filters (`types:` with `exclude_types:`): the
+/// excluded types are marked first, then the included ones (or, with none
+/// named, every target file) are walked around them. Without includes,
+/// whatever the walk does not reach stays.
+pub fn filter_types(image: &Image, types: &[String], exclude: &[String]) -> Result<Image, String> {
+    let parse = |values: &[String], kind: &str| -> Result<Vec<Request>, String> {
+        values
+            .iter()
+            .filter(|t| !t.is_empty())
+            .flat_map(|t| t.split(','))
+            .map(|t| Request::parse(t, kind))
+            .collect()
+    };
+    let excludes = parse(exclude, "exclude")?;
+    let includes = parse(types, "include")?;
+    if includes.is_empty() && excludes.is_empty() {
         return Ok(image.clone());
     }
     // The closure recurses along type references; run it where a long chain
@@ -79,7 +91,7 @@ pub fn filter_by_types(image: &Image, types: &[String]) -> Result<Image, String>
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(512 << 20)
-            .spawn_scoped(s, || filter(image, &requests))
+            .spawn_scoped(s, || filter(image, &includes, &excludes))
             .map_err(|e| e.to_string())?
             .join()
             .unwrap_or_else(|_| Err("the type filter failed".to_string()))
@@ -94,7 +106,8 @@ struct Request {
 }
 
 impl Request {
-    fn parse(raw: &str) -> Result<Request, String> {
+    /// `kind` is `include` or `exclude`, for the error.
+    fn parse(raw: &str, kind: &str) -> Result<Request, String> {
         let (name, recursive) = match raw.strip_suffix(".**") {
             Some("") => (String::new(), true),
             Some(rest) => (rest.to_string(), true),
@@ -102,11 +115,11 @@ impl Request {
         };
         if name.contains('*') {
             return Err(format!(
-                "invalid filter type: include type \"{raw}\": the only supported wildcard is \".**\" and it must come at the end"
+                "invalid filter type: {kind} type \"{raw}\": the only supported wildcard is \".**\" and it must come at the end"
             ));
         }
         if !name.is_empty() && !is_full_name(&name) {
-            return Err(format!("invalid filter type: include type \"{raw}\""));
+            return Err(format!("invalid filter type: {kind} type \"{raw}\""));
         }
         Ok(Request { name, recursive })
     }
@@ -360,16 +373,62 @@ enum Mode {
     Enclosing,
     /// Only needed to declare a custom option in use.
     Implicit,
+    /// Excluded by name, or left without what it needs by an exclusion.
+    Excluded,
 }
 
 /// What the named types reach, and which files each kept file must import.
 struct Closure {
     modes: Vec<Mode>,
+    /// The custom options of excluded extensions: (options message, number).
+    excluded_options: HashSet<(String, i32)>,
+    /// No types were included: what the walk never reaches stays.
+    keep_unknown: bool,
     /// Imports each file needs, by file index, in the order they were found.
     imports: HashMap<usize, Vec<usize>>,
 }
 
 impl Closure {
+    /// Marks `req` and everything declared in it as excluded.
+    fn exclude(&mut self, ix: &Index, req: &Request) -> Result<(), String> {
+        let name = &req.name;
+        if let Some(e) = ix.lookup(name) {
+            self.modes[e] = Mode::Excluded;
+            for d in descendants(ix, e) {
+                self.modes[d] = Mode::Excluded;
+            }
+            return Ok(());
+        }
+        if !ix.packages.contains_key(name) {
+            return Err(format!("exclusion of type \"{name}\": not found"));
+        }
+        let mut stack = vec![name.as_str()];
+        while let Some(p) = stack.pop() {
+            if let Some(pkg) = ix.packages.get(p) {
+                for &f in &pkg.files {
+                    let fe = ix.file_elem[f];
+                    self.modes[fe] = Mode::Excluded;
+                    for d in descendants(ix, fe) {
+                        self.modes[d] = Mode::Excluded;
+                    }
+                }
+                if req.recursive {
+                    stack.extend(pkg.subs.iter().map(String::as_str));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether element `e` stays in the filtered image.
+    fn has(&self, e: usize) -> bool {
+        match self.modes[e] {
+            Mode::Explicit | Mode::Enclosing | Mode::Implicit => true,
+            Mode::Excluded => false,
+            Mode::Unknown => self.keep_unknown,
+        }
+    }
+
     fn include(&mut self, ix: &Index, req: &Request) -> Result<(), String> {
         let name = &req.name;
         if let Some(e) = ix.lookup(name) {
@@ -433,7 +492,9 @@ impl Closure {
     ) -> Result<(), String> {
         let elem = &ix.elems[e];
         let file = elem.file;
-        if let Some(r) = referrer {
+        if let Some(r) = referrer
+            && self.modes[e] != Mode::Excluded
+        {
             self.add_import(r, file);
         }
         match self.modes[e] {
@@ -442,7 +503,7 @@ impl Closure {
                 self.modes[e] = Mode::Explicit;
                 return Ok(());
             }
-            Mode::Implicit | Mode::Explicit => return Ok(()),
+            Mode::Implicit | Mode::Explicit | Mode::Excluded => return Ok(()),
         }
         self.modes[e] = if implied {
             Mode::Implicit
@@ -458,7 +519,9 @@ impl Closure {
             }
             Desc::Message(m) => {
                 for (i, field) in m.field.iter().enumerate() {
-                    self.add_field_type(ix, field, file)?;
+                    if !self.add_field_type(ix, field, file)? {
+                        continue;
+                    }
                     let opts =
                         child_path(path, &[tag::MESSAGE_FIELDS, i as i32, tag::FIELD_OPTIONS]);
                     self.explore_options(
@@ -513,25 +576,46 @@ impl Closure {
             }
             Desc::Service => {
                 for &m in &elem.children {
+                    if let Desc::Method(md) = ix.elems[m].desc {
+                        let (input, output) = method_types(ix, md)?;
+                        // buf marks the input excluded when either end is
+                        // (so the error below names the input).
+                        if self.modes[input] == Mode::Excluded
+                            || self.modes[output] == Mode::Excluded
+                        {
+                            self.modes[input] = Mode::Excluded;
+                        }
+                    }
                     self.add(ix, m, None, false)?;
                 }
             }
             Desc::Method(m) => {
-                for ty in [m.input_type(), m.output_type()] {
-                    let name = ty.trim_start_matches('.');
-                    let t = ix
-                        .lookup(name)
-                        .ok_or_else(|| format!("missing \"{name}\""))?;
-                    self.add(ix, t, Some(file), false)?;
+                let (input, output) = method_types(ix, m)?;
+                for (t, which) in [(input, "input"), (output, "output")] {
+                    if self.modes[t] == Mode::Excluded {
+                        return Err(format!(
+                            "cannot include method \"{}\" as its {which} type \"{}\" is type excluded by filter",
+                            elem.name, ix.elems[t].name
+                        ));
+                    }
                 }
+                self.add(ix, input, Some(file), false)?;
+                self.add(ix, output, Some(file), false)?;
             }
             Desc::Extension(x) => {
                 let name = x.extendee().trim_start_matches('.');
                 let t = ix
                     .lookup(name)
                     .ok_or_else(|| format!("missing \"{name}\""))?;
+                if self.modes[t] == Mode::Excluded {
+                    self.modes[e] = Mode::Excluded;
+                    return Ok(());
+                }
                 self.add(ix, t, Some(file), implied)?;
-                self.add_field_type(ix, x, file)?;
+                if !self.add_field_type(ix, x, file)? {
+                    self.modes[e] = Mode::Excluded;
+                    return Ok(());
+                }
             }
         }
         self.add_enclosing(ix, elem.parent, file)?;
@@ -560,20 +644,25 @@ impl Closure {
         Ok(())
     }
 
+    /// Adds the type of `field`; false when that type is excluded (and the
+    /// field goes with it).
     fn add_field_type(
         &mut self,
         ix: &Index,
         field: &FieldDescriptorProto,
         file: usize,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         if matches!(field.r#type(), Type::Message | Type::Group | Type::Enum) {
             let name = field.type_name().trim_start_matches('.');
             let t = ix
                 .lookup(name)
                 .ok_or_else(|| format!("missing \"{name}\""))?;
+            if self.modes[t] == Mode::Excluded {
+                return Ok(false);
+            }
             self.add(ix, t, Some(file), false)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Adds the extensions behind the custom options set in the options
@@ -596,6 +685,9 @@ impl Closure {
             let Some(&x) = ix.extension_by_number.get(&key) else {
                 continue;
             };
+            if self.modes[x] == Mode::Excluded {
+                continue;
+            }
             if let Desc::Extension(field) = ix.elems[x].desc {
                 self.explore_any(ix, field, payload, referrer)?;
             }
@@ -687,8 +779,18 @@ impl Closure {
     fn has_at(&self, ix: &Index, fi: usize, path: &[i32]) -> bool {
         ix.by_path
             .get(&(fi, path.to_vec()))
-            .is_some_and(|&e| self.modes[e] != Mode::Unknown)
+            .is_some_and(|&e| self.has(e))
     }
+}
+
+/// The elements of a method's input and output types.
+fn method_types(ix: &Index, m: &MethodDescriptorProto) -> Result<(usize, usize), String> {
+    let find = |ty: &str| {
+        let name = ty.trim_start_matches('.');
+        ix.lookup(name)
+            .ok_or_else(|| format!("missing \"{name}\""))
+    };
+    Ok((find(m.input_type())?, find(m.output_type())?))
 }
 
 /// Every element declared beneath `e`, in declaration order.
@@ -802,18 +904,48 @@ fn group_body(b: &[u8], number: i32) -> Option<(&[u8], &[u8])> {
     }
 }
 
-fn filter(image: &Image, requests: &[Request]) -> Result<Image, String> {
+fn filter(image: &Image, includes: &[Request], excludes: &[Request]) -> Result<Image, String> {
     let ix = Index::new(image);
     let mut closure = Closure {
         modes: vec![Mode::Unknown; ix.elems.len()],
+        excluded_options: HashSet::new(),
+        keep_unknown: includes.is_empty(),
         imports: HashMap::new(),
     };
-    for req in requests {
+    for req in excludes {
+        closure.exclude(&ix, req)?;
+    }
+    for req in includes {
+        if ix
+            .lookup(&req.name)
+            .is_some_and(|e| closure.modes[e] == Mode::Excluded)
+        {
+            return Err(format!(
+                "inclusion of type \"{}\": type excluded by filter",
+                req.name
+            ));
+        }
         closure
             .include(&ix, req)
             .map_err(|e| format!("inclusion of type \"{}\": {e}", req.name))?;
     }
+    if includes.is_empty() {
+        // Nothing named: every target file is walked, around the exclusions.
+        for (fi, f) in image.files.iter().enumerate() {
+            if !f.is_import {
+                closure.add(&ix, ix.file_elem[fi], None, false)?;
+            }
+        }
+    }
     closure.add_extensions(&ix)?;
+    for (e, elem) in ix.elems.iter().enumerate() {
+        if let Desc::Extension(x) = elem.desc
+            && closure.modes[e] == Mode::Excluded
+        {
+            let extendee = x.extendee().trim_start_matches('.').to_string();
+            closure.excluded_options.insert((extendee, x.number()));
+        }
+    }
 
     // From the last file back: an import survives only while a kept file
     // still imports it.
@@ -833,7 +965,7 @@ fn filter(image: &Image, requests: &[Request]) -> Result<Image, String> {
         if f.is_import && !is_imported && closure.modes[ix.file_elem[fi]] != Mode::Explicit {
             continue;
         }
-        if closure.modes[ix.file_elem[fi]] == Mode::Unknown {
+        if !closure.has(ix.file_elem[fi]) {
             if is_imported {
                 return Err(format!("imported file \"{name}\" was filtered out"));
             }
@@ -915,9 +1047,12 @@ fn retain<T>(
 fn rebuild(ix: &Index, cl: &Closure, fi: usize) -> ImageFile {
     let mut out = ix.image.files[fi].clone();
     let file = &mut out.file;
-    let fd = &mut file.fd;
     let mut rm = Remap::default();
     let has = |path: &[i32]| cl.has_at(ix, fi, path);
+    if !cl.excluded_options.is_empty() {
+        drop_excluded_options(file, &cl.excluded_options, &mut rm);
+    }
+    let fd = &mut file.fd;
 
     retain(
         &mut fd.message_type,
@@ -950,15 +1085,22 @@ fn rebuild(ix: &Index, cl: &Closure, fi: usize) -> ImageFile {
 
     // Imports: the ones still needed, in their old order, then, sorted by
     // path, any needed file that was reached through a public import.
-    let mut required: Vec<&str> = cl
-        .imports
-        .get(&fi)
-        .map(|v| {
-            v.iter()
-                .map(|&f| ix.image.files[f].file.fd.name())
-                .collect()
-        })
-        .unwrap_or_default();
+    // A file the walk never reached (an import, with nothing included)
+    // keeps all its imports.
+    let untouched = cl.keep_unknown && cl.modes[ix.file_elem[fi]] == Mode::Unknown;
+    let original = &ix.image.files[fi].file.fd.dependency;
+    let mut required: Vec<&str> = if untouched {
+        original.iter().map(String::as_str).collect()
+    } else {
+        cl.imports
+            .get(&fi)
+            .map(|v| {
+                v.iter()
+                    .map(|&f| ix.image.files[f].file.fd.name())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
     let old_deps = std::mem::take(&mut fd.dependency);
     let mut changes = vec![-1i32; old_deps.len()];
     for (i, dep) in old_deps.iter().enumerate() {
@@ -1193,6 +1335,122 @@ fn drop_empty_options(file: &mut crate::compiler::CompiledFile) {
     }
 }
 
+/// Whether the type of a message or enum field stays.
+fn field_type_kept(ix: &Index, cl: &Closure, f: &FieldDescriptorProto) -> bool {
+    if !matches!(f.r#type(), Type::Message | Type::Group | Type::Enum) {
+        return true;
+    }
+    ix.lookup(f.type_name().trim_start_matches('.'))
+        .is_none_or(|t| cl.has(t))
+}
+
+/// The options message type of the options at source path `path`.
+fn options_type(path: &[i32]) -> Option<&'static str> {
+    fn message(rest: &[i32]) -> Option<&'static str> {
+        match rest {
+            [tag::MESSAGE_OPTIONS] => Some("google.protobuf.MessageOptions"),
+            [tag::MESSAGE_FIELDS | tag::MESSAGE_EXTENSIONS, _, tag::FIELD_OPTIONS] => {
+                Some("google.protobuf.FieldOptions")
+            }
+            [tag::MESSAGE_ONEOFS, _, tag::ONEOF_OPTIONS] => Some("google.protobuf.OneofOptions"),
+            [tag::MESSAGE_EXTENSION_RANGES, _, tag::EXTENSION_RANGE_OPTIONS] => {
+                Some("google.protobuf.ExtensionRangeOptions")
+            }
+            [tag::MESSAGE_NESTED, _, rest @ ..] => message(rest),
+            [tag::MESSAGE_ENUMS, _, rest @ ..] => enumeration(rest),
+            _ => None,
+        }
+    }
+    fn enumeration(rest: &[i32]) -> Option<&'static str> {
+        match rest {
+            [tag::ENUM_OPTIONS] => Some("google.protobuf.EnumOptions"),
+            [tag::ENUM_VALUES, _, tag::ENUM_VALUE_OPTIONS] => {
+                Some("google.protobuf.EnumValueOptions")
+            }
+            _ => None,
+        }
+    }
+    match path {
+        [tag::FILE_OPTIONS] => Some("google.protobuf.FileOptions"),
+        [tag::FILE_MESSAGES, _, rest @ ..] => message(rest),
+        [tag::FILE_ENUMS, _, rest @ ..] => enumeration(rest),
+        [tag::FILE_SERVICES, _, tag::SERVICE_OPTIONS] => Some("google.protobuf.ServiceOptions"),
+        [tag::FILE_SERVICES, _, tag::SERVICE_METHODS, _, tag::METHOD_OPTIONS] => {
+            Some("google.protobuf.MethodOptions")
+        }
+        [tag::FILE_EXTENSIONS, _, tag::FIELD_OPTIONS] => Some("google.protobuf.FieldOptions"),
+        _ => None,
+    }
+}
+
+/// Removes the values of excluded custom options from every options message
+/// of `file`, with their source locations; an options message left with
+/// nothing is dropped later (by `drop_empty_options`).
+fn drop_excluded_options(
+    file: &mut crate::compiler::CompiledFile,
+    excluded: &HashSet<(String, i32)>,
+    rm: &mut Remap,
+) {
+    let mut strip = |list: &mut Vec<(Vec<i32>, Vec<u8>)>, record: bool| {
+        for (path, bytes) in list.iter_mut() {
+            let Some(ty) = options_type(path) else {
+                continue;
+            };
+            let mut removed: Vec<i32> = Vec::new();
+            let kept = without_fields(bytes, |n| {
+                let gone = excluded.contains(&(ty.to_string(), n));
+                if gone && !removed.contains(&n) {
+                    removed.push(n);
+                }
+                gone
+            });
+            if removed.is_empty() {
+                continue;
+            }
+            if let Some(kept) = kept {
+                *bytes = kept;
+            }
+            if record {
+                for n in removed {
+                    rm.deleted(child_path(path, &[n]));
+                }
+                if bytes.is_empty() {
+                    rm.deleted(path.clone());
+                }
+            }
+        }
+    };
+    strip(&mut file.raw_options, true);
+    strip(&mut file.runtime_options, false);
+}
+
+/// `b` without the fields whose number `drop` accepts, the rest byte for
+/// byte. `None` when `b` is malformed.
+fn without_fields(b: &[u8], mut drop: impl FnMut(i32) -> bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut rest = b;
+    while !rest.is_empty() {
+        let start = rest;
+        let (key, after) = varint(rest)?;
+        let number = (key >> 3) as i32;
+        rest = match key & 7 {
+            0 => varint(after)?.1,
+            1 => after.get(8..)?,
+            5 => after.get(4..)?,
+            2 => {
+                let (len, after) = varint(after)?;
+                after.get(usize::try_from(len).ok()?..)?
+            }
+            3 => group_body(after, number)?.1,
+            _ => return None,
+        };
+        if !drop(number) {
+            out.extend_from_slice(&start[..start.len() - rest.len()]);
+        }
+    }
+    Some(out)
+}
+
 /// Whether the message at `path` stays; trims what it holds.
 fn keep_message(
     ix: &Index,
@@ -1207,7 +1465,8 @@ fn keep_message(
         return false;
     };
     match cl.modes[e] {
-        Mode::Unknown => return false,
+        Mode::Excluded => return false,
+        Mode::Unknown if !cl.keep_unknown => return false,
         Mode::Enclosing => {
             // Only a namespace now: its own content goes, and its comments
             // with it when there was content to take.
@@ -1234,7 +1493,15 @@ fn keep_message(
                 rm.deleted(child_path(path, &[t]));
             }
         }
-        Mode::Explicit | Mode::Implicit => {}
+        Mode::Explicit | Mode::Implicit | Mode::Unknown => {
+            // Fields of an excluded type go with it.
+            retain(
+                &mut m.field,
+                &child_path(path, &[tag::MESSAGE_FIELDS]),
+                rm,
+                |_, f, _| field_type_kept(ix, cl, f),
+            );
+        }
     }
     retain(
         &mut m.extension,
@@ -1255,4 +1522,115 @@ fn keep_message(
         |p, _, _| has(p),
     );
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::compiler::{SourceFile, compile};
+
+    fn source(path: &str, text: &str) -> SourceFile {
+        SourceFile {
+            import_path: path.to_string(),
+            display_path: path.to_string(),
+            text: Arc::from(text),
+        }
+    }
+
+    /// `a.proto` and `c.proto` (importing `a.proto`) as targets.
+    fn image() -> Image {
+        let a = r#"syntax = "proto3";
+package acme.v1;
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.FieldOptions { string tag = 50001; }
+message A { int32 x = 1 [(tag) = "t", deprecated = true]; }
+message Empty {}
+service S { rpc Get(A) returns (Empty); }
+"#;
+        let c = r#"syntax = "proto3";
+package acme.v2;
+import "a.proto";
+message C { acme.v1.A a = 1; int32 y = 2; }
+"#;
+        let files = compile(vec![source("a.proto", a), source("c.proto", c)]).expect("compiles");
+        let targets: HashSet<String> = ["a.proto", "c.proto"].map(String::from).into();
+        Image::assemble(files, &targets, &HashMap::new())
+    }
+
+    fn file<'a>(image: &'a Image, name: &str) -> &'a ImageFile {
+        image
+            .files
+            .iter()
+            .find(|f| f.file.fd.name() == name)
+            .expect("file in image")
+    }
+
+    #[test]
+    fn excluded_message_takes_its_fields_and_imports() {
+        let out = exclude_types(&image(), &["acme.v1.Empty".into(), "acme.v1.S".into()]).unwrap();
+        let a = file(&out, "a.proto");
+        let names: Vec<&str> = a.file.fd.message_type.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["A"]);
+        assert!(a.file.fd.service.is_empty());
+
+        let out = exclude_types(&image(), &["acme.v1.S".into(), "acme.v1.A".into()]).unwrap();
+        let c = file(&out, "c.proto");
+        assert!(c.file.fd.dependency.is_empty());
+        let fields: Vec<&str> = c.file.fd.message_type[0].field.iter().map(|f| f.name()).collect();
+        assert_eq!(fields, ["y"]);
+        // a.proto is a target: it stays, without A.
+        let a = file(&out, "a.proto");
+        let names: Vec<&str> = a.file.fd.message_type.iter().map(|m| m.name()).collect();
+        assert_eq!(names, ["Empty"]);
+    }
+
+    #[test]
+    fn excluded_package_drops_its_files() {
+        let out = exclude_types(&image(), &["acme.v2".into()]).unwrap();
+        let names: Vec<&str> = out.files.iter().map(|f| f.file.fd.name()).collect();
+        assert_eq!(names, ["google/protobuf/descriptor.proto", "a.proto"]);
+    }
+
+    #[test]
+    fn excluded_option_leaves_the_options_message() {
+        let out = exclude_types(&image(), &["acme.v1.tag".into()]).unwrap();
+        let a = file(&out, "a.proto");
+        assert!(a.file.fd.extension.is_empty());
+        let path = [tag::FILE_MESSAGES, 0, tag::MESSAGE_FIELDS, 0, tag::FIELD_OPTIONS];
+        let (_, bytes) = a
+            .file
+            .raw_options
+            .iter()
+            .find(|(p, _)| p.as_slice() == path)
+            .expect("field options");
+        // Only `deprecated = true` (field 3) is left.
+        assert_eq!(bytes.as_slice(), [0x18, 0x01]);
+        // The import of descriptor.proto is still needed by nothing in a.proto.
+        assert!(a.file.fd.dependency.is_empty());
+    }
+
+    #[test]
+    fn errors_are_bufs() {
+        let err = exclude_types(&image(), &["acme.v1.A".into()]).unwrap_err();
+        assert_eq!(
+            err,
+            "cannot include method \"acme.v1.S.Get\" as its input type \"acme.v1.A\" is type excluded by filter"
+        );
+        let err = exclude_types(&image(), &["nope.X".into()]).unwrap_err();
+        assert_eq!(err, "exclusion of type \"nope.X\": not found");
+        let err = exclude_types(&image(), &["acme.*".into()]).unwrap_err();
+        assert!(err.starts_with("invalid filter type: exclude type \"acme.*\""));
+        let err = filter_types(&image(), &["acme.v1.A".into()], &["acme.v1.A".into()]).unwrap_err();
+        assert_eq!(err, "inclusion of type \"acme.v1.A\": type excluded by filter");
+    }
+
+    #[test]
+    fn include_and_exclude_in_one_pass() {
+        let out = filter_types(&image(), &["acme.v2.C".into()], &["acme.v1.A".into()]).unwrap();
+        let names: Vec<&str> = out.files.iter().map(|f| f.file.fd.name()).collect();
+        assert_eq!(names, ["c.proto"]);
+    }
 }

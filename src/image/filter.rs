@@ -787,8 +787,7 @@ impl Closure {
 fn method_types(ix: &Index, m: &MethodDescriptorProto) -> Result<(usize, usize), String> {
     let find = |ty: &str| {
         let name = ty.trim_start_matches('.');
-        ix.lookup(name)
-            .ok_or_else(|| format!("missing \"{name}\""))
+        ix.lookup(name).ok_or_else(|| format!("missing \"{name}\""))
     };
     Ok((find(m.input_type())?, find(m.output_type())?))
 }
@@ -1349,13 +1348,17 @@ fn options_type(path: &[i32]) -> Option<&'static str> {
     fn message(rest: &[i32]) -> Option<&'static str> {
         match rest {
             [tag::MESSAGE_OPTIONS] => Some("google.protobuf.MessageOptions"),
-            [tag::MESSAGE_FIELDS | tag::MESSAGE_EXTENSIONS, _, tag::FIELD_OPTIONS] => {
-                Some("google.protobuf.FieldOptions")
-            }
+            [
+                tag::MESSAGE_FIELDS | tag::MESSAGE_EXTENSIONS,
+                _,
+                tag::FIELD_OPTIONS,
+            ] => Some("google.protobuf.FieldOptions"),
             [tag::MESSAGE_ONEOFS, _, tag::ONEOF_OPTIONS] => Some("google.protobuf.OneofOptions"),
-            [tag::MESSAGE_EXTENSION_RANGES, _, tag::EXTENSION_RANGE_OPTIONS] => {
-                Some("google.protobuf.ExtensionRangeOptions")
-            }
+            [
+                tag::MESSAGE_EXTENSION_RANGES,
+                _,
+                tag::EXTENSION_RANGE_OPTIONS,
+            ] => Some("google.protobuf.ExtensionRangeOptions"),
             [tag::MESSAGE_NESTED, _, rest @ ..] => message(rest),
             [tag::MESSAGE_ENUMS, _, rest @ ..] => enumeration(rest),
             _ => None,
@@ -1375,9 +1378,13 @@ fn options_type(path: &[i32]) -> Option<&'static str> {
         [tag::FILE_MESSAGES, _, rest @ ..] => message(rest),
         [tag::FILE_ENUMS, _, rest @ ..] => enumeration(rest),
         [tag::FILE_SERVICES, _, tag::SERVICE_OPTIONS] => Some("google.protobuf.ServiceOptions"),
-        [tag::FILE_SERVICES, _, tag::SERVICE_METHODS, _, tag::METHOD_OPTIONS] => {
-            Some("google.protobuf.MethodOptions")
-        }
+        [
+            tag::FILE_SERVICES,
+            _,
+            tag::SERVICE_METHODS,
+            _,
+            tag::METHOD_OPTIONS,
+        ] => Some("google.protobuf.MethodOptions"),
         [tag::FILE_EXTENSIONS, _, tag::FIELD_OPTIONS] => Some("google.protobuf.FieldOptions"),
         _ => None,
     }
@@ -1579,7 +1586,11 @@ message C { acme.v1.A a = 1; int32 y = 2; }
         let out = exclude_types(&image(), &["acme.v1.S".into(), "acme.v1.A".into()]).unwrap();
         let c = file(&out, "c.proto");
         assert!(c.file.fd.dependency.is_empty());
-        let fields: Vec<&str> = c.file.fd.message_type[0].field.iter().map(|f| f.name()).collect();
+        let fields: Vec<&str> = c.file.fd.message_type[0]
+            .field
+            .iter()
+            .map(|f| f.name())
+            .collect();
         assert_eq!(fields, ["y"]);
         // a.proto is a target: it stays, without A.
         let a = file(&out, "a.proto");
@@ -1599,7 +1610,13 @@ message C { acme.v1.A a = 1; int32 y = 2; }
         let out = exclude_types(&image(), &["acme.v1.tag".into()]).unwrap();
         let a = file(&out, "a.proto");
         assert!(a.file.fd.extension.is_empty());
-        let path = [tag::FILE_MESSAGES, 0, tag::MESSAGE_FIELDS, 0, tag::FIELD_OPTIONS];
+        let path = [
+            tag::FILE_MESSAGES,
+            0,
+            tag::MESSAGE_FIELDS,
+            0,
+            tag::FIELD_OPTIONS,
+        ];
         let (_, bytes) = a
             .file
             .raw_options
@@ -1624,7 +1641,10 @@ message C { acme.v1.A a = 1; int32 y = 2; }
         let err = exclude_types(&image(), &["acme.*".into()]).unwrap_err();
         assert!(err.starts_with("invalid filter type: exclude type \"acme.*\""));
         let err = filter_types(&image(), &["acme.v1.A".into()], &["acme.v1.A".into()]).unwrap_err();
-        assert_eq!(err, "inclusion of type \"acme.v1.A\": type excluded by filter");
+        assert_eq!(
+            err,
+            "inclusion of type \"acme.v1.A\": type excluded by filter"
+        );
     }
 
     #[test]

@@ -112,11 +112,9 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
             }
         };
         let mut image = opened.built.image;
-        if !spec.types.is_empty() {
-            image = crate::image::filter::filter_by_types(&image, &spec.types).map_err(fail)?;
-        }
-        if !spec.exclude_types.is_empty() {
-            image = crate::image::filter::exclude_types(&image, &spec.exclude_types).map_err(fail)?;
+        if !spec.types.is_empty() || !spec.exclude_types.is_empty() {
+            image = crate::image::filter::filter_types(&image, &spec.types, &spec.exclude_types)
+                .map_err(fail)?;
         }
         images.push(image);
     }
@@ -147,7 +145,11 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         output: args.output.clone(),
         clean: args.clean.unwrap_or(template.clean),
         protect,
-        progress: if stderr_is_terminal { Some(&progress) } else { None },
+        progress: if stderr_is_terminal {
+            Some(&progress)
+        } else {
+            None
+        },
         remote: Some(&remote),
     };
     let mut warnings = Vec::new();
@@ -207,7 +209,11 @@ fn effective_plugins(
 /// The inputs to build: the positional input (or `.`) when given or when
 /// the template has none, else the template's, with the command line's
 /// paths and types replacing each input's where given.
-fn effective_inputs(template: &GenTemplate, args: &GenerateArgs, types: &[String]) -> Vec<InputSpec> {
+fn effective_inputs(
+    template: &GenTemplate,
+    args: &GenerateArgs,
+    types: &[String],
+) -> Vec<InputSpec> {
     let flags = &args.input_flags;
     if args.input.is_some() || template.inputs.is_empty() {
         let location = args.input.clone().unwrap_or_else(|| ".".into());
@@ -253,7 +259,10 @@ fn reference(spec: &InputSpec) -> (String, Option<String>) {
     // A positional input is passed through as typed.
     if let Some(raw) = spec.location.strip_prefix('\u{0}') {
         let local = raw.split('#').next().unwrap_or(raw);
-        return (raw.to_string(), Path::new(local).exists().then(|| local.to_string()));
+        return (
+            raw.to_string(),
+            Path::new(local).exists().then(|| local.to_string()),
+        );
     }
     let format = match spec.kind {
         InputKind::Module => "mod",

@@ -39,9 +39,19 @@ pub struct ServeArgs {
     /// Stop after this many seconds (tests)
     #[arg(long, hide = true, value_name = "SECS")]
     pub exit_after: Option<u64>,
+    /// A remote plugin to serve for generate, OWNER/NAME:VERSION=PROGRAM
+    /// (repeatable; without a version, requests get the last one given)
+    #[arg(long = "plugin", value_name = "OWNER/NAME:VERSION=PROGRAM")]
+    pub plugins: Vec<String>,
 }
 
 pub fn run(args: ServeArgs) -> Result<Outcome, CliError> {
+    let plugins = args
+        .plugins
+        .iter()
+        .map(|p| crate::registry::server::codegen::HostedPlugin::parse(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Failure)?;
     let server = Server::bind(Options {
         listen: args.listen,
         data: args.data,
@@ -51,6 +61,7 @@ pub fn run(args: ServeArgs) -> Result<Outcome, CliError> {
         seed: args.seed,
         test_admin: args.test_admin,
         exit_after: args.exit_after.map(Duration::from_secs),
+        plugins,
     })
     .map_err(|e| CliError::Failure(e.to_string()))?;
     if server.is_open() {

@@ -88,10 +88,16 @@ pub fn generate(
             .collect();
         response::check_duplicates(&refs)?;
         let required = response::required_features(image);
+        // Warnings are logged for every plugin; the errors of all plugins of
+        // the image fail the run together.
+        let mut errors = Vec::new();
         for (v, p) in outputs.iter().zip(plugins) {
-            if let Some(warn) = response::check_features(&p.display_name, v, &required)? {
-                warnings.push(Warning::Log(warn));
-            }
+            let report = response::feature_report(&p.display_name, v, &required);
+            warnings.extend(report.warning.map(Warning::Log));
+            errors.extend(report.error);
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
         }
         for (v, p) in outputs.into_iter().zip(plugins) {
             let out = join_output(&opts.output, &p.out);
@@ -146,9 +152,16 @@ struct Job {
 }
 
 enum JobKind {
-    Local { view: usize, plan: RequestPlan },
+    Local {
+        view: usize,
+        plan: RequestPlan,
+    },
     /// A remote call for these plugins (template order) over one view.
-    Remote { view: usize, host: String, plugins: Vec<usize> },
+    Remote {
+        view: usize,
+        host: String,
+        plugins: Vec<usize>,
+    },
 }
 
 /// A plugin's view of the image: the image after its type filters.
@@ -275,7 +288,8 @@ fn run_image(
             return Err(format!("plugin {}: {e}", p.display_name));
         }
         let merged = response::merge(std::mem::take(&mut per_plugin[i]));
-        let v = response::validate(merged).map_err(|e| format!("plugin {}: {e}", p.display_name))?;
+        let v =
+            response::validate(merged).map_err(|e| format!("plugin {}: {e}", p.display_name))?;
         warnings.extend(v.warnings.iter().cloned().map(Warning::Raw));
         out.push(v);
     }
@@ -283,17 +297,14 @@ fn run_image(
 }
 
 fn filter_view(image: &Image, types: &[String], excludes: &[String]) -> Result<Image, String> {
-    let filtered = if types.is_empty() {
-        image.clone()
-    } else {
-        crate::image::filter::filter_by_types(image, types)?
-    };
-    if excludes.is_empty() {
-        Ok(filtered)
-    } else {
-        crate::image::filter::exclude_types(&filtered, excludes)
+    if types.is_empty() && excludes.is_empty() {
+        return Ok(image.clone());
     }
+    crate::image::filter::filter_types(image, types, excludes)
 }
+
+/// A job's responses, or the text after `plugin P: `.
+type JobResult = Result<Vec<CodeGeneratorResponse>, String>;
 
 /// Runs the jobs on a bounded pool. A job is skipped once an earlier job (in
 /// template order) has failed, so the failure reported never depends on
@@ -304,7 +315,7 @@ fn run_jobs(
     views: &[View],
     jobs: &[Job],
     opts: &Options,
-) -> Vec<Option<Result<Vec<CodeGeneratorResponse>, String>>> {
+) -> Vec<Option<JobResult>> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
@@ -318,8 +329,11 @@ fn run_jobs(
     for j in jobs {
         left[j.plugin].fetch_add(1, Ordering::Relaxed);
     }
-    let total_plugins = left.iter().filter(|l| l.load(Ordering::Relaxed) > 0).count();
-    let results: Vec<std::sync::Mutex<Option<Result<Vec<CodeGeneratorResponse>, String>>>> =
+    let total_plugins = left
+        .iter()
+        .filter(|l| l.load(Ordering::Relaxed) > 0)
+        .count();
+    let results: Vec<std::sync::Mutex<Option<JobResult>>> =
         jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
     if let Some(progress) = opts.progress {
         progress(0, total_plugins);
@@ -362,7 +376,7 @@ fn run_job(
     views: &[View],
     job: &Job,
     opts: &Options,
-) -> Result<Vec<CodeGeneratorResponse>, String> {
+) -> JobResult {
     let p = &plugins[job.plugin];
     match &job.kind {
         JobKind::Remote {
@@ -370,9 +384,7 @@ fn run_job(
             host,
             plugins: ps,
         } => {
-            let remote = opts
-                .remote
-                .ok_or("remote plugins need a registry client")?;
+            let remote = opts.remote.ok_or("remote plugins need a registry client")?;
             let specs: Vec<&PluginSpec> = ps.iter().map(|&i| &plugins[i]).collect();
             let responses = remote.generate(host, &views[*view].image, &specs)?;
             if responses.len() != ps.len() {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::compiler::options::{put_tag, put_varint};
 use crate::config::buf_gen_yaml::Strategy;
-use crate::image::{Image, encode_file_plain};
+use crate::image::{Image, encode_file};
 
 /// One request: image indexes of the files it carries (dependencies first)
 /// and of those it generates, in the same order.
@@ -62,7 +62,11 @@ pub fn plan(
                 .into_values()
                 .map(|mut members| {
                     members.sort_by(|a, b| {
-                        image.files[*a].file.fd.name().cmp(image.files[*b].file.fd.name())
+                        image.files[*a]
+                            .file
+                            .fd
+                            .name()
+                            .cmp(image.files[*b].file.fd.name())
                     });
                     sub_image(image, &index, &members)
                 })
@@ -80,7 +84,11 @@ fn sub_image(image: &Image, index: &HashMap<&str, usize>, members: &[usize]) -> 
         visit(image, index, m, &mut seen, &mut files);
     }
     let wanted: std::collections::HashSet<usize> = members.iter().copied().collect();
-    let generate = files.iter().copied().filter(|i| wanted.contains(i)).collect();
+    let generate = files
+        .iter()
+        .copied()
+        .filter(|i| wanted.contains(i))
+        .collect();
     RequestPlan { files, generate }
 }
 
@@ -99,12 +107,11 @@ fn visit(
     stack.push((i, 0));
     while let Some((node, next)) = stack.pop() {
         let f = &image.files[node].file;
-        let deps: Vec<&String> = f
-            .fd
-            .dependency
-            .iter()
-            .chain(&f.extra.option_dependency)
-            .collect();
+        let deps: Vec<&String> =
+            f.fd.dependency
+                .iter()
+                .chain(&f.extra.option_dependency)
+                .collect();
         let mut pushed = false;
         for (k, dep) in deps.iter().enumerate().skip(next) {
             if let Some(&j) = index.get(dep.as_str())
@@ -122,7 +129,9 @@ fn visit(
     }
 }
 
-/// Each file's plain encoding, computed once for all requests: `full` keeps
+/// Each file's encoding (without the image's own extension 8042, but with
+/// buf's SourceCodeInfo extension, as buf sends it), computed once for all
+/// requests: `full` keeps
 /// source-retention options (imports, `source_file_descriptors`, protoc's
 /// descriptor set); `stripped` drops them (generated files' `proto_file`),
 /// and is `None` where it would equal `full`.
@@ -139,16 +148,15 @@ impl Encoded {
             .par_iter()
             .map(|f| {
                 let mut full = Vec::with_capacity(4096);
-                encode_file_plain(&f.file, false, &mut full);
-                let stripped = if f.file.runtime_options.is_empty()
-                    && f.file.source_only_paths.is_empty()
-                {
-                    None
-                } else {
-                    let mut s = Vec::with_capacity(full.len());
-                    encode_file_plain(&f.file, true, &mut s);
-                    (s != full).then_some(s)
-                };
+                encode_file(&f.file, true, false, &mut full);
+                let stripped =
+                    if f.file.runtime_options.is_empty() && f.file.source_only_paths.is_empty() {
+                        None
+                    } else {
+                        let mut s = Vec::with_capacity(full.len());
+                        encode_file(&f.file, true, true, &mut s);
+                        (s != full).then_some(s)
+                    };
                 (full, stripped)
             })
             .collect();

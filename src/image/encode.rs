@@ -223,20 +223,13 @@ pub fn encode_file(
     strip_source_retention: bool,
     out: &mut Vec<u8>,
 ) {
-    encode(f, with_source_info, strip_source_retention, true, out);
-}
-
-/// A plain `FileDescriptorProto`, as plugins receive it: source info without
-/// buf's `SourceCodeInfoExtension`.
-pub fn encode_file_plain(f: &CompiledFile, strip_source_retention: bool, out: &mut Vec<u8>) {
-    encode(f, true, strip_source_retention, false, out);
+    encode(f, with_source_info, strip_source_retention, out);
 }
 
 fn encode(
     f: &CompiledFile,
     with_source_info: bool,
     strip_source_retention: bool,
-    buf_extension: bool,
     out: &mut Vec<u8>,
 ) {
     let fd = &f.fd;
@@ -285,7 +278,7 @@ fn encode(
     }
     e.options(out, 8, fd.options.as_ref());
     if with_source_info && let Some(sci) = &fd.source_code_info {
-        let ext = if f.type_filtered || !buf_extension {
+        let ext = if f.type_filtered {
             Vec::new()
         } else {
             source_info_extension(f)

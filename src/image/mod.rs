@@ -9,7 +9,7 @@ pub mod read;
 
 use std::collections::{HashMap, HashSet};
 
-pub use encode::{encode_file, encode_file_plain};
+pub use encode::encode_file;
 
 use crate::compiler::CompiledFile;
 

@@ -140,17 +140,15 @@ impl crate::generate::RemoteGenerator for Client {
         };
         let response: GenerateCodeResponse = client
             .call(CODE_GENERATION_SERVICE, "GenerateCode", &request)
-            .map_err(|e| {
-                if e.stands_alone() {
-                    format!("{}{e}", crate::generate::STANDS_ALONE)
-                } else {
-                    e.to_string()
-                }
-            })?;
+            // buf prints the registry's error without naming the plugin.
+            .map_err(|e| format!("{}{e}", crate::generate::STANDS_ALONE))?;
         response
             .responses
             .into_iter()
-            .map(|r| r.response.ok_or_else(|| "expected code generator response".to_string()))
+            .map(|r| {
+                r.response
+                    .ok_or_else(|| "expected code generator response".to_string())
+            })
             .collect()
     }
 }

@@ -100,6 +100,11 @@ pub fn dispatch(state: &State, call: &Call) -> Outcome {
         "buf.registry.module.v1beta1.DownloadService/Download" => {
             rpc(state, call, Access::Read, r, |q| download_beta(state, q))
         }
+        "buf.alpha.registry.v1alpha1.CodeGenerationService/GenerateCode" => {
+            rpc(state, call, Access::Read, r, |q| {
+                super::codegen::generate_code(&state.plugins, q)
+            })
+        }
         other => Err(RpcError::new(
             Code::Unimplemented,
             format!("this registry does not implement {other}"),

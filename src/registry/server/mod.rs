@@ -8,6 +8,7 @@
 
 mod admin;
 mod auth;
+pub mod codegen;
 mod connect;
 mod handlers;
 mod http;
@@ -45,6 +46,8 @@ pub struct Options {
     pub test_admin: bool,
     /// Stop after this long (tests).
     pub exit_after: Option<Duration>,
+    /// Remote plugins this registry runs for GenerateCode.
+    pub plugins: Vec<codegen::HostedPlugin>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +81,7 @@ pub(crate) struct State {
     test_admin: bool,
     knobs: Mutex<admin::Knobs>,
     log: Option<Mutex<File>>,
+    plugins: Vec<codegen::HostedPlugin>,
 }
 
 impl State {
@@ -180,6 +184,7 @@ impl Server {
                 test_admin: options.test_admin,
                 knobs: Mutex::new(admin::Knobs::default()),
                 log,
+                plugins: options.plugins.clone(),
             }),
             tls,
             exit_after: options.exit_after,

@@ -52,6 +52,11 @@ pub struct GenerateArgs {
     /// With --check, print a unified diff of the changes
     #[arg(long, requires = "check")]
     pub diff: bool,
+    /// Record what every plugin resolves to (version, sha256 of the binary)
+    /// in protolith.gen.lock beside the template; later runs stop if a
+    /// plugin differs from it
+    #[arg(long)]
+    pub lock_plugins: bool,
     /// The log format: text, color or json
     #[arg(long, default_value = "color")]
     pub log_format: String,
@@ -81,6 +86,17 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
     };
     let template = buf_gen_yaml::load(source, &cwd).map_err(fail)?;
     let plugins = effective_plugins(&template, &args);
+    // The plugin lock is checked before anything is built or run.
+    let lock_file = generate::lock::lock_path(args.template.as_deref(), &cwd);
+    let observed = if args.lock_plugins {
+        Some(generate::lock::observe(&plugins, &cwd).map_err(fail)?)
+    } else if let Some(lock) = generate::lock::read(&lock_file).map_err(fail)? {
+        let observed = generate::lock::observe(&plugins, &cwd).map_err(fail)?;
+        generate::lock::verify(&lock, &observed, &lock_file).map_err(fail)?;
+        None
+    } else {
+        None
+    };
     let mut types: Vec<String> = args.types.clone();
     types.extend(args.include_types.iter().cloned());
 
@@ -167,6 +183,9 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         });
     }
     plan.apply().map_err(fail)?;
+    if let Some(observed) = observed {
+        generate::lock::write(&lock_file, observed).map_err(fail)?;
+    }
     Ok(Outcome::Ok)
 }
 

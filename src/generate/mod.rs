@@ -9,6 +9,7 @@
 //! writing one name), ours is the first in template order, then request
 //! order.
 
+pub mod lock;
 pub mod managed;
 pub mod plugin_proto;
 pub mod request;

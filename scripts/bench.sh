@@ -10,8 +10,11 @@
 #
 # Options:
 #   -r, --runs N    timed runs per tool (default 3, or $RUNS)
-#   --cmd NAME      subcommand to time: build (default), lint, breaking, ...
+#   --cmd NAME      subcommand to time: build (default), lint, breaking, generate, ...
 #                   e.g. bench.sh --cmd breaking CORPUS -- --against .refs/googleapis-4.2.0
+#                   For generate, each tool writes into its own fresh TMP/TOOL.gen
+#                   (-o), emptied before every run; give the template after --,
+#                   e.g. -- --template scripts/bench-gen-capture.yaml
 #   --buf-only      time buf alone (no protolith binary needed)
 #   --no-warmup     skip the warm-up run
 #   --git-against OLD  time `breaking` against a git branch, as CI runs it: a
@@ -126,6 +129,10 @@ run_tool() {
     local i="$1" label="$2"
     local args=("$cmd" "$corpus" "${extra[@]}")
     [[ $cmd == build ]] && args+=(-o "$WORK/${tools[$i]}.binpb")
+    if [[ $cmd == generate ]]; then
+        rm -rf "$WORK/${tools[$i]}.gen"
+        args+=(-o "$WORK/${tools[$i]}.gen")
+    fi
     local rc=0
     (cd "$rundir" && "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
         >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err") || rc=$?
@@ -135,7 +142,7 @@ run_tool() {
     if [[ $label != warmup ]]; then
         echo "$stats $rc" >>"$WORK/$i.times"
     fi
-    if [[ $rc -ne 0 && $cmd == build ]]; then
+    if [[ $rc -ne 0 && ( $cmd == build || $cmd == generate ) ]]; then
         echo "bench.sh: ${tools[$i]} $cmd exited $rc:" >&2
         head -20 "$WORK/${tools[$i]}.err" >&2
         exit 1

@@ -317,9 +317,12 @@ fn run_jobs(
     jobs: &[Job],
     opts: &Options,
 ) -> Vec<Option<JobResult>> {
+    // Two processes per core keep the cores busy while plugins start up or
+    // write; the bound keeps open processes and pipes far below the limits
+    // that buf runs into (its pool is cores squared).
     let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
+        .map(|n| n.get() * 2)
+        .unwrap_or(4)
         .clamp(1, 64)
         .min(jobs.len().max(1));
     let next = AtomicUsize::new(0);

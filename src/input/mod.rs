@@ -52,19 +52,50 @@ pub fn read(ws: &Workspace) -> Result<Vec<Vec<u8>>, InputError> {
         .collect()
 }
 
-/// Reads and compiles every file of `ws`, ordering the result as buf's image.
+/// Reads and compiles `ws`, ordering the result as buf's image. Files of a
+/// targeted module that `--path` leaves out are read only if imported.
 pub fn compile(ws: Workspace, mut mark: impl FnMut(&str)) -> Result<Built, InputError> {
-    let contents = read(&ws)?;
+    use rayon::prelude::*;
+    let files: Vec<_> = ws
+        .modules
+        .iter()
+        .flat_map(|m| {
+            m.files
+                .iter()
+                .map(move |f| (m.is_target && !f.is_target, f))
+        })
+        .collect();
+    let contents = files
+        .par_iter()
+        .map(|(lazy, f)| {
+            if *lazy {
+                return Ok(None);
+            }
+            std::fs::read(&f.disk_path)
+                .map(Some)
+                .map_err(|e| InputError::Failure(format!("{}: {e}", f.external_path)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     mark("read");
-    compile_contents(ws, contents, mark)
+    compile_some(ws, contents, mark)
 }
 
 /// Compiles `ws` from `contents`, which [`read`] returned for it.
 pub fn compile_contents(
     ws: Workspace,
     contents: Vec<Vec<u8>>,
+    mark: impl FnMut(&str),
+) -> Result<Built, InputError> {
+    compile_some(ws, contents.into_iter().map(Some).collect(), mark)
+}
+
+/// `None` contents are read from disk when imported.
+fn compile_some(
+    ws: Workspace,
+    contents: Vec<Option<Vec<u8>>>,
     mut mark: impl FnMut(&str),
 ) -> Result<Built, InputError> {
+    let mut on_disk: HashMap<String, (std::path::PathBuf, String)> = HashMap::new();
     let mut sources = Vec::new();
     let mut bad_utf8: Vec<FileDiagnostic> = Vec::new();
     let mut targets = HashSet::new();
@@ -74,9 +105,17 @@ pub fn compile_contents(
     let mut contents = contents.into_iter();
     for m in &ws.modules {
         for f in &m.files {
-            let bytes = contents.next().unwrap_or_default();
+            let Some(bytes) = contents.next().flatten() else {
+                on_disk.insert(
+                    f.import_path.clone(),
+                    (f.disk_path.clone(), f.external_path.clone()),
+                );
+                continue;
+            };
             let text = match String::from_utf8(bytes) {
                 Ok(t) => t,
+                // A file outside --path is only read if something imports it.
+                Err(_) if m.is_target && !f.is_target => continue,
                 Err(e) => {
                     bad_utf8.push(invalid_utf8(&f.external_path, e.as_bytes(), e.utf8_error()));
                     continue;
@@ -96,9 +135,10 @@ pub fn compile_contents(
                 display_path: f.external_path.clone(),
                 text: Arc::from(text),
             };
-            // Modules the input does not target only serve imports: like
-            // buf, compile just the files that are imported.
-            if m.is_target {
+            // Modules the input does not target, and files outside --path,
+            // only serve imports: like buf, compile just the files that are
+            // imported.
+            if m.is_target && f.is_target {
                 sources.push(source);
             } else {
                 own_lazy.insert(f.import_path.clone(), source);
@@ -128,6 +168,14 @@ pub fn compile_contents(
         if let Some(source) = own_lazy.get(path) {
             return Some(source.clone());
         }
+        if let Some((disk, display)) = on_disk.get(path) {
+            let text = String::from_utf8(std::fs::read(disk).ok()?).ok()?;
+            return Some(SourceFile {
+                import_path: path.to_string(),
+                display_path: display.clone(),
+                text: Arc::from(text),
+            });
+        }
         let (_, bytes) = provided.get(path)?;
         let text = std::str::from_utf8(bytes).ok()?;
         Some(SourceFile {
@@ -140,6 +188,7 @@ pub fn compile_contents(
         .iter()
         .map(|s| s.import_path.clone())
         .chain(own_lazy.keys().cloned())
+        .chain(on_disk.keys().cloned())
         .collect();
     let (checked, compiled) = rayon::join(
         || crate::deps::resolve::verify_all(&deps),

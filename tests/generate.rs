@@ -14,6 +14,10 @@
 //! Env: `GENERATE_TOOL=<binary>` runs that binary instead of protolith (with
 //! buf it checks the recordings are stable); `GENERATE_RECORD=1` writes
 //! expected/ from the run instead of comparing (testdata/generate/regen.sh).
+//!
+//! A case where protolith differs from buf on purpose (its `NOTES` say why)
+//! keeps buf's answer in expected/ and protolith's in expected-protolith/,
+//! which `GENERATE_RECORD=protolith` writes from a protolith run.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
@@ -229,7 +233,15 @@ mod sha2_free {
 const PRE_MTIME: Duration = Duration::from_secs(1_000_000_000);
 
 /// Files of a case directory that describe the run rather than being part of it.
-const CASE_META: &[&str] = &["expected", "args", "env", "pre", "needs", "NOTES"];
+const CASE_META: &[&str] = &[
+    "expected",
+    "expected-protolith",
+    "args",
+    "env",
+    "pre",
+    "needs",
+    "NOTES",
+];
 
 fn tool() -> PathBuf {
     match std::env::var_os("GENERATE_TOOL") {
@@ -247,6 +259,18 @@ fn tool() -> PathBuf {
 
 fn recording() -> bool {
     std::env::var_os("GENERATE_RECORD").is_some_and(|v| v == "1")
+}
+
+/// The directory of the answer to compare with: protolith's own for cases
+/// where it differs from buf on purpose, else buf's.
+fn expected_dir(case: &Path) -> &'static str {
+    let is_protolith = std::env::var_os("GENERATE_TOOL").is_none();
+    let record_deviation = std::env::var_os("GENERATE_RECORD").is_some_and(|v| v == "protolith");
+    if is_protolith && (record_deviation || case.join("expected-protolith").is_dir()) {
+        "expected-protolith"
+    } else {
+        "expected"
+    }
 }
 
 /// Lists a directory tree: relative paths of files, and of directories with no entries.
@@ -583,7 +607,7 @@ fn observe(case: &Path, p: &Prepared, out: &std::process::Output, real: bool) ->
 }
 
 fn read_expected(case: &Path, real: bool) -> Outcome {
-    let e = case.join("expected");
+    let e = case.join(expected_dir(case));
     let mut o = Outcome {
         exit: common::read(&e.join("exit")),
         stderr: common::read(&e.join("stderr.txt")),
@@ -606,7 +630,7 @@ fn read_expected(case: &Path, real: bool) -> Outcome {
 }
 
 fn write_expected(case: &Path, o: &Outcome, real: bool) {
-    let e = case.join("expected");
+    let e = case.join(expected_dir(case));
     let _ = std::fs::remove_dir_all(&e);
     std::fs::create_dir_all(&e).unwrap();
     std::fs::write(e.join("exit"), &o.exit).unwrap();
@@ -695,7 +719,7 @@ fn report(want: &Outcome, got: &Outcome) -> String {
 }
 
 fn check(case_dir: &Path, name: &str, p: Prepared, got: &Outcome, real: bool) {
-    if recording() {
+    if recording() || std::env::var_os("GENERATE_RECORD").is_some_and(|v| v == "protolith") {
         write_expected(case_dir, got, real);
         return;
     }

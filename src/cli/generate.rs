@@ -75,6 +75,8 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         );
     }
     if args.include_wkt == Some(true) && args.include_imports != Some(true) {
+        // buf prints its usage text first for this flag error.
+        let _ = std::io::stderr().write_all(include_str!("generate_usage.txt").as_bytes());
         return Err(fail(
             "Cannot set --include-wkt to true without setting --include-imports to true".into(),
         ));

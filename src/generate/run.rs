@@ -23,7 +23,10 @@ const BUILTINS: [&str; 12] = [
 #[derive(Debug, Clone)]
 pub enum Resolved {
     /// A plugin binary: the program found and its arguments.
-    Binary { program: PathBuf, args: Vec<String> },
+    Binary {
+        program: PathBuf,
+        args: Vec<String>,
+    },
     /// A built-in generator of protoc.
     Protoc {
         name: String,
@@ -114,8 +117,9 @@ pub fn run_binary(
     request: Vec<u8>,
 ) -> Result<CodeGeneratorResponse, String> {
     let stdout = run_process(program, args, cwd, request)?;
-    CodeGeneratorResponse::decode(stdout.as_slice())
-        .map_err(|_| "wire unmarshal: proto: cannot parse invalid wire-format data".to_string())
+    CodeGeneratorResponse::decode(stdout.as_slice()).map_err(|_| {
+        "wire unmarshal: proto:\u{a0}cannot parse invalid wire-format data".to_string()
+    })
 }
 
 /// Runs a process with `input` on stdin, stderr passed through; its stdout,
@@ -252,7 +256,11 @@ impl ProtocVersion {
 }
 
 /// Runs `protoc --version` and parses it.
-pub fn protoc_version(program: &Path, args: &[String], cwd: &Path) -> Result<ProtocVersion, String> {
+pub fn protoc_version(
+    program: &Path,
+    args: &[String],
+    cwd: &Path,
+) -> Result<ProtocVersion, String> {
     let mut all: Vec<String> = args.to_vec();
     all.push("--version".into());
     let out = run_process(program, &all, cwd, Vec::new())?;

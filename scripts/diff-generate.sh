@@ -24,7 +24,7 @@ requests=0
 extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --template) templates+=("$2"); shift ;;
+        --template) templates+=("$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift ;;
         --input) input="$2"; shift ;;
         --requests) requests=1 ;;
         -h|--help) sed -n '2,17p' "$0"; exit 0 ;;

@@ -124,8 +124,30 @@ install_corpus() {
     log "googleapis $ver -> $dest ($(find "$dest" -name '*.proto' | wc -l) files)"
 }
 
+# ------------------------------------------------------------ generate plugins
+# protoc-gen-es (an editions-capable plugin) for the generate-real cases; a
+# failure here only skips those cases.
+ES_VERSION=2.17.0
+install_protoc_gen_es() {
+    local link="$REFS/bin/protoc-gen-es"
+    if [[ -x "$link" ]] && "$link" --version 2>/dev/null | grep -q "v$ES_VERSION"; then
+        log "protoc-gen-es $ES_VERSION already at $link"
+        return
+    fi
+    local dir="$REFS/npm-es"
+    mkdir -p "$dir" "$REFS/bin"
+    if npm install --prefix "$dir" --no-save --no-audit --no-fund --ignore-scripts \
+        --loglevel=error "@bufbuild/protoc-gen-es@$ES_VERSION" >&2; then
+        ln -sfn "../npm-es/node_modules/.bin/protoc-gen-es" "$link"
+        log "protoc-gen-es $ES_VERSION -> $link"
+    else
+        log "warning: could not install protoc-gen-es; its generate cases will be skipped"
+    fi
+}
+
 install_buf
 for v in "${CORPUS_VERSIONS[@]}"; do install_corpus "$v"; done
+install_protoc_gen_es
 
 echo "BUF=$REFS/bin/buf"
 for v in "${CORPUS_VERSIONS[@]}"; do

@@ -157,6 +157,7 @@ real_cases! {
     go_grpc,
     protoc_builtins,
     protoc_php,
+    es_editions,
 }
 
 /// sha256 in hex (ring is already a dependency of the crate).
@@ -692,6 +693,15 @@ fn plugin_versions() -> BTreeMap<String, String> {
         .collect()
 }
 
+/// PATH for real plugins: the inherited one, then `.refs/bin` (where
+/// scripts/refs.sh puts protoc-gen-es).
+fn real_path() -> std::ffi::OsString {
+    let mut path: Vec<PathBuf> =
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).collect();
+    path.push(common::root().join(".refs/bin"));
+    std::env::join_paths(path).unwrap()
+}
+
 fn run_real_case(name: &str) {
     let case = common::root().join("testdata/generate-real").join(name);
     assert!(case.is_dir(), "missing case directory {}", case.display());
@@ -700,7 +710,10 @@ fn run_real_case(name: &str) {
         let want = versions
             .get(&bin)
             .unwrap_or_else(|| panic!("{bin} (in {name}/needs) is not in PLUGINS"));
-        let got = Command::new(&bin).arg("--version").output();
+        let got = Command::new(&bin)
+            .arg("--version")
+            .env("PATH", real_path())
+            .output();
         let got = got
             .as_ref()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
@@ -717,7 +730,10 @@ fn run_real_case(name: &str) {
         }
     }
     let p = prepare(&case, false);
-    let out = command(&case, &p, false).output().expect("run generate");
+    let out = command(&case, &p, false)
+        .env("PATH", real_path())
+        .output()
+        .expect("run generate");
     let got = observe(&case, &p, &out, true);
     check(&case, name, p, &got, true);
 }

@@ -60,12 +60,19 @@ pub struct GenerateArgs {
     /// The log format: text, color or json
     #[arg(long, default_value = "color")]
     pub log_format: String,
+    /// Accepted for buf compatibility (buf's debug logging)
+    #[arg(long, hide = true)]
+    pub debug: bool,
+    /// Accepted for buf compatibility (buf's time limit)
+    #[arg(long, hide = true)]
+    pub timeout: Option<String>,
     #[command(flatten)]
     pub input_flags: super::InputArgs,
 }
 
 pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
     let fail = CliError::Failure;
+    let mut clock = crate::timing::PhaseClock::new();
     report::set_log_format(&args.log_format);
     let cwd = std::env::current_dir().map_err(|e| fail(e.to_string()))?;
     if !args.include_types.is_empty() {
@@ -121,7 +128,7 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         let mut req = args.input_flags.request(&raw);
         req.paths = spec.paths.clone();
         req.exclude_paths = spec.exclude_paths.clone();
-        let opened = match input::open(&raw, &req, &cwd, |_| {}) {
+        let opened = match input::open(&raw, &req, &cwd, |p| clock.mark(p)) {
             Ok(o) => o,
             Err(InputError::Failure(m)) => return Err(fail(m)),
             Err(InputError::Compile(diags)) => {
@@ -137,6 +144,7 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         images.push(image);
     }
 
+    clock.mark("images");
     let managed = &template.managed;
     if !managed.enabled && (!managed.disables.is_empty() || !managed.overrides.is_empty()) {
         report::warn("managed mode configs are set but are not enabled");
@@ -171,7 +179,9 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         remote: Some(&remote),
     };
     let mut warnings = Vec::new();
+    clock.mark("managed mode");
     let result = generate::generate(&plugins, &images, &opts, &mut warnings);
+    clock.mark("plugins");
     print_warnings(&warnings);
     let plan = result.map_err(fail)?;
     if args.check {
@@ -185,6 +195,7 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
         });
     }
     plan.apply().map_err(fail)?;
+    clock.mark("write");
     if let Some(observed) = observed {
         generate::lock::write(&lock_file, observed).map_err(fail)?;
     }

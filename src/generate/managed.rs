@@ -17,6 +17,7 @@ use std::collections::{HashMap, HashSet};
 use prost::Message;
 use prost_types::{DescriptorProto, FieldDescriptorProto, SourceCodeInfo};
 
+use super::response::{go_clean, go_join};
 use crate::compiler::CompiledFile;
 use crate::compiler::options::{put_tag, put_varint};
 use crate::config::buf_gen_yaml::{
@@ -737,44 +738,6 @@ fn go_package(prefix: &str, path: &str, pkg: &str) -> String {
         }
     }
     v
-}
-
-/// Go's `path.Join` of two elements.
-fn go_join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => String::new(),
-        (true, false) => go_clean(b),
-        (false, true) => go_clean(a),
-        (false, false) => go_clean(&format!("{a}/{b}")),
-    }
-}
-
-/// Go's `path.Clean`.
-fn go_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let body = parts.join("/");
-    match (rooted, body.is_empty()) {
-        (true, _) => format!("/{body}"),
-        (false, true) => ".".into(),
-        (false, false) => body,
-    }
 }
 
 fn set_typed_bool(file: &mut CompiledFile, option: FileOption, value: bool) {

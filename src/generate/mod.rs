@@ -114,35 +114,7 @@ fn join_output(output: &str, out: &str) -> String {
     if output.is_empty() || output == "." {
         out.to_string()
     } else {
-        go_clean(&format!("{output}/{out}"))
-    }
-}
-
-/// Go's `path.Clean` on slash-separated paths.
-pub fn go_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
+        response::go_clean(&format!("{output}/{out}"))
     }
 }
 

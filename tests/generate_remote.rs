@@ -83,7 +83,9 @@ fn both(
         } else {
             reg.run_protolith(&args, &dir, &[])
         };
-        let requests: Vec<String> = reg.log_lines()[before..]
+        // A run's calls go out in parallel, so the registry logs them in
+        // completion order: compare them sorted.
+        let mut requests: Vec<String> = reg.log_lines()[before..]
             .iter()
             .filter(|l| {
                 l["method"]
@@ -92,6 +94,7 @@ fn both(
             })
             .map(|l| format!("{} {}", l["method"], l["request"]))
             .collect();
+        requests.sort();
         let files: Vec<String> = tree(&dir.join("gen"))
             .into_iter()
             .map(|(p, b)| format!("{p} {}", sha(&b)))

@@ -138,8 +138,9 @@ enum JobKind {
 }
 
 /// A plugin's view of the image: the image after its type filters.
-struct View {
-    image: Image,
+struct View<'i> {
+    /// Borrowed when the plugin has no type filters (no copy of the image).
+    image: std::borrow::Cow<'i, Image>,
     encoded: std::sync::OnceLock<Encoded>,
 }
 
@@ -269,11 +270,15 @@ fn run_image(
     Ok(out)
 }
 
-fn filter_view(image: &Image, types: &[String], excludes: &[String]) -> Result<Image, String> {
+fn filter_view<'i>(
+    image: &'i Image,
+    types: &[String],
+    excludes: &[String],
+) -> Result<std::borrow::Cow<'i, Image>, String> {
     if types.is_empty() && excludes.is_empty() {
-        return Ok(image.clone());
+        return Ok(std::borrow::Cow::Borrowed(image));
     }
-    crate::image::filter::filter_types(image, types, excludes)
+    crate::image::filter::filter_types(image, types, excludes).map(std::borrow::Cow::Owned)
 }
 
 /// A job's responses, or the text after `plugin P: `.

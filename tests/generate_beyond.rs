@@ -287,3 +287,38 @@ fn failures_are_reported_in_template_order_and_nothing_is_written() {
         );
     }
 }
+
+#[test]
+fn a_progress_line_shows_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    module(dir);
+    template(
+        dir,
+        "version: v2\nplugins:\n  - local: CAPTURE\n    out: gen\n    opt: list\n  - local: CAPTURE\n    out: gen2\n    opt: list\n",
+    );
+    // Not a terminal: stderr stays as buf's (empty here).
+    let out = run(dir, &["in"]);
+    assert!(out.status.success());
+    assert_eq!(text(&out.stderr), "");
+    // A terminal, through util-linux's `script`, when the machine has it.
+    let cmd = format!("{} generate in", env!("CARGO_BIN_EXE_protolith"));
+    let Ok(tty) = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir)
+        .output()
+    else {
+        eprintln!("skipped the terminal half: no `script`");
+        return;
+    };
+    let shown = text(&tty.stdout);
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("\rgenerating: 0/2 plugins done"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.ends_with("\r\x1b[K"),
+        "the line is cleared at the end: {shown:?}"
+    );
+}

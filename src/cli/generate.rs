@@ -181,6 +181,10 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
     let mut warnings = Vec::new();
     clock.mark("managed mode");
     let result = generate::generate(&plugins, &images, &opts, &mut warnings);
+    if stderr_is_terminal {
+        // The progress line goes, whether or not every plugin ran.
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
     clock.mark("plugins");
     print_warnings(&warnings);
     let plan = result.map_err(fail)?;

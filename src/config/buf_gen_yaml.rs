@@ -1326,6 +1326,36 @@ struct V1Key<'a> {
     overrides: &'a BTreeMap<String, Scalar>,
 }
 
+impl<'a> V1Key<'a> {
+    fn with_default(
+        option: FileOption,
+        except_option: FileOption,
+        raw: &'a RawDefaults,
+        default_required: Option<&'static str>,
+    ) -> Self {
+        V1Key {
+            option,
+            except_option,
+            default: raw.default.as_deref(),
+            default_required,
+            except: &raw.except,
+            overrides: &raw.r#override,
+        }
+    }
+
+    /// Keys with no `default` (`csharp_namespace`, `ruby_package`).
+    fn without_default(option: FileOption, raw: &'a RawExceptOverride) -> Self {
+        V1Key {
+            option,
+            except_option: option,
+            default: None,
+            default_required: None,
+            except: &raw.except,
+            overrides: &raw.r#override,
+        }
+    }
+}
+
 fn v1_key(key: V1Key, managed: &mut Managed, json: bool) -> Result<(), String> {
     let default = non_empty(key.default);
     if default.is_none() && key.except.is_empty() && key.overrides.is_empty() {
@@ -1389,98 +1419,43 @@ fn managed_v1(raw: RawManagedV1, json: bool) -> Result<Managed, String> {
         }
     }
     let empty = RawDefaults::default();
-    let java = raw.java_package_prefix.as_ref().map_or(&empty, |s| &s.0);
-    v1_key(
-        V1Key {
-            option: FileOption::JavaPackagePrefix,
-            except_option: FileOption::JavaPackage,
-            default: java.default.as_deref(),
-            default_required: Some("java_package_prefix"),
-            except: &java.except,
-            overrides: &java.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
     let empty_eo = RawExceptOverride::default();
-    let csharp = raw.csharp_namespace.as_ref().unwrap_or(&empty_eo);
-    v1_key(
-        V1Key {
-            option: FileOption::CsharpNamespace,
-            except_option: FileOption::CsharpNamespace,
-            default: None,
-            default_required: None,
-            except: &csharp.except,
-            overrides: &csharp.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
+    let java = raw.java_package_prefix.as_ref().map_or(&empty, |s| &s.0);
     let optimize = raw.optimize_for.as_ref().map_or(&empty, |s| &s.0);
-    v1_key(
-        V1Key {
-            option: FileOption::OptimizeFor,
-            except_option: FileOption::OptimizeFor,
-            default: optimize.default.as_deref(),
-            default_required: Some("optimize_for"),
-            except: &optimize.except,
-            overrides: &optimize.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
     let go = raw.go_package_prefix.as_ref().unwrap_or(&empty);
-    v1_key(
-        V1Key {
-            option: FileOption::GoPackagePrefix,
-            except_option: FileOption::GoPackage,
-            default: go.default.as_deref(),
-            default_required: Some("go_package_prefix"),
-            except: &go.except,
-            overrides: &go.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
     let objc = raw.objc_class_prefix.as_ref().unwrap_or(&empty);
-    v1_key(
-        V1Key {
-            option: FileOption::ObjcClassPrefix,
-            except_option: FileOption::ObjcClassPrefix,
-            default: objc.default.as_deref(),
-            default_required: None,
-            except: &objc.except,
-            overrides: &objc.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
-    let ruby = raw.ruby_package.as_ref().unwrap_or(&empty_eo);
-    v1_key(
-        V1Key {
-            option: FileOption::RubyPackage,
-            except_option: FileOption::RubyPackage,
-            default: None,
-            default_required: None,
-            except: &ruby.except,
-            overrides: &ruby.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
     let swift = raw.swift_prefix.as_ref().unwrap_or(&empty);
-    v1_key(
-        V1Key {
-            option: FileOption::SwiftPrefix,
-            except_option: FileOption::SwiftPrefix,
-            default: swift.default.as_deref(),
-            default_required: None,
-            except: &swift.except,
-            overrides: &swift.r#override,
-        },
-        &mut managed,
-        json,
-    )?;
+    let csharp = raw.csharp_namespace.as_ref().unwrap_or(&empty_eo);
+    let ruby = raw.ruby_package.as_ref().unwrap_or(&empty_eo);
+    use FileOption as F;
+    // buf's order (buf-generate.md §5.3); the first error wins.
+    let keys = [
+        V1Key::with_default(
+            F::JavaPackagePrefix,
+            F::JavaPackage,
+            java,
+            Some("java_package_prefix"),
+        ),
+        V1Key::without_default(F::CsharpNamespace, csharp),
+        V1Key::with_default(
+            F::OptimizeFor,
+            F::OptimizeFor,
+            optimize,
+            Some("optimize_for"),
+        ),
+        V1Key::with_default(
+            F::GoPackagePrefix,
+            F::GoPackage,
+            go,
+            Some("go_package_prefix"),
+        ),
+        V1Key::with_default(F::ObjcClassPrefix, F::ObjcClassPrefix, objc, None),
+        V1Key::without_default(F::RubyPackage, ruby),
+        V1Key::with_default(F::SwiftPrefix, F::SwiftPrefix, swift, None),
+    ];
+    for key in keys {
+        v1_key(key, &mut managed, json)?;
+    }
     for (name, per_path) in &raw.r#override {
         let Some(option) = file_option_named(&name.to_lowercase()) else {
             return Err(format!("{} is not a valid file option", quote(name)));

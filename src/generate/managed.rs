@@ -18,12 +18,14 @@ use prost::Message;
 use prost_types::{DescriptorProto, FieldDescriptorProto, SourceCodeInfo};
 
 use super::response::{go_clean, go_join};
+use crate::check::source::varint;
 use crate::compiler::CompiledFile;
 use crate::compiler::options::{put_tag, put_varint};
 use crate::config::buf_gen_yaml::{
     DisableRule, FieldOption, FileOption, Managed, OverrideOption, OverrideRule, OverrideValue,
 };
 use crate::image::Image;
+use crate::image::wire::{Field, fields};
 
 /// The files buf bundles as well-known types; managed mode never edits them.
 const WELL_KNOWN_TYPES: [&str; 15] = [
@@ -1012,144 +1014,53 @@ fn write_option(
     Ok(())
 }
 
-/// One field record of a serialized message: number and byte range.
-struct Rec {
-    number: u32,
-    start: usize,
-    end: usize,
-}
-
-fn get_varint(b: &[u8], i: &mut usize) -> Option<u64> {
-    let mut v = 0u64;
-    let mut shift = 0;
-    loop {
-        let byte = *b.get(*i)?;
-        *i += 1;
-        if shift < 64 {
-            v |= u64::from(byte & 0x7f) << shift;
-        }
-        if byte < 0x80 {
-            return Some(v);
-        }
-        shift += 7;
-        if shift > 70 {
-            return None;
-        }
+/// The fields of an options message; malformed bytes are an error.
+fn records(b: &[u8]) -> Result<Vec<Field<'_>>, String> {
+    match fields(b) {
+        (fields, true) => Ok(fields),
+        (_, false) => Err("managed mode: malformed options bytes".to_string()),
     }
-}
-
-fn records(b: &[u8]) -> Result<Vec<Rec>, String> {
-    let bad = || "managed mode: malformed options bytes".to_string();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let start = i;
-        let key = get_varint(b, &mut i).ok_or_else(bad)?;
-        let number = (key >> 3) as u32;
-        match key & 7 {
-            0 => {
-                get_varint(b, &mut i).ok_or_else(bad)?;
-            }
-            1 => i += 8,
-            2 => {
-                let len = get_varint(b, &mut i).ok_or_else(bad)?;
-                i = i
-                    .checked_add(usize::try_from(len).map_err(|_| bad())?)
-                    .ok_or_else(bad)?;
-            }
-            3 => {
-                // A group: skip to its matching end tag.
-                let mut depth = 1;
-                while depth > 0 {
-                    let k = get_varint(b, &mut i).ok_or_else(bad)?;
-                    match k & 7 {
-                        0 => {
-                            get_varint(b, &mut i).ok_or_else(bad)?;
-                        }
-                        1 => i += 8,
-                        2 => {
-                            let len = get_varint(b, &mut i).ok_or_else(bad)?;
-                            i = i
-                                .checked_add(usize::try_from(len).map_err(|_| bad())?)
-                                .ok_or_else(bad)?;
-                        }
-                        3 => depth += 1,
-                        4 => depth -= 1,
-                        5 => i += 4,
-                        _ => return Err(bad()),
-                    }
-                    if i > b.len() {
-                        return Err(bad());
-                    }
-                }
-            }
-            5 => i += 4,
-            _ => return Err(bad()),
-        }
-        if i > b.len() {
-            return Err(bad());
-        }
-        out.push(Rec {
-            number,
-            start,
-            end: i,
-        });
-    }
-    Ok(out)
 }
 
 /// The value of the last varint occurrence of `number`.
 fn last_varint(b: &[u8], number: u32) -> Result<Option<u64>, String> {
-    let mut found = None;
-    for r in records(b)? {
-        if r.number == number {
-            let mut i = r.start;
-            let key = get_varint(b, &mut i).unwrap_or_default();
-            if key & 7 == 0 {
-                found = get_varint(b, &mut i);
-            }
-        }
-    }
-    Ok(found)
+    Ok(records(b)?
+        .iter()
+        .rev()
+        .filter(|f| f.number == number as i32 && f.wire_type == 0)
+        .find_map(|f| varint(f.payload).map(|(v, _)| v)))
 }
 
 /// The value of the last length-delimited occurrence of `number`.
 fn last_string(b: &[u8], number: u32) -> Result<Option<String>, String> {
-    let mut found = None;
-    for r in records(b)? {
-        if r.number == number {
-            let mut i = r.start;
-            let key = get_varint(b, &mut i).unwrap_or_default();
-            if key & 7 == 2 && get_varint(b, &mut i).is_some() {
-                let body = b.get(i..r.end).unwrap_or_default();
-                found = Some(String::from_utf8_lossy(body).into_owned());
-            }
-        }
-    }
-    Ok(found)
+    Ok(records(b)?
+        .iter()
+        .rev()
+        .find(|f| f.number == number as i32 && f.wire_type == 2)
+        .map(|f| String::from_utf8_lossy(f.payload).into_owned()))
 }
 
 /// Replaces every occurrence of known field `number` by `record`, placed as
 /// Go's deterministic marshalling orders an options message: extensions
 /// (custom options) first, then known fields by number, unknown fields last.
 fn set_field(b: &[u8], number: u32, record: &[u8]) -> Result<Vec<u8>, String> {
-    let recs: Vec<Rec> = records(b)?
+    let recs: Vec<Field> = records(b)?
         .into_iter()
-        .filter(|r| r.number != number)
+        .filter(|r| r.number != number as i32)
         .collect();
     let leading_extensions = recs.iter().take_while(|r| r.number >= 1000).count();
     let pos = recs
         .iter()
         .enumerate()
         .skip(leading_extensions)
-        .find(|(_, r)| r.number > number)
+        .find(|(_, r)| r.number > number as i32)
         .map_or(recs.len(), |(i, _)| i);
     let mut out = Vec::with_capacity(b.len() + record.len());
     for (i, r) in recs.iter().enumerate() {
         if i == pos {
             out.extend_from_slice(record);
         }
-        out.extend_from_slice(b.get(r.start..r.end).unwrap_or_default());
+        out.extend_from_slice(r.record);
     }
     if pos == recs.len() {
         out.extend_from_slice(record);
@@ -1338,11 +1249,7 @@ mod tests {
             .unwrap()
             .iter()
             .map(|r| {
-                let rec = &set[r.start..r.end];
-                let mut i = 0;
-                get_varint(rec, &mut i).unwrap();
-                get_varint(rec, &mut i).unwrap();
-                let body = rec[i..].to_vec();
+                let body = r.payload.to_vec();
                 let name = prost_types::FileDescriptorProto::decode(body.as_slice())
                     .unwrap()
                     .name()

@@ -19,7 +19,6 @@ use prost_types::{
 };
 
 use super::{Image, ImageFile};
-use crate::check::source::varint;
 
 /// Field numbers of descriptor.proto that make up source paths.
 mod tag {
@@ -826,81 +825,12 @@ fn own_options(elem: &Elem) -> (Vec<i32>, &'static str) {
 /// The fields of a serialized message as (number, payload): the bytes of a
 /// length-delimited value or a group's body; scalars give their raw bytes.
 /// Malformed input ends the list.
-fn wire_fields(mut b: &[u8]) -> Vec<(i32, &[u8])> {
-    let mut out = Vec::new();
-    while !b.is_empty() {
-        let Some((key, rest)) = varint(b) else { break };
-        let number = (key >> 3) as i32;
-        b = rest;
-        match key & 7 {
-            0 => match varint(b) {
-                Some((_, rest)) => {
-                    out.push((number, &b[..b.len() - rest.len()]));
-                    b = rest;
-                }
-                None => break,
-            },
-            1 | 5 => {
-                let n = if key & 7 == 1 { 8 } else { 4 };
-                if b.len() < n {
-                    break;
-                }
-                out.push((number, &b[..n]));
-                b = &b[n..];
-            }
-            2 => {
-                let Some((len, rest)) = varint(b) else { break };
-                let Ok(len) = usize::try_from(len) else { break };
-                if rest.len() < len {
-                    break;
-                }
-                out.push((number, &rest[..len]));
-                b = &rest[len..];
-            }
-            3 => match group_body(b, number) {
-                Some((body, rest)) => {
-                    out.push((number, body));
-                    b = rest;
-                }
-                None => break,
-            },
-            _ => break,
-        }
-    }
-    out
-}
-
-/// Splits `b` after the end-group tag matching `number`, nested groups
-/// skipped: (the body, what follows the end tag).
-fn group_body(b: &[u8], number: i32) -> Option<(&[u8], &[u8])> {
-    let mut depth = vec![number];
-    let mut rest = b;
-    loop {
-        let before = rest;
-        let (key, after) = varint(rest)?;
-        let n = (key >> 3) as i32;
-        rest = after;
-        match key & 7 {
-            0 => rest = varint(rest)?.1,
-            1 => rest = rest.get(8..)?,
-            5 => rest = rest.get(4..)?,
-            2 => {
-                let (len, after) = varint(rest)?;
-                rest = after.get(usize::try_from(len).ok()?..)?;
-            }
-            3 => depth.push(n),
-            4 => {
-                if depth.pop() != Some(n) {
-                    return None;
-                }
-                if depth.is_empty() {
-                    let body_len = b.len() - before.len();
-                    return Some((&b[..body_len], rest));
-                }
-            }
-            _ => return None,
-        }
-    }
+fn wire_fields(b: &[u8]) -> Vec<(i32, &[u8])> {
+    super::wire::fields(b)
+        .0
+        .into_iter()
+        .map(|f| (f.number, f.payload))
+        .collect()
 }
 
 fn filter(image: &Image, includes: &[Request], excludes: &[Request]) -> Result<Image, String> {
@@ -1434,26 +1364,13 @@ fn drop_excluded_options(
 /// `b` without the fields whose number `drop` accepts, the rest byte for
 /// byte. `None` when `b` is malformed.
 fn without_fields(b: &[u8], mut drop: impl FnMut(i32) -> bool) -> Option<Vec<u8>> {
+    let (fields, complete) = super::wire::fields(b);
+    if !complete {
+        return None;
+    }
     let mut out = Vec::with_capacity(b.len());
-    let mut rest = b;
-    while !rest.is_empty() {
-        let start = rest;
-        let (key, after) = varint(rest)?;
-        let number = (key >> 3) as i32;
-        rest = match key & 7 {
-            0 => varint(after)?.1,
-            1 => after.get(8..)?,
-            5 => after.get(4..)?,
-            2 => {
-                let (len, after) = varint(after)?;
-                after.get(usize::try_from(len).ok()?..)?
-            }
-            3 => group_body(after, number)?.1,
-            _ => return None,
-        };
-        if !drop(number) {
-            out.extend_from_slice(&start[..start.len() - rest.len()]);
-        }
+    for f in fields.iter().filter(|f| !drop(f.number)) {
+        out.extend_from_slice(f.record);
     }
     Some(out)
 }

@@ -160,15 +160,6 @@ real_cases! {
     es_editions,
 }
 
-/// sha256 in hex (ring is already a dependency of the crate).
-fn sha256_hex(data: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, data)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The mtime given to every `pre/` file, to tell kept files from rewritten ones.
 const PRE_MTIME: Duration = Duration::from_secs(1_000_000_000);
 
@@ -435,7 +426,7 @@ fn file_list(files: &[&[u8]]) -> String {
                 .first()
                 .map(|n| String::from_utf8_lossy(n).into_owned())
                 .unwrap_or_default();
-            format!("{name}@{}", &sha256_hex(f)[..8])
+            format!("{name}@{}", &common::sha256_hex(f)[..8])
         })
         .collect();
     if v.is_empty() {
@@ -464,7 +455,7 @@ fn describe_captures(dir: &Path, run: &Path) -> String {
             writeln!(
                 out,
                 "{n} sha256={} proto_file={}",
-                sha256_hex(&bytes),
+                common::sha256_hex(&bytes),
                 file_list(&payloads(&bytes, 1))
             )
             .unwrap();
@@ -483,7 +474,7 @@ fn describe_captures(dir: &Path, run: &Path) -> String {
             writeln!(
                 out,
                 "{n} sha256={} files={files} param={param}{} proto_file={} source={}",
-                sha256_hex(&bytes),
+                common::sha256_hex(&bytes),
                 if version { " compiler_version=set" } else { "" },
                 file_list(&payloads(&bytes, 15)),
                 file_list(&payloads(&bytes, 17)),
@@ -515,7 +506,7 @@ fn observe(case: &Path, p: &Prepared, out: &std::process::Output, real: bool) ->
             .to_string_lossy()
             .replace(p.run.to_string_lossy().trim_start_matches('/'), "$RUN");
         if real {
-            writeln!(o.manifest, "{}  {name}", sha256_hex(&bytes)).unwrap();
+            writeln!(o.manifest, "{}  {name}", common::sha256_hex(&bytes)).unwrap();
         } else {
             let kind = if is_executable(&p.run.join(&f)) {
                 'x'
@@ -768,11 +759,11 @@ fn all_cases_listed() {
 #[test]
 fn sha256_known_answer() {
     assert_eq!(
-        sha256_hex(b"abc"),
+        common::sha256_hex(b"abc"),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
     assert_eq!(
-        sha256_hex(b""),
+        common::sha256_hex(b""),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
 }

@@ -19,9 +19,7 @@ fn manifest(dir: &Path) -> String {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                let digest =
-                    ring::digest::digest(&ring::digest::SHA256, &std::fs::read(&p).unwrap());
-                let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+                let hex = common::sha256_hex(&std::fs::read(&p).unwrap());
                 out.push(format!(
                     "{hex}  {}",
                     p.strip_prefix(root).unwrap().display()

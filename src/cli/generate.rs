@@ -114,7 +114,7 @@ pub fn run(args: GenerateArgs) -> Result<Outcome, CliError> {
     let mut images: Vec<Image> = Vec::with_capacity(inputs.len());
     let mut protect: Vec<PathBuf> = vec![cwd.clone()];
     if let Some(t) = &args.template
-        && is_template_file(t)
+        && crate::config::is_config_path(t)
     {
         protect.push(cwd.join(t));
     } else if args.template.is_none() {
@@ -215,10 +215,6 @@ fn print_warnings(warnings: &[Warning]) {
             }
         }
     }
-}
-
-fn is_template_file(t: &str) -> bool {
-    [".yaml", ".yml", ".json"].iter().any(|e| t.ends_with(e))
 }
 
 /// The template's plugins with the command line's overrides.

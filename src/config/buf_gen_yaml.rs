@@ -211,9 +211,7 @@ pub fn load(source: TemplateSource, cwd: &Path) -> Result<GenTemplate, String> {
             return parse(&bytes, "buf.gen.yaml");
         }
     };
-    let is_file = [".yaml", ".yml", ".json"]
-        .iter()
-        .any(|ext| value.ends_with(ext));
+    let is_file = super::is_config_path(value);
     if !is_file {
         return parse(value.as_bytes(), "config file");
     }

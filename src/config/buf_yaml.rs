@@ -217,9 +217,7 @@ fn parse_with_name(
 /// The `--config` flag: a `.yaml`/`.yml`/`.json` path read from disk (relative to `cwd`),
 /// otherwise inline data; both tried as JSON, then YAML.
 pub fn parse_config_override(value: &str, cwd: &Path) -> Result<BufYaml, ConfigError> {
-    let is_file = [".yaml", ".yml", ".json"]
-        .iter()
-        .any(|ext| value.ends_with(ext));
+    let is_file = super::is_config_path(value);
     if is_file {
         let data =
             std::fs::read_to_string(cwd.join(value)).map_err(|e| ConfigError::ReadOverride {

@@ -29,6 +29,14 @@ pub use names::{ModuleFullName, ModuleRef};
 pub const BUF_YAML_NAMES: [&str; 2] = ["buf.yaml", "buf.mod"];
 pub const BUF_WORK_YAML_NAMES: [&str; 2] = ["buf.work.yaml", "buf.work"];
 
+/// Whether a `--config` or `--template` value names a file (by its
+/// extension, as buf decides) rather than holding inline YAML/JSON.
+pub fn is_config_path(value: &str) -> bool {
+    [".yaml", ".yml", ".json"]
+        .iter()
+        .any(|ext| value.ends_with(ext))
+}
+
 /// The `version:` of a config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ConfigVersion {

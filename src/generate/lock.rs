@@ -52,7 +52,7 @@ fn is_zero(n: &u32) -> bool {
 /// current directory for `./buf.gen.yaml` and inline templates.
 pub fn lock_path(template_flag: Option<&str>, cwd: &Path) -> PathBuf {
     match template_flag {
-        Some(t) if [".yaml", ".yml", ".json"].iter().any(|e| t.ends_with(e)) => {
+        Some(t) if crate::config::is_config_path(t) => {
             let dir = Path::new(t).parent().unwrap_or(Path::new(""));
             cwd.join(dir).join(LOCK_FILE)
         }

@@ -287,3 +287,12 @@ pub fn expected_run(case: &Path, out: &str) -> Run {
             .unwrap_or(-1),
     }
 }
+
+/// sha256 in hex (ring is already a dependency of the crate).
+pub fn sha256_hex(data: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -390,8 +390,11 @@ fn run_job(
                     name,
                     program,
                     args,
+                    version,
                 }) => {
-                    let version = run::protoc_version(program, args, &opts.cwd)?;
+                    let version = version
+                        .get_or_init(|| run::protoc_version(program, args, &opts.cwd))
+                        .clone()?;
                     run::check_builtin(name, &version)?;
                     let files: Vec<String> = plan
                         .generate

@@ -32,6 +32,9 @@ pub enum Resolved {
         name: String,
         program: PathBuf,
         args: Vec<String>,
+        /// `protoc --version`, asked once per plugin (buf asks per request;
+        /// the answer is the same).
+        version: std::sync::OnceLock<Result<ProtocVersion, String>>,
     },
     Remote,
 }
@@ -66,6 +69,7 @@ pub fn resolve(source: &PluginSource, cwd: &Path) -> Result<Resolved, String> {
                 name: name.clone(),
                 program: look_path(prog, cwd)?,
                 args,
+                version: std::sync::OnceLock::new(),
             })
         }
         PluginSource::Remote { .. } => Ok(Resolved::Remote),

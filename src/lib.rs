@@ -14,6 +14,7 @@ pub mod cli;
 pub mod compiler;
 pub mod config;
 pub mod deps;
+pub mod format;
 pub mod generate;
 pub mod image;
 pub mod input;

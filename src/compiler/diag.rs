@@ -29,6 +29,29 @@ pub struct FileDiagnostic {
     pub message: String,
 }
 
+impl FileDiagnostic {
+    /// A compile error at the first byte that is not UTF-8, as buf reports it.
+    pub fn invalid_utf8(path: &str, bytes: &[u8], err: std::str::Utf8Error) -> FileDiagnostic {
+        let bad = err.valid_up_to();
+        let before = &bytes[..bad.min(bytes.len())];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = bad
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        FileDiagnostic {
+            path: path.to_string(),
+            line,
+            column,
+            end_line: line,
+            end_column: column + 1,
+            message: "input appears to be encoded with UTF-8, but found invalid byte".into(),
+        }
+    }
+}
+
 impl std::fmt::Display for FileDiagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line == 0 {

@@ -467,7 +467,8 @@ pub fn compile_with(
     }
 }
 
-fn place(path: &str, lines: &LineIndex, d: &Diagnostic) -> FileDiagnostic {
+/// Places a diagnostic in `path` with 1-based line and byte column.
+pub fn place(path: &str, lines: &LineIndex, d: &Diagnostic) -> FileDiagnostic {
     let (l1, c1) = lines.byte_pos(d.start);
     let (l2, c2) = lines.byte_pos(d.end);
     FileDiagnostic {

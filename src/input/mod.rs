@@ -117,7 +117,7 @@ fn compile_some(
                 // A file outside --path is only read if something imports it.
                 Err(_) if m.is_target && !f.is_target => continue,
                 Err(e) => {
-                    bad_utf8.push(invalid_utf8(&f.external_path, e.as_bytes(), e.utf8_error()));
+                    bad_utf8.push(FileDiagnostic::invalid_utf8(&f.external_path, e.as_bytes(), e.utf8_error()));
                     continue;
                 }
             };
@@ -259,27 +259,6 @@ fn warn_undeclared_imports<'d>(
                 }
             }
         }
-    }
-}
-
-/// A compile error at the first byte that is not UTF-8, as buf reports it.
-fn invalid_utf8(path: &str, bytes: &[u8], err: std::str::Utf8Error) -> FileDiagnostic {
-    let bad = err.valid_up_to();
-    let before = &bytes[..bad.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = bad
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1)
-        + 1;
-    FileDiagnostic {
-        path: path.to_string(),
-        line,
-        column,
-        end_line: line,
-        end_column: column + 1,
-        message: "input appears to be encoded with UTF-8, but found invalid byte".into(),
     }
 }
 

@@ -2,7 +2,10 @@
 //! compiler's parser) in buf format's layout. Owns the printer and the
 //! multi-file run behind `protolith format`; the CLI only parses flags.
 
+mod header;
+mod out;
 mod printer;
+mod trivia;
 
 use std::sync::Arc;
 

@@ -10,11 +10,15 @@
 #
 # Options:
 #   -r, --runs N    timed runs per tool (default 3, or $RUNS)
-#   --cmd NAME      subcommand to time: build (default), lint, breaking, generate, ...
+#   --cmd NAME      subcommand to time: build (default), lint, breaking, generate,
+#                   format, ...
 #                   e.g. bench.sh --cmd breaking CORPUS -- --against .refs/googleapis-4.2.0
 #                   For generate, each tool writes into its own fresh TMP/TOOL.gen
 #                   (-o), emptied before every run; give the template after --,
 #                   e.g. -- --template scripts/bench-gen-capture.yaml
+#                   For format, each tool writes the formatted tree into its own
+#                   fresh TMP/TOOL.fmt (-o), unless the arguments after -- say
+#                   -d/--diff, -w/--write or -o: `--cmd format -- -d` times the diff
 #   --buf-only      time buf alone (no protolith binary needed)
 #   --no-warmup     skip the warm-up run
 #   --git-against OLD  time `breaking` against a git branch, as CI runs it: a
@@ -55,7 +59,7 @@ while [[ $# -gt 0 ]]; do
         --no-warmup) warmup=0 ;;
         --cache)     use_cache=1 ;;
         --git-against) git_against="$2"; shift ;;
-        -h|--help)   sed -n '2,35p' "$0"; exit 0 ;;
+        -h|--help)   sed -n '2,40p' "$0"; exit 0 ;;
         --)          shift; extra=("$@"); break ;;
         -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
         *)           corpus="$1" ;;
@@ -133,6 +137,10 @@ run_tool() {
         rm -rf "$WORK/${tools[$i]}.gen"
         args+=(-o "$WORK/${tools[$i]}.gen")
     fi
+    if [[ $cmd == format && $format_to_dir == 1 ]]; then
+        rm -rf "$WORK/${tools[$i]}.fmt"
+        args+=(-o "$WORK/${tools[$i]}.fmt")
+    fi
     local rc=0
     (cd "$rundir" && "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
         >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err") || rc=$?
@@ -142,16 +150,22 @@ run_tool() {
     if [[ $label != warmup ]]; then
         echo "$stats $rc" >>"$WORK/$i.times"
     fi
-    if [[ $rc -ne 0 && ( $cmd == build || $cmd == generate ) ]]; then
+    if [[ $rc -ne 0 && ( $cmd == build || $cmd == generate || ( $cmd == format && $rc -ne 100 ) ) ]]; then
         echo "bench.sh: ${tools[$i]} $cmd exited $rc:" >&2
         head -20 "$WORK/${tools[$i]}.err" >&2
         exit 1
     fi
 }
 
+# format writes a tree (-o TMP/TOOL.fmt) unless told to diff, write in place or where
+format_to_dir=1
+for a in "${extra[@]}"; do
+    case "$a" in -d|--diff|-w|--write|-o|--output|-o=*|--output=*) format_to_dir=0 ;; esac
+done
+
 nfiles="$(cd "$rundir" && find "$corpus" -name '*.proto' | wc -l)"
 echo "input:   $corpus ($nfiles .proto files)"
-echo "command: TOOL $cmd INPUT${extra[*]:+ ${extra[*]}}$([[ $cmd == build ]] && echo ' -o TMP.binpb')"
+echo "command: TOOL $cmd INPUT${extra[*]:+ ${extra[*]}}$([[ $cmd == build ]] && echo ' -o TMP.binpb')$([[ $cmd == format && $format_to_dir == 1 ]] && echo ' -o TMP/TOOL.fmt')"
 for i in "${!tools[@]}"; do printf '%-10s %s\n' "${tools[$i]}:" "${bins[$i]}"; done
 echo "runs:    $runs per tool$([[ $warmup == 1 ]] && echo ', after 1 warm-up') (machine: $(nproc) cores)"
 

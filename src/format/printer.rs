@@ -95,6 +95,28 @@ impl<'a> Printer<'a> {
         self.kind(k) == Some(TokenKind::String)
     }
 
+    /// Whether the source between significant tokens `k - 1` and `k` has a
+    /// line holding only spaces and tabs (a CRLF line's `\r` does not
+    /// count, as for buf between message-literal fields without separator).
+    fn strict_blank_before(&self, k: usize) -> bool {
+        let (Some(&a), Some(&b)) = (self.sig.get(k.wrapping_sub(1)), self.sig.get(k)) else {
+            return false;
+        };
+        self.toks[a as usize + 1..b as usize].iter().any(|t| {
+            if t.kind != TokenKind::Whitespace {
+                return false;
+            }
+            let text = t.text(self.src);
+            let mut lines = text.split('\n');
+            lines.next();
+            let mut inner: Vec<&str> = lines.collect();
+            inner.pop();
+            inner
+                .iter()
+                .any(|l| l.bytes().all(|c| c == b' ' || c == b'\t'))
+        })
+    }
+
     /// Whether the raw token next to raw token `i` (before: -1, after: 1)
     /// is whitespace; after a token, whitespace holding a newline does not
     /// count.
@@ -203,12 +225,14 @@ impl<'a> Printer<'a> {
             // (not right after `(`), a space after where spaces followed.
             self.mark_all_used(k);
             let after_paren = k > 0 && self.is(k - 1, "(");
+            // `map< // c` keeps its line comment
+            let after_angle = k > 0 && self.is(k - 1, "<");
             for (i, c) in rem.iter().enumerate() {
                 let before_ws = self.raw_is_space(c.tok as usize, -1);
                 if before_ws && !(i == 0 && after_paren) {
                     self.out.gap(Space::Space);
                 }
-                let tight = self.tight;
+                let tight = self.tight && !after_angle;
                 self.emit_comment(c, tight);
                 if !c.is_line && self.raw_is_space(c.tok as usize, 1) {
                     self.out.gap(Space::Space);
@@ -1122,9 +1146,12 @@ impl<'a> Printer<'a> {
         self.out.indent();
         let mut i = open + 1;
         let mut prev_end: Option<usize> = None;
+        let mut had_separator = false;
         while i < close {
             // Blank lines between fields are kept.
-            let blank = prev_end.is_some() && self.first_breaks(i, i) >= 2;
+            let blank = prev_end.is_some()
+                && self.first_breaks(i, i) >= 2
+                && (had_separator || self.strict_blank_before(i));
             let (run, after) = self.collect(i, i);
             if run.is_empty() {
                 self.out
@@ -1155,6 +1182,7 @@ impl<'a> Printer<'a> {
             } else {
                 self.trailing(next.saturating_sub(1));
             }
+            had_separator = j > next;
             prev_end = Some(j);
             i = j;
         }

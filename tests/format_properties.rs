@@ -20,7 +20,7 @@
 //! - `PROPERTY_SAMPLE=N|all`: googleapis files mutated (default 50, files under
 //!   40 kB, picked by the seed);
 //! - `PROPERTY_BOUNDARIES=N|all`: comment boundaries tried one at a time per
-//!   googleapis file (default 48; fixtures always get all);
+//!   googleapis file (default 160; fixtures always get all);
 //! - `PROPERTY_SEED=N`: changes the picks;
 //! - `FORMAT_WITH=buf`: check `.refs/bin/buf` instead of protolith, which
 //!   checks the checks (buf passes all but its known comment-loss bug,
@@ -1112,7 +1112,7 @@ fn mutated_googleapis_sample_keeps_the_properties() {
     check_mutations(
         "mutated googleapis-6.0.1 sample",
         &subjects,
-        env_count("PROPERTY_BOUNDARIES", 48),
+        env_count("PROPERTY_BOUNDARIES", 160),
     );
 }
 

@@ -62,8 +62,10 @@ fn import_key(p: &impl HeaderView, d: DeclRange) -> (bool, String) {
 
 /// Options sort by "0" + path for plain options and "1" + path for
 /// extensions. buf builds the path from its canonical form, which skips the
-/// extension parts of a path written with spaces or comments inside; that
-/// quirk changes the order, so it is kept.
+/// extension parts of a path written with spaces or comments inside. A
+/// comment stays in the printed path, so that order is stable and kept; mere
+/// spaces are printed away, and buf's next run sorts the option elsewhere, so
+/// for those we sort by the printed path at once (buf's stable answer).
 fn option_key(p: &impl HeaderView, d: DeclRange) -> String {
     let start = d.first + 1;
     let mut end = start;
@@ -73,7 +75,7 @@ fn option_key(p: &impl HeaderView, d: DeclRange) -> String {
     if end <= start {
         return String::new();
     }
-    let canonical = (start..end - 1).all(|k| p.glued(k, k + 1));
+    let canonical = !(start..end - 1).any(|k| p.comment_between(k, k + 1));
     let mut key = String::from(if p.text_at(start) == "(" { "1" } else { "0" });
     let mut depth = 0usize;
     for k in start..end {

@@ -304,7 +304,7 @@ impl<'a> Printer<'a> {
             let start = self.used[gap];
             let g = &self.gaps[gap];
             for (i, c) in g.comments.iter().enumerate().skip(start) {
-                let mut c = *c;
+                let c = *c;
                 if i == 0 && from != gap {
                     let _ = carry;
                 }
@@ -1233,6 +1233,18 @@ impl<'a> Printer<'a> {
             self.with_tight(true, |p| p.tok(i, G::Attach));
             i += 1;
         } else {
+            // The inserted `:` goes after comments between key and value,
+            // as buf's own second pass puts it (its first pass is unstable).
+            let rem = self.remaining(i);
+            if rem.iter().any(|c| c.is_line) {
+                self.mark_all_used(i);
+                for c in &rem {
+                    self.out.gap(Space::Space);
+                    self.emit_comment(c, true);
+                }
+                self.out.gap(Space::Space);
+            }
+            // block comments stay before the value: `key: /* c */ {...}`
             self.out.text(":");
         }
         let ends_composite = self.is_composite(if self.is(i, "-") { i + 1 } else { i });
@@ -1331,35 +1343,17 @@ fn space_of(g: G) -> Space {
     }
 }
 
-// Accessors the header sort needs.
-impl Printer<'_> {
-    pub(super) fn text_of(&self, k: usize) -> &str {
-        self.t(k)
-    }
-    pub(super) fn token_has_comments_between(&self, from: usize, to: usize) -> bool {
-        (from + 1..=to).any(|g| self.gaps.get(g).is_some_and(|g| g.has_comments()))
-    }
-    pub(super) fn token_breaks_between(&self, from: usize, to: usize) -> bool {
-        (from + 1..=to).any(|g| self.gaps.get(g).is_some_and(|g| g.total_breaks() > 0))
-    }
-}
-
 pub(super) trait HeaderView {
     fn text_at(&self, k: usize) -> &str;
-    fn glued(&self, from: usize, to: usize) -> bool;
+    fn comment_between(&self, from: usize, to: usize) -> bool;
 }
 
 impl HeaderView for Printer<'_> {
     fn text_at(&self, k: usize) -> &str {
-        self.text_of(k)
+        self.t(k)
     }
-    /// No whitespace or comment between tokens `from` and `to`.
-    fn glued(&self, from: usize, to: usize) -> bool {
-        let a = self.sig.get(from).map(|&i| i as usize);
-        let b = self.sig.get(to).map(|&i| i as usize);
-        match (a, b) {
-            (Some(a), Some(b)) => b == a + 1,
-            _ => false,
-        }
+    /// A comment between significant tokens `from` and `to`.
+    fn comment_between(&self, from: usize, to: usize) -> bool {
+        (from + 1..=to).any(|g| self.gaps.get(g).is_some_and(|g| !g.comments.is_empty()))
     }
 }

@@ -21,10 +21,6 @@ pub struct Gap {
 }
 
 impl Gap {
-    pub fn has_comments(&self) -> bool {
-        !self.comments.is_empty()
-    }
-
     /// Breaks in the whole gap.
     pub fn total_breaks(&self) -> u32 {
         self.comments.iter().map(|c| c.breaks_before).sum::<u32>() + self.breaks_after

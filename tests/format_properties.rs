@@ -517,9 +517,16 @@ fn check_subjects(title: &str, subjects: &[Subject], together: bool) {
             .collect();
         match format_checks::compile_meanings(&outs) {
             Err(e) => {
-                let input = raw.get(outs[0].0.as_str()).copied().unwrap_or_default();
+                // One file alone, or the whole corpus (the diagnostics name the files).
+                let (subject, input) = match outs.as_slice() {
+                    [(name, _)] => (
+                        name.clone(),
+                        raw.get(name.as_str()).copied().unwrap_or_default(),
+                    ),
+                    _ => (format!("{} files together", outs.len()), &[][..]),
+                };
                 report.fail(
-                    &outs[0].0,
+                    &subject,
                     "as is",
                     "meaning",
                     format!("the output does not compile: {e}"),
@@ -1188,6 +1195,22 @@ fn checks_accept_bufs_rewrites_and_reject_losses() {
             "{input:?} -> {output:?} passed"
         );
     }
+    // Meaning: import order is free, anything else is not.
+    let meaning = |text: &str| {
+        format_checks::compile_meanings(&[("m.proto".to_string(), text.to_string())]).unwrap()
+    };
+    let imports = "syntax = \"proto3\";\nimport \"google/protobuf/any.proto\";\n\
+                   import public \"google/protobuf/empty.proto\";\n\
+                   message M { google.protobuf.Any a = 1; }\n";
+    let swapped = "syntax = \"proto3\";\nimport public \"google/protobuf/empty.proto\";\n\
+                   import \"google/protobuf/any.proto\";\n\
+                   message M { google.protobuf.Any a = 1; }\n";
+    let renumbered = imports.replace("a = 1", "a = 2");
+    assert!(format_checks::check_meanings(&meaning(imports), &meaning(swapped)).is_empty());
+    assert_eq!(
+        format_checks::check_meanings(&meaning(imports), &meaning(&renumbered)).len(),
+        1
+    );
     // buf-format.md §5.1: buf 1.75.0 drops a comment before a literal separator.
     let input = "option (x) = { y: 1 /* A */; z: \"s\" /* E */ , };";
     let output = "option (x) = {\n  y: 1\n  z: \"s\"\n};\n";

@@ -4,7 +4,7 @@
 //! between those groups.
 
 use super::out::Space;
-use super::printer::{DeclRange, HeaderView};
+use super::printer::{DeclRange, HeaderView, SYNTHETIC_FILE_OPTION};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rank {
@@ -16,6 +16,9 @@ pub enum Rank {
 }
 
 pub fn rank(p: &impl HeaderView, d: DeclRange) -> Rank {
+    if d.first == SYNTHETIC_FILE_OPTION {
+        return Rank::Option;
+    }
     match p.text_at(d.first) {
         "syntax" | "edition" => Rank::Syntax,
         "package" => Rank::Package,
@@ -67,6 +70,9 @@ fn import_key(p: &impl HeaderView, d: DeclRange) -> (bool, String) {
 /// spaces are printed away, and buf's next run sorts the option elsewhere, so
 /// for those we sort by the printed path at once (buf's stable answer).
 fn option_key(p: &impl HeaderView, d: DeclRange) -> String {
+    if d.first == SYNTHETIC_FILE_OPTION {
+        return "0deprecated".to_string();
+    }
     let start = d.first + 1;
     let mut end = start;
     while end < d.last && p.text_at(end) != "=" {

@@ -2,6 +2,7 @@
 //! compiler's parser) in buf format's layout. Owns the printer and the
 //! multi-file run behind `protolith format`; the CLI only parses flags.
 
+pub mod deprecate;
 mod header;
 mod out;
 mod printer;
@@ -35,6 +36,24 @@ impl FormatError {
 /// Formats one file's bytes. `display_path` names the file in diagnostics.
 /// Only lexing and parsing must succeed: imports are never resolved.
 pub fn format_file(display_path: &str, bytes: &[u8]) -> Result<String, FormatError> {
+    let parsed = parse(display_path, bytes)?;
+    Ok(printer::print(&parsed))
+}
+
+/// Formats one file with `option deprecated = true` (or `deprecated = true`
+/// in `[...]`) added to what `prefixes` name, as `source edit deprecate`
+/// does. Also says whether anything in the file matched.
+pub fn deprecate_file(
+    display_path: &str,
+    bytes: &[u8],
+    prefixes: &[String],
+) -> Result<(String, bool), FormatError> {
+    let parsed = parse(display_path, bytes)?;
+    let (edits, found) = deprecate::edits(&parsed, prefixes);
+    Ok((printer::print_with(&parsed, &edits), found.matched))
+}
+
+fn parse(display_path: &str, bytes: &[u8]) -> Result<compiler::ParsedFile, FormatError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         FormatError::NotUtf8(vec![FileDiagnostic::invalid_utf8(display_path, bytes, e)])
     })?;
@@ -52,5 +71,5 @@ pub fn format_file(display_path: &str, bytes: &[u8]) -> Result<String, FormatErr
         placed.dedup();
         return Err(FormatError::Parse(placed));
     }
-    Ok(printer::print(&parsed))
+    Ok(parsed)
 }

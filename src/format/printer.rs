@@ -11,8 +11,46 @@ use super::out::{Out, Space, comment_lines};
 use super::trivia::{self, Comment, Gap};
 use crate::compiler::ParsedFile;
 use crate::compiler::lexer::{Token, TokenKind};
+use std::collections::HashSet;
+
+/// Insertions `source edit deprecate` asks of the printer, by the byte
+/// offset of the token they attach to.
+#[derive(Debug, Default)]
+pub struct Edits {
+    /// Add `option deprecated = true;` to the file's options.
+    pub file_option: bool,
+    /// `{` of bodies that get `option deprecated = true;` first.
+    pub body_first: HashSet<u32>,
+    /// `;` of methods without a body: they get one holding the option.
+    pub method_body: HashSet<u32>,
+    /// `[` of compact options that get `deprecated = true` first.
+    pub compact_first: HashSet<u32>,
+    /// `;` of fields and enum values that get `[deprecated = true]` before it.
+    pub compact_new: HashSet<u32>,
+    /// `false` values of existing `deprecated` options, printed as `true`.
+    pub make_true: HashSet<u32>,
+}
+
+impl Edits {
+    pub fn is_empty(&self) -> bool {
+        !self.file_option
+            && self.body_first.is_empty()
+            && self.method_body.is_empty()
+            && self.compact_first.is_empty()
+            && self.compact_new.is_empty()
+            && self.make_true.is_empty()
+    }
+}
+
+const DEPRECATED_OPTION: &str = "option deprecated = true;";
+/// The `first` of the file option `source edit deprecate` adds.
+pub(super) const SYNTHETIC_FILE_OPTION: usize = usize::MAX;
 
 pub fn print(parsed: &ParsedFile) -> String {
+    print_with(parsed, &Edits::default())
+}
+
+pub fn print_with(parsed: &ParsedFile, edits: &Edits) -> String {
     let src: &str = &parsed.source.text;
     let (sig, gaps) = trivia::split(src, &parsed.tokens);
     let used = vec![0usize; gaps.len()];
@@ -25,6 +63,7 @@ pub fn print(parsed: &ParsedFile) -> String {
         out: Out::new(src.len() + src.len() / 8),
         tight: false,
         in_array_element: false,
+        edits,
     };
     p.file()
 }
@@ -64,6 +103,7 @@ struct Printer<'a> {
     tight: bool,
     /// Printing an array element (compound strings stay at its level).
     in_array_element: bool,
+    edits: &'a Edits,
 }
 
 impl<'a> Printer<'a> {
@@ -75,7 +115,15 @@ impl<'a> Printer<'a> {
         self.sig.get(k).and_then(|&i| self.toks.get(i as usize))
     }
 
+    /// The byte offset of significant token `k`.
+    fn offset(&self, k: usize) -> u32 {
+        self.token(k).map_or(u32::MAX, |t| t.start)
+    }
+
     fn t(&self, k: usize) -> &'a str {
+        if self.edits.make_true.contains(&self.offset(k)) {
+            return "true";
+        }
         self.token(k).map_or("", |t| t.text(self.src))
     }
 
@@ -388,7 +436,7 @@ impl<'a> Printer<'a> {
             // buf starts a file of comments only with an empty line.
             return out.finish(true);
         }
-        let order = header::sort(&*self, &decls);
+        let mut decls = decls;
         // Same-line comments after each declaration move with it.
         let trailing: Vec<Vec<Comment>> = decls
             .iter()
@@ -435,6 +483,19 @@ impl<'a> Printer<'a> {
             attached.push((att.to_vec(), after));
             from = d.last + 1;
         }
+        let last_end = decls.last().map_or(0, |d| d.last);
+        let mut trailing = trailing;
+        if self.edits.file_option {
+            decls.push(DeclRange {
+                first: SYNTHETIC_FILE_OPTION,
+                last: SYNTHETIC_FILE_OPTION,
+            });
+            detached.push(Vec::new());
+            attached.push((Vec::new(), 0));
+            blank_after_prev.push(false);
+            trailing.push(Vec::new());
+        }
+        let order = header::sort(&*self, &decls);
         let mut next_slot = 0usize;
         let mut prev_rank: Option<header::Rank> = None;
         for &si in &order {
@@ -494,7 +555,6 @@ impl<'a> Printer<'a> {
             prev_rank = Some(rank);
         }
         // Comments after the last declaration.
-        let last_end = decls.last().map_or(0, |d| d.last);
         let blank = self.first_breaks(last_end + 1, n) >= 2;
         let (run, _) = self.collect(last_end + 1, n);
         self.own_lines(&run, if blank { Space::Blank } else { Space::Newline });
@@ -528,7 +588,8 @@ impl<'a> Printer<'a> {
             .copied()
             .filter(|d| !self.is_empty_decl(*d))
             .collect();
-        if real.is_empty() && !any_comment {
+        let insert = self.edits.body_first.contains(&self.offset(open));
+        if real.is_empty() && !any_comment && !insert {
             self.tok(close, G::Glue);
             return close;
         }
@@ -558,6 +619,11 @@ impl<'a> Printer<'a> {
         self.out.indent();
         let mut prev_end = open;
         let mut first = true;
+        if insert {
+            self.out.gap(Space::Newline);
+            self.out.text(DEPRECATED_OPTION);
+            first = false;
+        }
         let count = real.len();
         for (i, d) in real.iter().enumerate() {
             let blank = !first && self.first_breaks(prev_end + 1, d.first) >= 2;
@@ -617,6 +683,10 @@ impl<'a> Printer<'a> {
     // ---- declarations ---------------------------------------------------
 
     fn decl(&mut self, d: DeclRange) {
+        if d.first == SYNTHETIC_FILE_OPTION {
+            self.out.text(DEPRECATED_OPTION);
+            return;
+        }
         let k = d.first;
         let t = self.t(k);
         match t {
@@ -729,6 +799,19 @@ impl<'a> Printer<'a> {
         }
         if self.is(i, "{") {
             i = self.body(i) + 1;
+        }
+        if i == last && self.edits.method_body.contains(&self.offset(last)) {
+            // `rpc ...;` becomes `rpc ... { option deprecated = true; }`
+            self.drop_token(last);
+            self.out.gap(Space::Space);
+            self.out.text("{");
+            self.out.indent();
+            self.out.gap(Space::Newline);
+            self.out.text(DEPRECATED_OPTION);
+            self.out.dedent();
+            self.out.gap(Space::Newline);
+            self.out.text("}");
+            return;
         }
         self.rest_inline(i, last);
     }
@@ -864,6 +947,11 @@ impl<'a> Printer<'a> {
         if self.is(i, "{") {
             i = self.body(i) + 1;
         }
+        if !after_brackets && self.edits.compact_new.contains(&self.offset(last)) {
+            self.out.gap(Space::Space);
+            self.out.text("[deprecated = true]");
+            after_brackets = true;
+        }
         self.with_tight(after_brackets, |p| p.rest_inline(i, last));
     }
 
@@ -956,15 +1044,20 @@ impl<'a> Printer<'a> {
         // Comments before the first entry break the brackets, even around
         // one entry; comments elsewhere do not.
         let force = !self.remaining(open + 1).is_empty();
-        if entries.len() == 1 && !force {
+        let extra = self.edits.compact_first.contains(&self.offset(open));
+        if entries.len() + usize::from(extra) == 1 && !force {
             let saved = self.tight;
             self.tok(open, G::Space);
             self.tight = true;
-            let (s, e) = entries[0];
-            self.option_entry(s, e, G::None);
-            // a trailing comma in the source is dropped
-            if e < close {
-                self.drop_token(e);
+            if extra {
+                self.out.text("deprecated = true");
+            } else {
+                let (s, e) = entries[0];
+                self.option_entry(s, e, G::None);
+                // a trailing comma in the source is dropped
+                if e < close {
+                    self.drop_token(e);
+                }
             }
             self.tok(close, G::None);
             self.tight = saved;
@@ -982,6 +1075,11 @@ impl<'a> Printer<'a> {
             self.trailing(open);
         }
         self.out.indent();
+        if extra {
+            self.out.gap(Space::Newline);
+            self.out.text("deprecated = true");
+            self.out.text(",");
+        }
         let n_entries = entries.len();
         for (idx, &(s, e)) in entries.iter().enumerate() {
             let blank = idx > 0 && self.first_breaks(s, s) >= 2;

@@ -6,6 +6,9 @@ pub mod deprecate;
 mod header;
 mod out;
 mod printer;
+
+pub mod diff;
+pub mod run;
 mod trivia;
 
 use std::sync::Arc;

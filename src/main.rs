@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(100),
+        Ok(Outcome::Failed) => ExitCode::from(1),
         Err(e) => {
             #[allow(clippy::print_stderr)]
             {

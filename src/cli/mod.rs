@@ -6,6 +6,7 @@ pub mod build;
 pub mod config;
 pub mod dep;
 pub mod export;
+pub mod format;
 pub mod generate;
 pub mod lint;
 pub mod ls_files;
@@ -32,6 +33,8 @@ pub enum Command {
     Build(build::BuildArgs),
     /// Generate code with protoc plugins
     Generate(generate::GenerateArgs),
+    /// Format Protobuf files
+    Format(format::FormatArgs),
     /// Run linting on Protobuf files
     Lint(lint::LintArgs),
     /// Verify no breaking changes have been made
@@ -93,6 +96,9 @@ pub enum Outcome {
     Ok,
     /// Findings or compile errors were reported (exit 100).
     Findings,
+    /// The command failed and has said why itself (exit 1, no `Failure:`
+    /// line): buf's usage errors, files `format` could not parse.
+    Failed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +137,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Build(args) => build::run(args),
         Command::LsFiles(args) => ls_files::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Format(args) => format::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Breaking(args) => breaking::run(args),
         Command::Config(cmd) => config::run(cmd),

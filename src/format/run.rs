@@ -506,6 +506,43 @@ mod tests {
         assert!(!p.changed && p.stdout.is_empty() && p.writes.is_empty());
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn rewrite_in_place_keeps_links_and_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real.proto");
+        std::fs::write(&real, "old\n").unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink("real.proto", tmp.path().join("link.proto")).unwrap();
+        let plan = Plan {
+            writes: vec![FileWrite {
+                path: "link.proto".into(),
+                bytes: b"new\n".to_vec(),
+                in_place: true,
+            }],
+            ..Plan::default()
+        };
+        apply(&plan, tmp.path()).unwrap();
+        let link = std::fs::symlink_metadata(tmp.path().join("link.proto")).unwrap();
+        assert!(link.file_type().is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new\n");
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn output_dir_that_is_a_file_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("plain"), "x").unwrap();
+        let plan = Plan {
+            dirs: vec!["plain".into()],
+            ..Plan::default()
+        };
+        let err = apply(&plan, tmp.path()).unwrap_err().to_string();
+        assert_eq!(err, "plain: not a directory");
+    }
+
     #[test]
     fn output_references() {
         let cwd = std::env::temp_dir();

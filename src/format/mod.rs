@@ -6,10 +6,10 @@ pub mod deprecate;
 mod header;
 mod out;
 mod printer;
+mod trivia;
 
 pub mod diff;
 pub mod run;
-mod trivia;
 
 use std::sync::Arc;
 

@@ -43,10 +43,6 @@ impl Out {
         }
     }
 
-    pub fn pending(&self) -> Space {
-        self.pending
-    }
-
     fn flush_gap(&mut self) {
         let started = !self.text.is_empty();
         match self.pending {

@@ -64,6 +64,7 @@ pub fn print_with(parsed: &ParsedFile, edits: &Edits) -> String {
         tight: false,
         in_array_element: false,
         edits,
+        in_signature: false,
     };
     p.file()
 }
@@ -104,6 +105,8 @@ struct Printer<'a> {
     /// Printing an array element (compound strings stay at its level).
     in_array_element: bool,
     edits: &'a Edits,
+    /// Inside the parentheses of an rpc signature.
+    in_signature: bool,
 }
 
 impl<'a> Printer<'a> {
@@ -150,17 +153,22 @@ impl<'a> Printer<'a> {
         let (Some(&a), Some(&b)) = (self.sig.get(k.wrapping_sub(1)), self.sig.get(k)) else {
             return false;
         };
-        self.toks[a as usize + 1..b as usize].iter().any(|t| {
+        let (a, b) = (a as usize, b as usize);
+        (a + 1..b).any(|i| {
+            let t = &self.toks[i];
             if t.kind != TokenKind::Whitespace {
                 return false;
             }
+            // After a `//` comment (which ends with its newline) the first
+            // piece is a whole line too.
+            let after_line_comment = self.toks[i - 1].kind == TokenKind::LineComment;
             let text = t.text(self.src);
-            let mut lines = text.split('\n');
-            lines.next();
-            let mut inner: Vec<&str> = lines.collect();
-            inner.pop();
-            inner
+            let pieces: Vec<&str> = text.split('\n').collect();
+            let skip = usize::from(!after_line_comment);
+            pieces
                 .iter()
+                .take(pieces.len().saturating_sub(1))
+                .skip(skip)
                 .any(|l| l.bytes().all(|c| c == b' ' || c == b'\t'))
         })
     }
@@ -272,7 +280,7 @@ impl<'a> Printer<'a> {
             // around comments: a space before where there was whitespace
             // (not right after `(`), a space after where spaces followed.
             self.mark_all_used(k);
-            let after_paren = k > 0 && self.is(k - 1, "(");
+            let after_paren = k > 0 && self.is(k - 1, "(") && !self.in_signature;
             // `map< // c` keeps its line comment
             let after_angle = k > 0 && self.is(k - 1, "<");
             for (i, c) in rem.iter().enumerate() {
@@ -821,11 +829,16 @@ impl<'a> Printer<'a> {
         let close = self.matching(open);
         self.tok(open, g);
         // A `//` after `(` stays; the rest of the signature then continues
-        // one level deeper.
+        // one level deeper. Block comments keep the source's spacing.
         let saved = self.tight;
         self.tight = false;
-        let broke = self.trailing(open) && self.out.pending() == Space::Newline;
+        let broke = self
+            .remaining(open + 1)
+            .first()
+            .is_some_and(|c| c.breaks_before == 0 && c.is_line)
+            && self.trailing(open);
         self.tight = true;
+        let saved_sig = std::mem::replace(&mut self.in_signature, true);
         if broke {
             self.out.indent();
         }
@@ -840,18 +853,19 @@ impl<'a> Printer<'a> {
                 continue;
             }
             if self.is(i, "stream") && i + 1 < close && !self.is(i + 1, ",") {
-                self.tok(i, if first { G::None } else { G::Space });
+                self.tok(i, if first { G::Glue } else { G::Space });
                 first = false;
                 i += 1;
                 continue;
             }
-            i = self.path(i, if first { G::None } else { G::Space });
+            i = self.path(i, if first { G::Glue } else { G::Space });
             first = false;
         }
         self.tok(close, G::None);
         if broke {
             self.out.dedent();
         }
+        self.in_signature = saved_sig;
         self.tight = saved;
         close + 1
     }
@@ -1275,11 +1289,12 @@ impl<'a> Printer<'a> {
                 self.drop_token(j);
                 j += 1;
             }
-            if j > next {
-                self.trailing(j - 1);
-            } else {
-                self.trailing(next.saturating_sub(1));
-            }
+            // After a `]` or `}` value a `//` becomes a block comment, even
+            // past a dropped separator (the next run sees no separator).
+            let composite = matches!(self.t(next.saturating_sub(1)), "]" | "}" | ">");
+            self.with_tight(composite, |p| {
+                p.trailing(j.max(next).saturating_sub(1));
+            });
             had_separator = j > next;
             prev_end = Some(j);
             i = j;

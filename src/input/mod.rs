@@ -117,7 +117,11 @@ fn compile_some(
                 // A file outside --path is only read if something imports it.
                 Err(_) if m.is_target && !f.is_target => continue,
                 Err(e) => {
-                    bad_utf8.push(FileDiagnostic::invalid_utf8(&f.external_path, e.as_bytes(), e.utf8_error()));
+                    bad_utf8.push(FileDiagnostic::invalid_utf8(
+                        &f.external_path,
+                        e.as_bytes(),
+                        e.utf8_error(),
+                    ));
                     continue;
                 }
             };

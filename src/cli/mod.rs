@@ -13,6 +13,7 @@ pub mod ls_files;
 pub mod push;
 pub mod registry;
 pub mod registry_serve;
+pub mod source;
 
 use clap::{Parser, Subcommand};
 
@@ -54,6 +55,9 @@ pub enum Command {
     /// Deprecated: use "dep" and "registry cc"
     #[command(subcommand, hide = true)]
     Mod(dep::ModCommand),
+    /// Work with Protobuf source files
+    #[command(subcommand)]
+    Source(source::SourceCommand),
     /// Manage assets on a registry, or serve one
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
@@ -146,5 +150,6 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Push(args) => push::run(args),
         Command::Export(args) => export::run(args),
         Command::Mod(cmd) => dep::run_mod(cmd),
+        Command::Source(cmd) => source::run(cmd),
     }
 }

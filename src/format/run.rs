@@ -125,6 +125,15 @@ impl Formatted {
 /// Reads and formats every target on all cores. All or nothing: when any
 /// file fails, the diagnostics of every failing file, sorted by path.
 pub fn format_all(targets: &Targets) -> Result<Vec<Formatted>, RunError> {
+    format_all_with(targets, &format_file)
+}
+
+/// [`format_all`] with another printing of each file (`external`, bytes),
+/// such as `source edit deprecate`'s.
+pub fn format_all_with(
+    targets: &Targets,
+    print: &(dyn Fn(&str, &[u8]) -> Result<String, FormatError> + Sync),
+) -> Result<Vec<Formatted>, RunError> {
     let results: Vec<Result<Formatted, RunError>> = targets
         .files
         .par_iter()
@@ -133,7 +142,7 @@ pub fn format_all(targets: &Targets) -> Result<Vec<Formatted>, RunError> {
                 path: t.external.clone(),
                 reason: crate::config::io_reason(&e),
             })?;
-            format_bytes(&t.path, &t.external, t.disk.clone(), original)
+            format_bytes_with(&t.path, &t.external, t.disk.clone(), original, print)
         })
         .collect();
     let mut done = Vec::with_capacity(results.len());
@@ -160,7 +169,17 @@ pub fn format_bytes(
     disk: PathBuf,
     original: Vec<u8>,
 ) -> Result<Formatted, RunError> {
-    match format_file(external, &original) {
+    format_bytes_with(path, external, disk, original, &format_file)
+}
+
+fn format_bytes_with(
+    path: &str,
+    external: &str,
+    disk: PathBuf,
+    original: Vec<u8>,
+    print: &(dyn Fn(&str, &[u8]) -> Result<String, FormatError> + Sync),
+) -> Result<Formatted, RunError> {
+    match print(external, &original) {
         Ok(text) => Ok(Formatted {
             path: path.to_string(),
             external: external.to_string(),

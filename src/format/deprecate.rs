@@ -168,11 +168,11 @@ impl Walk<'_> {
         }
         // Enum values live in the enum's parent scope.
         for item in &e.items {
-            if let EnumItem::Value(v) = item {
-                if matches_exact(&join(scope, &v.name.name), self.prefixes) {
-                    let semi = self.token_at_or_after(v.name.span.end, ";");
-                    self.deprecate_compact(v.options.as_ref(), semi);
-                }
+            if let EnumItem::Value(v) = item
+                && matches_exact(&join(scope, &v.name.name), self.prefixes)
+            {
+                let semi = self.token_at_or_after(v.name.span.end, ";");
+                self.deprecate_compact(v.options.as_ref(), semi);
             }
         }
     }

@@ -9,8 +9,7 @@ use std::process::{Command, Stdio};
 
 // The same hunk printer `generate --check --diff` uses: one source, no new
 // dependency.
-#[path = "../generate/writer_diff.rs"]
-mod myers;
+use crate::generate::writer_diff as myers;
 
 /// The unified diff from `original` to `formatted` for the file buf calls
 /// `path`, header included; empty when the bytes are equal.

@@ -3,7 +3,7 @@
 //! extensions), then everything else in source order; and the blank lines
 //! between those groups.
 
-use super::out::Space;
+use super::out::Spacing;
 use super::printer::{DeclRange, HeaderView, SYNTHETIC_FILE_OPTION};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,17 +100,17 @@ fn option_key(p: &impl HeaderView, d: DeclRange) -> String {
 }
 
 /// The space between two top-level declarations printed one after the other.
-pub fn gap(prev: Rank, cur: Rank, source_blank: bool) -> Space {
+pub fn gap(prev: Rank, cur: Rank, source_blank: bool) -> Spacing {
     let from_source = if source_blank {
-        Space::Blank
+        Spacing::Blank
     } else {
-        Space::Newline
+        Spacing::Newline
     };
     match (prev, cur) {
-        (Rank::Import, Rank::Import) | (Rank::Option, Rank::Option) => Space::Newline,
-        (_, Rank::Import) | (_, Rank::Option) => Space::Blank,
+        (Rank::Import, Rank::Import) | (Rank::Option, Rank::Option) => Spacing::Newline,
+        (_, Rank::Import) | (_, Rank::Option) => Spacing::Blank,
         (Rank::Syntax, Rank::Package) => from_source,
-        (Rank::Syntax, _) => Space::Blank,
+        (Rank::Syntax, _) => Spacing::Blank,
         _ => from_source,
     }
 }

@@ -4,7 +4,7 @@
 //! of each non-empty line, so blank lines and line ends carry no spaces.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Space {
+pub enum Spacing {
     None,
     Space,
     Newline,
@@ -14,7 +14,7 @@ pub enum Space {
 pub struct Out {
     text: String,
     indent: usize,
-    pending: Space,
+    pending: Spacing,
     at_line_start: bool,
 }
 
@@ -23,7 +23,7 @@ impl Out {
         Out {
             text: String::with_capacity(capacity),
             indent: 0,
-            pending: Space::None,
+            pending: Spacing::None,
             at_line_start: true,
         }
     }
@@ -37,7 +37,7 @@ impl Out {
     }
 
     /// Asks for at least `space` before the next text.
-    pub fn gap(&mut self, space: Space) {
+    pub fn gap(&mut self, space: Spacing) {
         if space > self.pending {
             self.pending = space;
         }
@@ -46,19 +46,19 @@ impl Out {
     fn flush_gap(&mut self) {
         let started = !self.text.is_empty();
         match self.pending {
-            Space::None => {}
-            Space::Space => {
+            Spacing::None => {}
+            Spacing::Space => {
                 if !self.at_line_start {
                     self.text.push(' ');
                 }
             }
-            Space::Newline => {
+            Spacing::Newline => {
                 if started && !self.at_line_start {
                     self.text.push('\n');
                     self.at_line_start = true;
                 }
             }
-            Space::Blank => {
+            Spacing::Blank => {
                 if started {
                     if !self.at_line_start {
                         self.text.push('\n');
@@ -68,7 +68,7 @@ impl Out {
                 }
             }
         }
-        self.pending = Space::None;
+        self.pending = Spacing::None;
     }
 
     /// Writes one piece of text that holds no newline.

@@ -7,7 +7,7 @@
 //! literals become `{`/`}`.
 
 use super::header;
-use super::out::{Out, Space, comment_lines};
+use super::out::{Out, Spacing, comment_lines};
 use super::trivia::{self, Comment, Gap};
 use crate::compiler::ParsedFile;
 use crate::compiler::lexer::{Token, TokenKind};
@@ -235,7 +235,7 @@ impl<'a> Printer<'a> {
         let lines = comment_lines(text, as_block && c.is_line);
         self.out.lines(&lines);
         if c.is_line && !as_block {
-            self.out.gap(Space::Newline);
+            self.out.gap(Spacing::Newline);
         }
     }
 
@@ -251,7 +251,7 @@ impl<'a> Printer<'a> {
             if c.breaks_before > 0 {
                 break;
             }
-            self.out.gap(Space::Space);
+            self.out.gap(Spacing::Space);
             let tight = self.tight;
             self.emit_comment(c, tight);
             self.used[gap] += 1;
@@ -259,7 +259,7 @@ impl<'a> Printer<'a> {
             if c.is_line {
                 break;
             }
-            self.out.gap(Space::Space);
+            self.out.gap(Spacing::Space);
         }
         printed
     }
@@ -286,12 +286,12 @@ impl<'a> Printer<'a> {
             for (i, c) in rem.iter().enumerate() {
                 let before_ws = self.raw_is_space(c.tok as usize, -1);
                 if before_ws && !(i == 0 && after_paren) {
-                    self.out.gap(Space::Space);
+                    self.out.gap(Spacing::Space);
                 }
                 let tight = self.tight && !after_angle;
                 self.emit_comment(c, tight);
                 if !c.is_line && self.raw_is_space(c.tok as usize, 1) {
-                    self.out.gap(Space::Space);
+                    self.out.gap(Spacing::Space);
                 }
             }
         } else {
@@ -316,7 +316,7 @@ impl<'a> Printer<'a> {
             let mut last_line_kept = false;
             let mut last_was_line = false;
             for c in trail {
-                self.out.gap(Space::Space);
+                self.out.gap(Spacing::Space);
                 self.emit_comment(c, tight);
                 last_line_kept = c.is_line && !tight;
                 last_was_line = c.is_line;
@@ -326,22 +326,22 @@ impl<'a> Printer<'a> {
                     // A token that starts a line: its comments go on lines
                     // of their own.
                     for c in lead {
-                        self.out.gap(Space::Newline);
+                        self.out.gap(Spacing::Newline);
                         self.emit_comment(c, false);
                     }
-                    self.out.gap(Space::Newline);
+                    self.out.gap(Spacing::Newline);
                 }
                 _ if last_line_kept && lead.is_empty() => {}
                 _ => {
                     for c in lead {
-                        self.out.gap(Space::Space);
+                        self.out.gap(Spacing::Space);
                         self.emit_comment(c, true);
                         last_was_line = c.is_line;
                     }
                     match g {
-                        G::Space => self.out.gap(Space::Space),
-                        G::Glue if !last_was_line => self.out.gap(Space::Space),
-                        G::Attach => self.out.gap(Space::Space),
+                        G::Space => self.out.gap(Spacing::Space),
+                        G::Glue if !last_was_line => self.out.gap(Spacing::Space),
+                        G::Attach => self.out.gap(Spacing::Space),
                         _ => {}
                     }
                 }
@@ -376,14 +376,14 @@ impl<'a> Printer<'a> {
 
     /// Prints a run of comments on lines of their own, keeping one blank
     /// line where the source had any. `first` is the space before the first.
-    fn own_lines(&mut self, run: &[Comment], first: Space) {
+    fn own_lines(&mut self, run: &[Comment], first: Spacing) {
         for (i, c) in run.iter().enumerate() {
             if i == 0 {
                 self.out.gap(first);
             } else if c.breaks_before >= 2 {
-                self.out.gap(Space::Blank);
+                self.out.gap(Spacing::Blank);
             } else {
-                self.out.gap(Space::Newline);
+                self.out.gap(Spacing::Newline);
             }
             self.emit_comment(c, false);
         }
@@ -439,7 +439,7 @@ impl<'a> Printer<'a> {
             if run.is_empty() {
                 return String::new();
             }
-            self.own_lines(&run, Space::None);
+            self.own_lines(&run, Spacing::None);
             let out = std::mem::replace(&mut self.out, Out::new(0));
             // buf starts a file of comments only with an empty line.
             return out.finish(true);
@@ -510,7 +510,7 @@ impl<'a> Printer<'a> {
             let d = decls[si];
             let rank = header::rank(&*self, d);
             let g = match prev_rank {
-                None => Space::None,
+                None => Spacing::None,
                 Some(prev) => header::gap(prev, rank, blank_after_prev[si]),
             };
             let mut first = true;
@@ -521,9 +521,9 @@ impl<'a> Printer<'a> {
                     let sep = if first {
                         g
                     } else if j == 0 || c.breaks_before >= 2 {
-                        Space::Blank
+                        Spacing::Blank
                     } else {
-                        Space::Newline
+                        Spacing::Newline
                     };
                     self.out.gap(sep);
                     self.emit_comment(c, false);
@@ -539,9 +539,9 @@ impl<'a> Printer<'a> {
                 let sep = if first {
                     g
                 } else if (j == 0 && after_detached) || c.breaks_before >= 2 {
-                    Space::Blank
+                    Spacing::Blank
                 } else {
-                    Space::Newline
+                    Spacing::Newline
                 };
                 self.out.gap(sep);
                 self.emit_comment(c, false);
@@ -551,13 +551,13 @@ impl<'a> Printer<'a> {
             if first {
                 self.out.gap(g);
             } else if after_detached || after >= 2 {
-                self.out.gap(Space::Blank);
+                self.out.gap(Spacing::Blank);
             } else {
-                self.out.gap(Space::Newline);
+                self.out.gap(Spacing::Newline);
             }
             self.decl(d);
             for c in &trailing[si] {
-                self.out.gap(Space::Space);
+                self.out.gap(Spacing::Space);
                 self.emit_comment(c, false);
             }
             prev_rank = Some(rank);
@@ -565,7 +565,14 @@ impl<'a> Printer<'a> {
         // Comments after the last declaration.
         let blank = self.first_breaks(last_end + 1, n) >= 2;
         let (run, _) = self.collect(last_end + 1, n);
-        self.own_lines(&run, if blank { Space::Blank } else { Space::Newline });
+        self.own_lines(
+            &run,
+            if blank {
+                Spacing::Blank
+            } else {
+                Spacing::Newline
+            },
+        );
         let out = std::mem::replace(&mut self.out, Out::new(0));
         out.finish(false)
     }
@@ -628,7 +635,7 @@ impl<'a> Printer<'a> {
         let mut prev_end = open;
         let mut first = true;
         if insert {
-            self.out.gap(Space::Newline);
+            self.out.gap(Spacing::Newline);
             self.out.text(DEPRECATED_OPTION);
             first = false;
         }
@@ -637,15 +644,22 @@ impl<'a> Printer<'a> {
             let blank = !first && self.first_breaks(prev_end + 1, d.first) >= 2;
             let (run, after) = self.collect(prev_end + 1, d.first);
             if run.is_empty() {
-                self.out
-                    .gap(if blank { Space::Blank } else { Space::Newline });
+                self.out.gap(if blank {
+                    Spacing::Blank
+                } else {
+                    Spacing::Newline
+                });
             } else {
-                let g0 = if blank { Space::Blank } else { Space::Newline };
+                let g0 = if blank {
+                    Spacing::Blank
+                } else {
+                    Spacing::Newline
+                };
                 self.own_lines(&run, g0);
                 self.out.gap(if after >= 2 {
-                    Space::Blank
+                    Spacing::Blank
                 } else {
-                    Space::Newline
+                    Spacing::Newline
                 });
             }
             first = false;
@@ -681,9 +695,9 @@ impl<'a> Printer<'a> {
         let (run, after) = self.collect(from, close);
         let detached = after >= 2 || run.iter().skip(1).any(|c| c.breaks_before >= 2);
         let first = if blank && (keep_blank || !detached) {
-            Space::Blank
+            Spacing::Blank
         } else {
-            Space::Newline
+            Spacing::Newline
         };
         self.own_lines(&run, first);
     }
@@ -811,13 +825,13 @@ impl<'a> Printer<'a> {
         if i == last && self.edits.method_body.contains(&self.offset(last)) {
             // `rpc ...;` becomes `rpc ... { option deprecated = true; }`
             self.drop_token(last);
-            self.out.gap(Space::Space);
+            self.out.gap(Spacing::Space);
             self.out.text("{");
             self.out.indent();
-            self.out.gap(Space::Newline);
+            self.out.gap(Spacing::Newline);
             self.out.text(DEPRECATED_OPTION);
             self.out.dedent();
-            self.out.gap(Space::Newline);
+            self.out.gap(Spacing::Newline);
             self.out.text("}");
             return;
         }
@@ -962,7 +976,7 @@ impl<'a> Printer<'a> {
             i = self.body(i) + 1;
         }
         if !after_brackets && self.edits.compact_new.contains(&self.offset(last)) {
-            self.out.gap(Space::Space);
+            self.out.gap(Spacing::Space);
             self.out.text("[deprecated = true]");
             after_brackets = true;
         }
@@ -1090,7 +1104,7 @@ impl<'a> Printer<'a> {
         }
         self.out.indent();
         if extra {
-            self.out.gap(Space::Newline);
+            self.out.gap(Spacing::Newline);
             self.out.text("deprecated = true");
             self.out.text(",");
         }
@@ -1098,15 +1112,19 @@ impl<'a> Printer<'a> {
         for (idx, &(s, e)) in entries.iter().enumerate() {
             let blank = idx > 0 && self.first_breaks(s, s) >= 2;
             let (run, after) = self.collect(s, s);
-            let g0 = if blank { Space::Blank } else { Space::Newline };
+            let g0 = if blank {
+                Spacing::Blank
+            } else {
+                Spacing::Newline
+            };
             if run.is_empty() {
                 self.out.gap(g0);
             } else {
                 self.own_lines(&run, g0);
                 self.out.gap(if after >= 2 {
-                    Space::Blank
+                    Spacing::Blank
                 } else {
-                    Space::Newline
+                    Spacing::Newline
                 });
             }
             self.option_entry(s, e, G::Newline);
@@ -1143,7 +1161,7 @@ impl<'a> Printer<'a> {
         if !rem.is_empty() {
             self.mark_all_used(k);
             for c in &rem {
-                self.out.gap(Space::Space);
+                self.out.gap(Spacing::Space);
                 self.emit_comment(c, true);
             }
         }
@@ -1266,21 +1284,24 @@ impl<'a> Printer<'a> {
                 && (had_separator || self.strict_blank_before(i));
             let (run, after) = self.collect(i, i);
             if run.is_empty() {
-                self.out
-                    .gap(if blank { Space::Blank } else { Space::Newline });
+                self.out.gap(if blank {
+                    Spacing::Blank
+                } else {
+                    Spacing::Newline
+                });
             } else {
                 self.own_lines(
                     &run,
                     if blank && prev_end.is_some() {
-                        Space::Blank
+                        Spacing::Blank
                     } else {
-                        Space::Newline
+                        Spacing::Newline
                     },
                 );
                 self.out.gap(if after >= 2 {
-                    Space::Blank
+                    Spacing::Blank
                 } else {
-                    Space::Newline
+                    Spacing::Newline
                 });
             }
             let next = self.dict_field(i, close, G::Newline);
@@ -1352,10 +1373,10 @@ impl<'a> Printer<'a> {
             if rem.iter().any(|c| c.is_line) {
                 self.mark_all_used(i);
                 for c in &rem {
-                    self.out.gap(Space::Space);
+                    self.out.gap(Spacing::Space);
                     self.emit_comment(c, true);
                 }
-                self.out.gap(Space::Space);
+                self.out.gap(Spacing::Space);
             }
             // block comments stay before the value: `key: /* c */ {...}`
             self.out.text(":");
@@ -1409,18 +1430,28 @@ impl<'a> Printer<'a> {
             let (run, after) = self.collect(e, e);
             let mut g = G::Newline;
             if run.is_empty() {
-                self.out
-                    .gap(if blank { Space::Blank } else { Space::Newline });
+                self.out.gap(if blank {
+                    Spacing::Blank
+                } else {
+                    Spacing::Newline
+                });
             } else {
-                self.own_lines(&run, if blank { Space::Blank } else { Space::Newline });
+                self.own_lines(
+                    &run,
+                    if blank {
+                        Spacing::Blank
+                    } else {
+                        Spacing::Newline
+                    },
+                );
                 if after == 0 && run.last().is_some_and(|c| !c.is_line) {
                     // a block comment on the element's line stays on it
-                    self.out.gap(Space::Space);
+                    self.out.gap(Spacing::Space);
                     g = G::Space;
                 } else if after >= 2 {
-                    self.out.gap(Space::Blank);
+                    self.out.gap(Spacing::Blank);
                 } else {
-                    self.out.gap(Space::Newline);
+                    self.out.gap(Spacing::Newline);
                 }
             }
             self.in_array_element = true;
@@ -1448,11 +1479,11 @@ impl<'a> Printer<'a> {
     }
 }
 
-fn space_of(g: G) -> Space {
+fn space_of(g: G) -> Spacing {
     match g {
-        G::Glue | G::None | G::Inline | G::Attach => Space::None,
-        G::Space => Space::Space,
-        G::Newline => Space::Newline,
+        G::Glue | G::None | G::Inline | G::Attach => Spacing::None,
+        G::Space => Spacing::Space,
+        G::Newline => Spacing::Newline,
     }
 }
 

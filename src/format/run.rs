@@ -33,6 +33,9 @@ fn io_error(path: &Path, e: &std::io::Error) -> RunError {
     }
 }
 
+/// How one file is printed: its name for diagnostics and its bytes in.
+pub type PrintFn<'a> = dyn Fn(&str, &[u8]) -> Result<String, FormatError> + Sync + 'a;
+
 /// One file to format.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -130,10 +133,7 @@ pub fn format_all(targets: &Targets) -> Result<Vec<Formatted>, RunError> {
 
 /// [`format_all`] with another printing of each file (`external`, bytes),
 /// such as `source edit deprecate`'s.
-pub fn format_all_with(
-    targets: &Targets,
-    print: &(dyn Fn(&str, &[u8]) -> Result<String, FormatError> + Sync),
-) -> Result<Vec<Formatted>, RunError> {
+pub fn format_all_with(targets: &Targets, print: &PrintFn<'_>) -> Result<Vec<Formatted>, RunError> {
     let results: Vec<Result<Formatted, RunError>> = targets
         .files
         .par_iter()
@@ -177,7 +177,7 @@ fn format_bytes_with(
     external: &str,
     disk: PathBuf,
     original: Vec<u8>,
-    print: &(dyn Fn(&str, &[u8]) -> Result<String, FormatError> + Sync),
+    print: &PrintFn<'_>,
 ) -> Result<Formatted, RunError> {
     match print(external, &original) {
         Ok(text) => Ok(Formatted {

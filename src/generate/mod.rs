@@ -16,6 +16,7 @@ pub mod request;
 pub mod response;
 pub mod run;
 pub mod writer;
+pub mod writer_diff;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

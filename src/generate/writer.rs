@@ -11,8 +11,7 @@ use super::plugin_proto::ResponseFile;
 use super::response::go_clean;
 use crate::config::io_reason;
 
-#[path = "writer_diff.rs"]
-mod diff;
+use super::writer_diff as diff;
 #[path = "zip_store.rs"]
 mod zip_store;
 

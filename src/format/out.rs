@@ -11,6 +11,17 @@ pub enum Spacing {
     Blank,
 }
 
+impl Spacing {
+    /// A line break, or a blank line.
+    pub fn line(blank: bool) -> Spacing {
+        if blank {
+            Spacing::Blank
+        } else {
+            Spacing::Newline
+        }
+    }
+}
+
 pub struct Out {
     text: String,
     indent: usize,

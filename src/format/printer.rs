@@ -359,13 +359,7 @@ impl<'a> Printer<'a> {
         for gap in from..=to.min(self.gaps.len().saturating_sub(1)) {
             let start = self.used[gap];
             let g = &self.gaps[gap];
-            for (i, c) in g.comments.iter().enumerate().skip(start) {
-                let c = *c;
-                if i == 0 && from != gap {
-                    let _ = carry;
-                }
-                run.push(c);
-            }
+            run.extend_from_slice(&g.comments[start.min(g.comments.len())..]);
             // buf sees a blank line only within one gap: breaks on both
             // sides of a dropped `;` do not add up.
             carry = g.breaks_after;
@@ -387,6 +381,26 @@ impl<'a> Printer<'a> {
             }
             self.emit_comment(c, false);
         }
+    }
+
+    /// The comments before an item that starts a line (a declaration, an
+    /// option entry, a literal field or element), on lines of their own:
+    /// the first after a blank line if `blank`, and a blank line before the
+    /// item where the source had one. With `pair_block`, a block comment on
+    /// the item's own line stays on it; returns whether that happened.
+    fn lines_before(&mut self, from: usize, to: usize, blank: bool, pair_block: bool) -> bool {
+        let (run, after) = self.collect(from, to);
+        if run.is_empty() {
+            self.out.gap(Spacing::line(blank));
+            return false;
+        }
+        self.own_lines(&run, Spacing::line(blank));
+        if pair_block && after == 0 && run.last().is_some_and(|c| !c.is_line) {
+            self.out.gap(Spacing::Space);
+            return true;
+        }
+        self.out.gap(Spacing::line(after >= 2));
+        false
     }
 
     // ---- scopes ---------------------------------------------------------
@@ -565,14 +579,7 @@ impl<'a> Printer<'a> {
         // Comments after the last declaration.
         let blank = self.first_breaks(last_end + 1, n) >= 2;
         let (run, _) = self.collect(last_end + 1, n);
-        self.own_lines(
-            &run,
-            if blank {
-                Spacing::Blank
-            } else {
-                Spacing::Newline
-            },
-        );
+        self.own_lines(&run, Spacing::line(blank));
         let out = std::mem::replace(&mut self.out, Out::new(0));
         out.finish(false)
     }
@@ -596,11 +603,10 @@ impl<'a> Printer<'a> {
     fn body(&mut self, open: usize) -> usize {
         let close = self.matching(open);
         self.tok(open, G::Space);
-        let decls: Vec<DeclRange> = self.split_decls(open + 1, close).into_iter().collect();
         let any_comment = (open + 1..=close).any(|g| !self.remaining(g).is_empty());
-        let real: Vec<DeclRange> = decls
-            .iter()
-            .copied()
+        let real: Vec<DeclRange> = self
+            .split_decls(open + 1, close)
+            .into_iter()
             .filter(|d| !self.is_empty_decl(*d))
             .collect();
         let insert = self.edits.body_first.contains(&self.offset(open));
@@ -626,10 +632,9 @@ impl<'a> Printer<'a> {
                         .get(inline - 1)
                         .is_some_and(|c| c.is_line),
             );
+        // (In an empty body they go inside.)
         if inline > 0 && breaks_after_inline > 0 && !real.is_empty() {
             self.trailing(open);
-        } else if inline > 0 && real.is_empty() {
-            // An empty body: its comments go inside.
         }
         self.out.indent();
         let mut prev_end = open;
@@ -642,26 +647,7 @@ impl<'a> Printer<'a> {
         let count = real.len();
         for (i, d) in real.iter().enumerate() {
             let blank = !first && self.first_breaks(prev_end + 1, d.first) >= 2;
-            let (run, after) = self.collect(prev_end + 1, d.first);
-            if run.is_empty() {
-                self.out.gap(if blank {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                });
-            } else {
-                let g0 = if blank {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                };
-                self.own_lines(&run, g0);
-                self.out.gap(if after >= 2 {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                });
-            }
+            self.lines_before(prev_end + 1, d.first, blank, false);
             first = false;
             self.decl(*d);
             // Trailing comments; at the end of a body that closes on the same
@@ -672,9 +658,8 @@ impl<'a> Printer<'a> {
                 let rest_breaks = g.total_breaks();
                 rest_breaks == 0 && (d.last + 1..close).all(|k| self.is(k, ";"))
             };
-            if same_line_close {
-                // all of them become close comments
-            } else {
+            // (Otherwise they all become close comments.)
+            if !same_line_close {
                 self.trailing(d.last);
             }
             prev_end = d.last;
@@ -741,14 +726,14 @@ impl<'a> Printer<'a> {
                     i += 1;
                 }
                 if i < last {
-                    i = self.value(i, G::Space, last);
+                    i = self.value(i, G::Space);
                 }
             }
             "option" => {
                 i = self.path(i, G::Space);
                 if self.is(i, "=") {
                     self.tok(i, G::Space);
-                    i = self.value(i + 1, G::Space, last);
+                    i = self.value(i + 1, G::Space);
                 }
                 // a `//` before the `;` would swallow it
                 let saved = self.tight;
@@ -760,7 +745,7 @@ impl<'a> Printer<'a> {
             _ => {
                 if self.is(i, "=") {
                     self.tok(i, G::Space);
-                    i = self.value(i + 1, G::Space, last);
+                    i = self.value(i + 1, G::Space);
                 }
             }
         }
@@ -965,7 +950,7 @@ impl<'a> Printer<'a> {
         if self.is(i, "=") {
             // a `//` between the name and `=` becomes a block comment
             self.with_tight(true, |p| p.tok(i, G::Space));
-            i = self.value(i + 1, G::Space, last);
+            i = self.value(i + 1, G::Space);
         }
         let mut after_brackets = false;
         if self.is(i, "[") {
@@ -1111,22 +1096,7 @@ impl<'a> Printer<'a> {
         let n_entries = entries.len();
         for (idx, &(s, e)) in entries.iter().enumerate() {
             let blank = idx > 0 && self.first_breaks(s, s) >= 2;
-            let (run, after) = self.collect(s, s);
-            let g0 = if blank {
-                Spacing::Blank
-            } else {
-                Spacing::Newline
-            };
-            if run.is_empty() {
-                self.out.gap(g0);
-            } else {
-                self.own_lines(&run, g0);
-                self.out.gap(if after >= 2 {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                });
-            }
+            self.lines_before(s, s, blank, false);
             self.option_entry(s, e, G::Newline);
             if idx + 1 < n_entries {
                 self.tok(e, G::Inline);
@@ -1171,7 +1141,7 @@ impl<'a> Printer<'a> {
         let mut i = self.path(s, g);
         if i < e && self.is(i, "=") {
             self.tok(i, G::Space);
-            i = self.value(i + 1, G::Space, e);
+            i = self.value(i + 1, G::Space);
         }
         self.rest_inline(i, e.saturating_sub(1));
     }
@@ -1180,30 +1150,21 @@ impl<'a> Printer<'a> {
 
     /// A value (scalar, path, compound string, message literal, array);
     /// returns the token after it.
-    fn value(&mut self, k: usize, g: G, limit: usize) -> usize {
+    fn value(&mut self, k: usize, g: G) -> usize {
         if !self.is_string(k) {
             self.in_array_element = false;
         }
         match self.t(k) {
             "-" => {
                 self.tok(k, g);
-                self.value(k + 1, G::Attach, limit)
+                self.value(k + 1, G::Attach)
             }
             "{" | "<" => self.dict(k, g) + 1,
             "[" => self.array(k, g) + 1,
-            _ if self.is_string(k) => {
-                if self.is_string(k + 1) {
-                    self.compound(k, g)
-                } else {
-                    self.tok(k, g);
-                    k + 1
-                }
-            }
+            _ if self.is_string(k) && self.is_string(k + 1) => self.compound(k, g),
             _ if self.is_ident(k) || self.is(k, ".") => self.path(k, g),
             _ => {
-                if k < limit || k < self.n() {
-                    self.tok(k, g);
-                }
+                self.tok(k, g);
                 k + 1
             }
         }
@@ -1268,7 +1229,7 @@ impl<'a> Printer<'a> {
         self.tok_as(open, g, Some(open_text));
         if inline {
             let (key, _) = fields[0];
-            self.dict_field(key, close, G::None);
+            self.dict_field(key, G::None);
             self.tok_as(close, G::None, Some(close_text));
             self.tight = saved;
             return close;
@@ -1282,29 +1243,8 @@ impl<'a> Printer<'a> {
             let blank = prev_end.is_some()
                 && self.first_breaks(i, i) >= 2
                 && (had_separator || self.strict_blank_before(i));
-            let (run, after) = self.collect(i, i);
-            if run.is_empty() {
-                self.out.gap(if blank {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                });
-            } else {
-                self.own_lines(
-                    &run,
-                    if blank && prev_end.is_some() {
-                        Spacing::Blank
-                    } else {
-                        Spacing::Newline
-                    },
-                );
-                self.out.gap(if after >= 2 {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                });
-            }
-            let next = self.dict_field(i, close, G::Newline);
+            self.lines_before(i, i, blank, false);
+            let next = self.dict_field(i, G::Newline);
             let mut j = next;
             while j < close && (self.is(j, ",") || self.is(j, ";")) {
                 self.drop_token(j);
@@ -1350,7 +1290,7 @@ impl<'a> Printer<'a> {
     }
 
     /// One `key: value` of a message literal; returns the token after it.
-    fn dict_field(&mut self, key: usize, close: usize, g: G) -> usize {
+    fn dict_field(&mut self, key: usize, g: G) -> usize {
         let mut i = key;
         if self.is(i, "[") {
             let rb = self.matching(i);
@@ -1382,7 +1322,7 @@ impl<'a> Printer<'a> {
             self.out.text(":");
         }
         let ends_composite = self.is_composite(if self.is(i, "-") { i + 1 } else { i });
-        let next = self.value(i, G::Space, close);
+        let next = self.value(i, G::Space);
         if ends_composite {
             // a `//` after `]` or `}` would swallow what follows
             self.trailing_glued(next - 1);
@@ -1413,7 +1353,7 @@ impl<'a> Printer<'a> {
         }
         if elems.len() == 1 && !comments && !self.is_composite(elems[0]) {
             self.tok(open, g);
-            let next = self.value(elems[0], G::None, close);
+            let next = self.value(elems[0], G::None);
             if next < close {
                 self.drop_token(next);
             }
@@ -1427,35 +1367,14 @@ impl<'a> Printer<'a> {
         let count = elems.len();
         for (idx, &e) in elems.iter().enumerate() {
             let blank = idx > 0 && self.first_breaks(e, e) >= 2;
-            let (run, after) = self.collect(e, e);
-            let mut g = G::Newline;
-            if run.is_empty() {
-                self.out.gap(if blank {
-                    Spacing::Blank
-                } else {
-                    Spacing::Newline
-                });
+            // a block comment on the element's line stays on it
+            let g = if self.lines_before(e, e, blank, true) {
+                G::Space
             } else {
-                self.own_lines(
-                    &run,
-                    if blank {
-                        Spacing::Blank
-                    } else {
-                        Spacing::Newline
-                    },
-                );
-                if after == 0 && run.last().is_some_and(|c| !c.is_line) {
-                    // a block comment on the element's line stays on it
-                    self.out.gap(Spacing::Space);
-                    g = G::Space;
-                } else if after >= 2 {
-                    self.out.gap(Spacing::Blank);
-                } else {
-                    self.out.gap(Spacing::Newline);
-                }
-            }
+                G::Newline
+            };
             self.in_array_element = true;
-            let next = self.value(e, g, close);
+            let next = self.value(e, g);
             self.in_array_element = false;
             if next < close && self.is(next, ",") {
                 if idx + 1 < count {

@@ -4,7 +4,7 @@
 //! and applies.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Args, Parser};
 
@@ -257,16 +257,15 @@ fn run_stdin(flags: &Flags, switches: &Switches, path: &str) -> Result<Outcome, 
         .lock()
         .read_to_end(&mut bytes)
         .map_err(|e| CliError::Failure(format!("read stdin: {e}")))?;
-    let formatted = match run::format_bytes(path, path, PathBuf::new(), bytes) {
-        Ok(f) => f,
-        Err(e) => return failed(e, error_format),
-    };
     let mode = Mode {
         write: false,
         diff: switches.diff,
         output: Output::Stdout,
     };
-    finish(&run::plan(vec![formatted], &mode), switches, Path::new("."))
+    match run::run_bytes(path, bytes, &mode) {
+        Ok(plan) => finish(plan, switches, Path::new(".")),
+        Err(e) => failed(e, error_format),
+    }
 }
 
 /// A directory, `.proto` file, git repository, archive or module.
@@ -324,17 +323,17 @@ fn run_input(flags: &Flags, switches: &Switches) -> Result<Outcome, CliError> {
         disable_symlinks: switches.disable_symlinks,
         allow_empty_modules: false,
     };
-    let formatted = run::find_targets(&r, &req, &cwd).and_then(|t| run::format_all(&t));
-    let files = match formatted {
-        Ok(files) => files,
-        Err(e) => return failed(e, error_format),
-    };
     let mode = Mode {
         write: switches.write,
         diff: switches.diff,
         output,
     };
-    finish(&run::plan(files, &mode), switches, &cwd)
+    let planned = run::find_targets(&r, &req, &cwd)
+        .and_then(|t| run::run(&t, &crate::format::format_file, &mode, &cwd));
+    match planned {
+        Ok(plan) => finish(plan, switches, &cwd),
+        Err(e) => failed(e, error_format),
+    }
 }
 
 /// Files that could not be formatted are reported as `build` reports
@@ -351,16 +350,18 @@ fn failed(e: RunError, format: ErrorFormat) -> Result<Outcome, CliError> {
 
 /// Prints the plan's stdout (diffs first, as buf does), then writes its
 /// files; `--exit-code` turns a change into exit 100.
-fn finish(plan: &Plan, switches: &Switches, cwd: &Path) -> Result<Outcome, CliError> {
+fn finish(mut plan: Plan, switches: &Switches, cwd: &Path) -> Result<Outcome, CliError> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(&plan.stdout).and_then(|()| out.flush()) {
+    let printed = plan.stdout.copy_to(&mut out).and_then(|()| out.flush());
+    match printed {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             return Err(CliError::Failure(e.to_string()));
         }
         _ => {}
     }
+    let changed = plan.changed;
     run::apply(plan, cwd).map_err(|e| CliError::Failure(e.to_string()))?;
-    Ok(if switches.exit_code && plan.changed {
+    Ok(if switches.exit_code && changed {
         Outcome::Findings
     } else {
         Outcome::Ok

@@ -65,9 +65,14 @@ pub fn run(cmd: SourceCommand) -> Result<Outcome, CliError> {
             text
         })
     };
-    let files =
-        match run::find_targets(&r, &req, &cwd).and_then(|t| run::format_all_with(&t, &print)) {
-            Ok(files) => files,
+    let mode = Mode {
+        write: !args.diff,
+        diff: args.diff,
+        output: Output::Stdout,
+    };
+    let mut plan =
+        match run::find_targets(&r, &req, &cwd).and_then(|t| run::run(&t, &print, &mode, &cwd)) {
+            Ok(plan) => plan,
             Err(RunError::Format(diagnostics)) => {
                 report::compile_errors(&diagnostics, error_format, &mut std::io::stderr().lock());
                 return Ok(Outcome::Failed);
@@ -79,14 +84,8 @@ pub fn run(cmd: SourceCommand) -> Result<Outcome, CliError> {
             "no types matched the specified deprecation prefixes".into(),
         ));
     }
-    let mode = Mode {
-        write: !args.diff,
-        diff: args.diff,
-        output: Output::Stdout,
-    };
-    let plan = run::plan(files, &mode);
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(&plan.stdout).and_then(|()| out.flush());
-    run::apply(&plan, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
+    let _ = plan.stdout.copy_to(&mut out).and_then(|()| out.flush());
+    run::apply(plan, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
     Ok(Outcome::Ok)
 }

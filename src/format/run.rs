@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::stage::{Rewrites, Stage};
 use super::{FormatError, diff, format_file};
 use crate::compiler::diag::FileDiagnostic;
 use crate::config::path::quote;
@@ -125,51 +126,194 @@ impl Formatted {
     }
 }
 
-/// Reads and formats every target on all cores. All or nothing: when any
-/// file fails, the diagnostics of every failing file, sorted by path.
-pub fn format_all(targets: &Targets) -> Result<Vec<Formatted>, RunError> {
-    format_all_with(targets, &format_file)
+/// What a run keeps of one file once it is printed: only what still has to
+/// go to stdout or into one `-o` file, in path order. Files for an `-o`
+/// directory or `-w` are already staged on disk by then.
+#[derive(Debug)]
+pub struct Kept {
+    pub changed: bool,
+    /// Its unified diff (`-d`, changed files only).
+    pub diff: Vec<u8>,
+    /// The formatted bytes, when they go to stdout or into one `-o` file.
+    pub text: Option<Vec<u8>>,
 }
 
-/// [`format_all`] with another printing of each file (`external`, bytes),
-/// such as `source edit deprecate`'s.
-pub fn format_all_with(targets: &Targets, print: &PrintFn<'_>) -> Result<Vec<Formatted>, RunError> {
-    let results: Vec<Result<Formatted, RunError>> = targets
-        .files
-        .par_iter()
-        .map(|t| {
-            let original = std::fs::read(&t.disk).map_err(|e| RunError::Io {
-                path: t.external.clone(),
-                reason: crate::config::io_reason(&e),
-            })?;
-            format_bytes_with(&t.path, &t.external, t.disk.clone(), original, print)
-        })
-        .collect();
-    let mut done = Vec::with_capacity(results.len());
-    let mut diagnostics = Vec::new();
-    for r in results {
-        match r {
-            Ok(f) => done.push(f),
-            Err(RunError::Format(d)) => diagnostics.extend(d),
-            Err(e) => return Err(e),
+impl Mode {
+    /// The `-o` directory every formatted file goes under.
+    fn to_dir(&self) -> Option<&Path> {
+        match &self.output {
+            Output::Dir(d) if !self.write => Some(d),
+            _ => None,
         }
     }
-    if !diagnostics.is_empty() {
-        diagnostics.sort();
-        diagnostics.dedup();
-        return Err(RunError::Format(diagnostics));
-    }
-    Ok(done)
 }
 
-/// Formats one file's bytes (stdin's, for `--stdin-filepath`).
-pub fn format_bytes(
-    path: &str,
-    external: &str,
-    disk: PathBuf,
-    original: Vec<u8>,
-) -> Result<Formatted, RunError> {
-    format_bytes_with(path, external, disk, original, &format_file)
+/// Drops what `mode` does not need of `f`, making its diff now.
+pub fn settle(f: Formatted, mode: &Mode) -> Kept {
+    let changed = f.changed();
+    let diff = if mode.diff && changed {
+        diff::unified(&f.original, &f.formatted, &f.external)
+    } else {
+        Vec::new()
+    };
+    let keep =
+        !mode.write && mode.to_dir().is_none() && !(mode.diff && mode.output == Output::Stdout);
+    Kept {
+        changed,
+        diff,
+        text: keep.then_some(f.formatted),
+    }
+}
+
+/// How many input bytes are printed at once. Printing holds about 15
+/// times a file's size (its tokens, tree and output), so googleapis' two
+/// 4 MB compute.proto files printed side by side would double the run's
+/// peak memory; a file this large is printed alone.
+const IN_FLIGHT_BYTES: usize = 2 << 20;
+
+/// Reads and formats every target on all cores. With an `-o` directory or
+/// `-w`, each file is staged on disk as soon as it is printed; what goes to
+/// stdout or one `-o` file is spooled in path order. All or nothing: when
+/// any file fails, the diagnostics of every failing file sorted by path,
+/// and everything staged is removed.
+pub fn run(
+    targets: &Targets,
+    print: &PrintFn<'_>,
+    mode: &Mode,
+    cwd: &Path,
+) -> Result<Plan, RunError> {
+    let (stage, deferred) = match mode.to_dir() {
+        Some(dir) => {
+            let paths = targets.files.iter().map(|t| t.path.as_str());
+            match Stage::new(cwd, dir, paths) {
+                Ok(s) => (Some(s), None),
+                Err(e) => (None, Some(e)),
+            }
+        }
+        None => (None, None),
+    };
+    let rewrites = mode.write.then(Rewrites::default);
+    let budget = Budget::new(IN_FLIGHT_BYTES);
+    let one = |t: &Target| -> Result<Kept, RunError> {
+        let original = std::fs::read(&t.disk).map_err(|e| RunError::Io {
+            path: t.external.clone(),
+            reason: crate::config::io_reason(&e),
+        })?;
+        let f = {
+            let _held = budget.take(original.len());
+            format_bytes_with(&t.path, &t.external, t.disk.clone(), original, print)?
+        };
+        if let Some(stage) = &stage {
+            stage.put(&f.path, &f.formatted)?;
+        }
+        if let Some(rewrites) = &rewrites
+            && f.changed()
+        {
+            rewrites.put(&f.disk, &f.external, &f.formatted)?;
+        }
+        Ok(settle(f, mode))
+    };
+    // Workers send each file's result by index; this thread takes them in
+    // path order, holding back only those that finished early.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut plan = std::thread::scope(|s| {
+        let collector = s.spawn(|| collect(InOrder::new(rx), mode));
+        targets
+            .files
+            .par_iter()
+            .enumerate()
+            .for_each_with(tx, |tx, (i, t)| {
+                let _ = tx.send((i, one(t)));
+            });
+        collector
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    plan.stage = stage;
+    plan.rewrites = rewrites;
+    plan.deferred = deferred;
+    Ok(plan)
+}
+
+/// Results sent by index, given back in index order.
+struct InOrder<T> {
+    rx: std::sync::mpsc::Receiver<(usize, T)>,
+    next: usize,
+    early: std::collections::BTreeMap<usize, T>,
+}
+
+impl<T> InOrder<T> {
+    fn new(rx: std::sync::mpsc::Receiver<(usize, T)>) -> Self {
+        InOrder {
+            rx,
+            next: 0,
+            early: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> Iterator for InOrder<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        loop {
+            if let Some(v) = self.early.remove(&self.next) {
+                self.next += 1;
+                return Some(v);
+            }
+            // Every sender gone with this index missing: nothing more.
+            let (i, v) = self.rx.recv().ok()?;
+            self.early.insert(i, v);
+        }
+    }
+}
+
+/// A counting semaphore over input bytes. A file larger than the limit
+/// takes all of it. Holders never wait on anything else, so waiting here
+/// cannot deadlock the worker threads.
+struct Budget {
+    limit: usize,
+    used: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+struct Held<'a> {
+    budget: &'a Budget,
+    n: usize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Budget {
+        Budget {
+            limit,
+            used: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn take(&self, bytes: usize) -> Held<'_> {
+        let n = bytes.min(self.limit);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used + n > self.limit {
+            used = self.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += n;
+        Held { budget: self, n }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut used = self.budget.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= self.n;
+        self.budget.freed.notify_all();
+    }
+}
+
+/// [`run`] over one file's bytes (stdin's, for `--stdin-filepath`).
+pub fn run_bytes(path: &str, original: Vec<u8>, mode: &Mode) -> Result<Plan, RunError> {
+    let f = format_bytes_with(path, path, PathBuf::new(), original, &format_file)?;
+    collect(std::iter::once(Ok(settle(f, mode))), mode)
 }
 
 fn format_bytes_with(
@@ -296,127 +440,170 @@ pub struct Mode {
     pub output: Output,
 }
 
+/// Output held in memory up to this size, then in a temporary file.
+const SPOOL_IN_MEMORY: usize = 1 << 20;
+
+/// Bytes waiting to be printed or written: in memory while small, in an
+/// unnamed temporary file beyond that.
+pub struct Spool(tempfile::SpooledTempFile);
+
+impl Default for Spool {
+    fn default() -> Self {
+        Spool(tempfile::SpooledTempFile::new(SPOOL_IN_MEMORY))
+    }
+}
+
+impl std::fmt::Debug for Spool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Spool")
+    }
+}
+
+impl Spool {
+    fn push(&mut self, bytes: &[u8]) -> Result<(), RunError> {
+        use std::io::Write;
+        self.0.write_all(bytes).map_err(|e| RunError::Io {
+            path: "temporary file".into(),
+            reason: crate::config::io_reason(&e),
+        })
+    }
+
+    /// Copies everything spooled to `out`.
+    pub fn copy_to(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::Seek;
+        self.0.rewind()?;
+        std::io::copy(&mut self.0, out)?;
+        Ok(())
+    }
+
+    /// Everything spooled (tests and small outputs).
+    pub fn bytes(&mut self) -> Vec<u8> {
+        let mut v = Vec::new();
+        self.copy_to(&mut v).map(|()| v).unwrap_or_default()
+    }
+}
+
 /// What a run prints and writes.
 #[derive(Debug, Default)]
 pub struct Plan {
-    pub stdout: Vec<u8>,
-    /// Directories to create even when nothing is written into them.
-    pub dirs: Vec<PathBuf>,
-    pub writes: Vec<FileWrite>,
+    /// Printed first: the diffs (`-d`) or else the formatted files.
+    pub stdout: Spool,
+    /// The concatenation going to one `-o` file.
+    pub file: Option<(PathBuf, Spool)>,
+    /// Every file already written under the `-o` directory.
+    pub stage: Option<Stage>,
+    /// Every changed file already written beside itself (`-w`).
+    pub rewrites: Option<Rewrites>,
+    /// Why the `-o` directory cannot be written, reported by [`apply`]
+    /// after the diffs are printed.
+    pub deferred: Option<RunError>,
     /// Some file's formatted bytes differ from its input (`--exit-code`).
     pub changed: bool,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub struct FileWrite {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-    /// Rewriting an input file where it is (`-w`): through symbolic links,
-    /// keeping its permissions.
-    pub in_place: bool,
-}
-
-/// buf's order of effects: `-d` prints the diffs of changed files (and
-/// alone, nothing else); `-w` rewrites only changed files; otherwise every
-/// file goes to stdout, one `-o` file, or its path under an `-o` directory.
-/// `files` are in path order.
-pub fn plan(files: Vec<Formatted>, mode: &Mode) -> Plan {
-    let mut plan = Plan {
-        changed: files.iter().any(Formatted::changed),
-        ..Plan::default()
+/// buf's order of effects, over `files` in path order: `-d` prints the
+/// diffs of changed files (and alone, nothing else); otherwise every file
+/// goes to stdout or one `-o` file (`-w` and an `-o` directory are staged
+/// by [`run`]). Failures are gathered: every file's diagnostics, sorted.
+fn collect(
+    files: impl Iterator<Item = Result<Kept, RunError>>,
+    mode: &Mode,
+) -> Result<Plan, RunError> {
+    let mut plan = Plan::default();
+    let mut file = match &mode.output {
+        Output::File(path) if !mode.write => Some((path.clone(), Spool::default())),
+        _ => None,
     };
-    if mode.diff {
-        let diffs: Vec<Vec<u8>> = files
-            .par_iter()
-            .filter(|f| f.changed())
-            .map(|f| diff::unified(&f.original, &f.formatted, &f.external))
-            .collect();
-        plan.stdout = diffs.concat();
-        if mode.output == Output::Stdout && !mode.write {
-            return plan;
-        }
-    }
-    if mode.write {
-        plan.writes = files
-            .into_iter()
-            .filter(Formatted::changed)
-            .map(|f| FileWrite {
-                path: f.disk,
-                bytes: f.formatted,
-                in_place: true,
-            })
-            .collect();
-        return plan;
-    }
-    match &mode.output {
-        Output::Stdout => {
-            for f in files {
-                plan.stdout.extend_from_slice(&f.formatted);
+    let mut diagnostics = Vec::new();
+    let mut failure = None;
+    for f in files {
+        let f = match f {
+            Ok(f) if diagnostics.is_empty() && failure.is_none() => f,
+            Ok(_) => continue,
+            Err(RunError::Format(d)) => {
+                diagnostics.extend(d);
+                continue;
             }
-        }
-        Output::File(path) => {
-            let bytes = files.into_iter().flat_map(|f| f.formatted).collect();
-            plan.writes.push(FileWrite {
-                path: path.clone(),
-                bytes,
-                in_place: false,
+            Err(e) => {
+                failure = failure.or(Some(e));
+                continue;
+            }
+        };
+        plan.changed |= f.changed;
+        // `settle` keeps no text when diffs go to stdout.
+        let mut spooled = plan.stdout.push(&f.diff);
+        if let Some(text) = &f.text {
+            spooled = spooled.and_then(|()| match &mut file {
+                Some((_, spool)) => spool.push(text),
+                None => plan.stdout.push(text),
             });
         }
-        Output::Dir(dir) => {
-            plan.dirs.push(dir.clone());
-            plan.writes = files
-                .into_iter()
-                .map(|f| FileWrite {
-                    path: dir.join(&f.path),
-                    bytes: f.formatted,
-                    in_place: false,
-                })
-                .collect();
+        if let Err(e) = spooled {
+            failure = failure.or(Some(e));
         }
     }
-    plan
-}
-
-/// Makes the plan's directories and writes its files, each to a temporary
-/// file renamed into place (a reader sees the old file or the new one).
-/// Relative paths are taken from `cwd`.
-pub fn apply(plan: &Plan, cwd: &Path) -> Result<(), RunError> {
-    for dir in &plan.dirs {
-        let full = cwd.join(dir);
-        if full.exists() && !full.is_dir() {
-            return Err(RunError::Io {
-                path: dir.display().to_string(),
-                reason: "not a directory".into(),
-            });
-        }
-        std::fs::create_dir_all(&full).map_err(|e| io_error(dir, &e))?;
+    if !diagnostics.is_empty() {
+        diagnostics.sort();
+        diagnostics.dedup();
+        return Err(RunError::Format(diagnostics));
     }
-    plan.writes
-        .par_iter()
-        .try_for_each(|w| write_file(cwd, &w.path, &w.bytes, w.in_place))
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    plan.file = file;
+    Ok(plan)
 }
 
-/// Writes `path` (relative to `cwd`, and named as given in errors).
-fn write_file(cwd: &Path, path: &Path, bytes: &[u8], in_place: bool) -> Result<(), RunError> {
-    let full = cwd.join(path);
-    // Rewriting in place goes through a symbolic link to the file it names.
-    let target = if in_place {
-        std::fs::canonicalize(&full).map_err(|e| io_error(path, &e))?
-    } else {
-        full
-    };
+/// Writes one `-o` file, moves the staged files into place (`-w` first,
+/// then the `-o` directory). The caller prints `stdout` before. Relative
+/// paths are taken from `cwd`.
+pub fn apply(plan: Plan, cwd: &Path) -> Result<(), RunError> {
+    if let Some(e) = plan.deferred {
+        return Err(e);
+    }
+    if let Some((path, mut spool)) = plan.file {
+        write_file(cwd, &path, &mut spool)?;
+    }
+    if let Some(rewrites) = plan.rewrites {
+        rewrites.commit()?;
+    }
+    match plan.stage {
+        Some(stage) => stage.commit(),
+        None => Ok(()),
+    }
+}
+
+/// Writes the `-o` file `path` (relative to `cwd`, and named as given in
+/// errors) through a temporary file and a rename; /dev/null and other
+/// special files are written, never replaced.
+fn write_file(cwd: &Path, path: &Path, spool: &mut Spool) -> Result<(), RunError> {
+    let target = cwd.join(path);
+    let fail = |e: std::io::Error| io_error(path, &e);
     let meta = std::fs::metadata(&target).ok();
-    // /dev/null and other special files are written, never replaced.
     if meta.as_ref().is_some_and(|m| !m.is_file() && !m.is_dir()) {
-        return std::fs::write(&target, bytes).map_err(|e| io_error(path, &e));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&target)
+            .map_err(fail)?;
+        return spool.copy_to(&mut f).map_err(fail);
     }
-    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| io_error(path, &e))?;
-    }
-    let mode = permissions(meta.as_ref());
-    crate::atomic::write(&target, bytes, Some(mode)).map_err(|e| io_error(path, &e))
+    let dir = match target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+            parent.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".protolith-format-")
+        .tempfile_in(&dir)
+        .map_err(fail)?;
+    spool.copy_to(tmp.as_file_mut()).map_err(fail)?;
+    super::stage::set_mode(tmp.path(), permissions(meta.as_ref())).map_err(fail)?;
+    tmp.persist(&target).map_err(|e| fail(e.error))?;
+    Ok(())
 }
-
 /// A rewritten file keeps its permission bits; a new one gets 0644.
 fn permissions(meta: Option<&std::fs::Metadata>) -> u32 {
     #[cfg(unix)]
@@ -461,105 +648,230 @@ mod tests {
         }
     }
 
-    #[test]
-    fn stdout_concatenates_every_file() {
-        let p = plan(files(), &mode(false, false, Output::Stdout));
-        assert_eq!(p.stdout, b"A\nC\n");
-        assert!(p.writes.is_empty() && p.changed);
+    fn plan_of(files: Vec<Formatted>, m: &Mode) -> Plan {
+        collect(files.into_iter().map(|f| Ok(settle(f, m))), m).unwrap()
     }
 
     #[test]
-    fn write_rewrites_only_changed_files() {
-        let p = plan(files(), &mode(true, false, Output::Stdout));
-        assert!(p.stdout.is_empty());
-        assert_eq!(
-            p.writes,
-            vec![FileWrite {
-                path: "/src/in/b/c.proto".into(),
-                bytes: b"C\n".to_vec(),
-                in_place: true
-            }]
-        );
+    fn stdout_concatenates_every_file() {
+        let mut p = plan_of(files(), &mode(false, false, Output::Stdout));
+        assert_eq!(p.stdout.bytes(), b"A\nC\n");
+        assert!(p.file.is_none() && p.changed);
     }
 
     #[test]
     fn diff_alone_prints_only_diffs_of_changed_files() {
-        let p = plan(files(), &mode(false, true, Output::Stdout));
-        let text = String::from_utf8_lossy(&p.stdout);
+        let m = mode(false, true, Output::Stdout);
+        let kept: Vec<Kept> = files().into_iter().map(|f| settle(f, &m)).collect();
+        assert!(
+            kept.iter().all(|k| k.text.is_none()),
+            "-d alone keeps no text"
+        );
+        let mut p = collect(kept.into_iter().map(Ok), &m).unwrap();
+        let text = String::from_utf8_lossy(&p.stdout.bytes()).into_owned();
         assert!(
             text.starts_with("diff -u in/b/c.proto.orig in/b/c.proto\n"),
             "{text}"
         );
         assert!(!text.contains("a.proto"));
-        assert!(p.writes.is_empty());
     }
 
     #[test]
-    fn diff_with_output_dir_writes_every_file() {
-        let p = plan(files(), &mode(false, true, Output::Dir("out".into())));
-        assert!(!p.stdout.is_empty());
-        assert_eq!(p.dirs, vec![PathBuf::from("out")]);
-        let paths: Vec<_> = p.writes.iter().map(|w| w.path.clone()).collect();
-        assert_eq!(
-            paths,
-            vec![PathBuf::from("out/a.proto"), "out/b/c.proto".into()]
-        );
+    fn diff_with_an_output_file_prints_diffs_and_writes_every_file() {
+        let m = mode(false, true, Output::File("all.proto".into()));
+        let mut p = plan_of(files(), &m);
+        assert!(p.stdout.bytes().starts_with(b"diff -u in/b/c.proto.orig"));
+        let (path, mut spool) = p.file.take().unwrap();
+        assert_eq!(path, PathBuf::from("all.proto"));
+        assert_eq!(spool.bytes(), b"A\nC\n");
     }
 
     #[test]
-    fn output_file_gets_the_concatenation() {
-        let p = plan(
-            files(),
-            &mode(false, false, Output::File("all.proto".into())),
-        );
-        assert_eq!(p.writes.len(), 1);
-        assert_eq!(p.writes[0].bytes, b"A\nC\n");
+    fn output_dir_and_write_keep_no_text() {
+        for m in [
+            mode(false, false, Output::Dir("out".into())),
+            mode(true, false, Output::Stdout),
+        ] {
+            let kept: Vec<Kept> = files().into_iter().map(|f| settle(f, &m)).collect();
+            assert!(kept.iter().all(|k| k.text.is_none() && k.diff.is_empty()));
+        }
     }
 
     #[test]
     fn unchanged_files_report_no_change() {
-        let p = plan(
+        let mut p = plan_of(
             vec![file("a.proto", "A\n", "A\n")],
             &mode(true, true, Output::Stdout),
         );
-        assert!(!p.changed && p.stdout.is_empty() && p.writes.is_empty());
+        assert!(!p.changed && p.stdout.bytes().is_empty());
+    }
+
+    #[test]
+    fn every_failing_file_is_reported_sorted() {
+        let m = mode(false, false, Output::Stdout);
+        let bad = vec![0xff_u8];
+        let fail = |p: &str| {
+            let e = std::str::from_utf8(&bad).unwrap_err();
+            Err(RunError::Format(vec![FileDiagnostic::invalid_utf8(
+                p, &bad, e,
+            )]))
+        };
+        let results = vec![
+            fail("z.proto"),
+            Ok(settle(files().remove(0), &m)),
+            fail("b.proto"),
+        ];
+        let Err(RunError::Format(d)) = collect(results.into_iter(), &m) else {
+            panic!("expected diagnostics");
+        };
+        let text: Vec<String> = d.iter().map(ToString::to_string).collect();
+        assert!(
+            text[0].starts_with("b.proto") && text[1].starts_with("z.proto"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn in_order_gives_back_results_by_index() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for i in [2, 0, 3, 1] {
+            tx.send((i, i * 10)).unwrap();
+        }
+        drop(tx);
+        assert_eq!(InOrder::new(rx).collect::<Vec<_>>(), vec![0, 10, 20, 30]);
+    }
+
+    /// A tree with one formatted file, one that changes, and a symbolic
+    /// link to the one that changes.
+    fn tree() -> (tempfile::TempDir, Targets) {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        std::fs::create_dir(d.join("b")).unwrap();
+        std::fs::write(d.join("a.proto"), "syntax = \"proto3\";\n").unwrap();
+        std::fs::write(d.join("b/c.proto"), "syntax=\"proto3\";\nmessage  M{}\n").unwrap();
+        let target = |p: &str| Target {
+            path: p.into(),
+            external: p.into(),
+            disk: d.join(p),
+        };
+        let targets = Targets {
+            files: vec![target("a.proto"), target("b/c.proto")],
+            _tree: None,
+        };
+        (tmp, targets)
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
     }
 
     #[cfg(unix)]
     #[test]
-    fn rewrite_in_place_keeps_links_and_permissions() {
+    fn write_rewrites_only_changed_files_through_links_keeping_permissions() {
         use std::os::unix::fs::PermissionsExt;
-        let tmp = tempfile::tempdir().unwrap();
-        let real = tmp.path().join("real.proto");
-        std::fs::write(&real, "old\n").unwrap();
-        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
-        std::os::unix::fs::symlink("real.proto", tmp.path().join("link.proto")).unwrap();
-        let plan = Plan {
-            writes: vec![FileWrite {
-                path: "link.proto".into(),
-                bytes: b"new\n".to_vec(),
-                in_place: true,
-            }],
-            ..Plan::default()
-        };
-        apply(&plan, tmp.path()).unwrap();
-        let link = std::fs::symlink_metadata(tmp.path().join("link.proto")).unwrap();
+        let (tmp, mut targets) = tree();
+        let d = tmp.path();
+        std::fs::set_permissions(d.join("b/c.proto"), std::fs::Permissions::from_mode(0o640))
+            .unwrap();
+        std::os::unix::fs::symlink("c.proto", d.join("b/link.proto")).unwrap();
+        targets.files[1].disk = d.join("b/link.proto");
+        let before = std::fs::metadata(d.join("a.proto"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let m = mode(true, false, Output::Stdout);
+        let plan = run(&targets, &format_file, &m, d).unwrap();
+        assert!(plan.changed);
+        assert_eq!(
+            names(&d.join("b")).len(),
+            3,
+            "staged beside, not yet renamed"
+        );
+        apply(plan, d).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(d.join("b/c.proto")).unwrap(),
+            "syntax = \"proto3\";\n\nmessage M {}\n"
+        );
+        let link = std::fs::symlink_metadata(d.join("b/link.proto")).unwrap();
         assert!(link.file_type().is_symlink());
-        assert_eq!(std::fs::read(&real).unwrap(), b"new\n");
-        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o640);
+        let mode = std::fs::metadata(d.join("b/c.proto"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+        assert_eq!(names(&d.join("b")), vec!["c.proto", "link.proto"]);
+        let after = std::fs::metadata(d.join("a.proto"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after, "an unchanged file is not rewritten");
     }
 
     #[test]
-    fn output_dir_that_is_a_file_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("plain"), "x").unwrap();
-        let plan = Plan {
-            dirs: vec!["plain".into()],
-            ..Plan::default()
-        };
-        let err = apply(&plan, tmp.path()).unwrap_err().to_string();
-        assert_eq!(err, "plain: not a directory");
+    fn a_failing_file_leaves_nothing_written_or_staged() {
+        let (tmp, mut targets) = tree();
+        let d = tmp.path();
+        std::fs::write(d.join("bad.proto"), "message {").unwrap();
+        targets.files.push(Target {
+            path: "bad.proto".into(),
+            external: "bad.proto".into(),
+            disk: d.join("bad.proto"),
+        });
+        let before = names(d);
+        for m in [
+            mode(true, false, Output::Stdout),
+            mode(false, false, Output::Dir("out".into())),
+            mode(false, true, Output::Dir("b".into())),
+        ] {
+            let err = run(&targets, &format_file, &m, d).unwrap_err();
+            assert!(matches!(err, RunError::Format(_)), "{err}");
+            assert_eq!(names(d), before);
+            assert_eq!(names(&d.join("b")), vec!["c.proto"]);
+        }
+    }
+
+    #[test]
+    fn output_dir_gets_every_file() {
+        let (tmp, targets) = tree();
+        let d = tmp.path();
+        let m = mode(false, false, Output::Dir("out/x".into()));
+        let plan = run(&targets, &format_file, &m, d).unwrap();
+        assert!(!d.join("out").exists());
+        apply(plan, d).unwrap();
+        assert_eq!(names(&d.join("out/x")), vec!["a.proto", "b"]);
+        assert_eq!(names(&d.join("out/x/b")), vec!["c.proto"]);
+        assert!(
+            names(d).iter().all(|n| !n.starts_with('.')),
+            "{:?}",
+            names(d)
+        );
+    }
+
+    #[test]
+    fn the_budget_lets_one_large_file_through_alone() {
+        let budget = Budget::new(10);
+        let small = budget.take(3);
+        let other = budget.take(3);
+        drop((small, other));
+        let large = budget.take(100);
+        assert_eq!(*budget.used.lock().unwrap(), 10);
+        let waited = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _h = budget.take(1);
+                waited.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!waited.load(std::sync::atomic::Ordering::SeqCst));
+            drop(large);
+        });
+        assert!(waited.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(*budget.used.lock().unwrap(), 0);
     }
 
     #[test]

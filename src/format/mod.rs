@@ -9,7 +9,9 @@ mod printer;
 mod trivia;
 
 pub mod diff;
+mod gnudiff;
 pub mod run;
+pub mod stage;
 
 use std::sync::Arc;
 

@@ -246,7 +246,8 @@ fn effective_inputs(
     args: &GenerateArgs,
     types: &[String],
 ) -> Vec<InputSpec> {
-    let flags = &args.input_flags;
+    let paths = args.input_flags.path_list();
+    let exclude_paths = args.input_flags.exclude_path_list();
     if args.input.is_some() || template.inputs.is_empty() {
         let location = args.input.clone().unwrap_or_else(|| ".".into());
         return vec![InputSpec {
@@ -259,8 +260,8 @@ fn effective_inputs(
                 types.to_vec()
             },
             exclude_types: args.exclude_types.clone(),
-            paths: flags.paths.clone(),
-            exclude_paths: flags.exclude_paths.clone(),
+            paths,
+            exclude_paths,
         }];
     }
     template
@@ -274,11 +275,11 @@ fn effective_inputs(
             if !args.exclude_types.is_empty() {
                 i.exclude_types = args.exclude_types.clone();
             }
-            if !flags.paths.is_empty() {
-                i.paths = flags.paths.clone();
+            if !paths.is_empty() {
+                i.paths = paths.clone();
             }
-            if !flags.exclude_paths.is_empty() {
-                i.exclude_paths = flags.exclude_paths.clone();
+            if !exclude_paths.is_empty() {
+                i.exclude_paths = exclude_paths.clone();
             }
             i
         })

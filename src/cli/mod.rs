@@ -68,9 +68,11 @@ pub enum Command {
 #[derive(clap::Args, Debug)]
 pub struct InputArgs {
     /// Limit to specific files or directories
+    /// (as typed: read through `path_list`, which splits on commas)
     #[arg(long = "path")]
     pub paths: Vec<String>,
     /// Exclude specific files or directories
+    /// (as typed: read through `exclude_path_list`)
     #[arg(long = "exclude-path")]
     pub exclude_paths: Vec<String>,
     /// The buf.yaml file or data to use for configuration
@@ -86,13 +88,36 @@ impl InputArgs {
     pub fn request(&self, input: &str) -> crate::workspace::BuildRequest {
         crate::workspace::BuildRequest {
             input: input.to_string(),
-            paths: self.paths.clone(),
-            exclude_paths: self.exclude_paths.clone(),
+            paths: self.path_list(),
+            exclude_paths: self.exclude_path_list(),
             config_override: self.config.clone(),
             disable_symlinks: self.disable_symlinks,
             allow_empty_modules: false,
         }
     }
+
+    /// `--path` values split on commas, as buf's string-slice flags are
+    /// (Pants passes `--path a.proto,b.proto`).
+    pub fn path_list(&self) -> Vec<String> {
+        split_slice_flag(&self.paths)
+    }
+
+    /// `--exclude-path` values split on commas.
+    pub fn exclude_path_list(&self) -> Vec<String> {
+        split_slice_flag(&self.exclude_paths)
+    }
+}
+
+/// pflag's string-slice reading: each value is a comma-separated list and an
+/// empty value adds nothing, but an empty item inside a list is kept
+/// (`a,,b` is three paths, the middle one the input itself).
+fn split_slice_flag(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .flat_map(|v| v.split(','))
+        .map(str::to_string)
+        .collect()
 }
 
 /// What a command asks the process to exit with.

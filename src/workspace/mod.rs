@@ -238,8 +238,10 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceEr
         format!("{cwd_abs}/{input}")
     });
     let is_proto_file = input.ends_with(".proto") && !Path::new(&input_abs).is_dir();
-    let paths: Vec<&String> = req.paths.iter().filter(|p| !p.is_empty()).collect();
-    let exclude_paths: Vec<&String> = req.exclude_paths.iter().filter(|p| !p.is_empty()).collect();
+    // An empty path is the input's own directory, which buf refuses below;
+    // an empty flag value adds no path at all (`InputArgs::path_list`).
+    let paths: Vec<&String> = req.paths.iter().collect();
+    let exclude_paths: Vec<&String> = req.exclude_paths.iter().collect();
     if is_proto_file && !paths.is_empty() {
         return Err(WorkspaceError::PathWithProtoFile);
     }

@@ -589,11 +589,19 @@ fn path_flags_are_relative_to_cwd_and_mapped_to_the_workspace() {
         ws.and_then(|w| w.require_targets().map_err(|e| e.to_string())),
         Err(NO_TARGETS.to_string())
     );
-    // Empty values are ignored.
+    // An empty path (the CLI passes one for `--path a,,b`) is the current
+    // directory, as in buf: the input itself when run from it, else a
+    // directory that holds no target of this input.
     assert_eq!(
-        tree.ls(".", with_paths("proto", &[""], &[]))
-            .map(|r| r.len()),
-        Ok(2)
+        tree.ls(".", with_paths(".", &[""], &[])),
+        Err(
+            "given input is equal to a value of --path, this has no effect and is disallowed"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        tree.ls(".", with_paths("proto", &[""], &[])),
+        Err(NO_TARGETS.to_string())
     );
 }
 

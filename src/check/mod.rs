@@ -2,6 +2,7 @@
 //! version, resolving `use`/`except` into a rule set, path-based ignores, and
 //! `buf:lint:ignore` comments.
 
+pub mod extensions;
 pub mod naming;
 pub mod select;
 pub mod source;

@@ -114,6 +114,9 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
         Err(e) => return compile_failure(e, format, &mut stdout),
     };
 
+    let ws = &current.built.workspace;
+    crate::check::extensions::refuse(&ws.check_plugins, &ws.policies, &cwd)
+        .map_err(CliError::Failure)?;
     let registry = breaking::registry();
     let lint_registry = lint::registry();
     let modules: Vec<&Module> = current

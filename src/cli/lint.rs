@@ -46,6 +46,8 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         None => (input::discover(&req, &cwd)?, None),
     };
     clock.mark("discover");
+    crate::check::extensions::refuse(&ws.check_plugins, &ws.policies, &cwd)
+        .map_err(CliError::Failure)?;
     // Resolve every target module's rules before compiling: config mistakes
     // are reported even when the sources are broken.
     let lint_registry = lint::registry();

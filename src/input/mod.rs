@@ -507,5 +507,7 @@ fn image_workspace(
         kind: workspace::WorkspaceKind::V1Modules,
         is_proto_file_input: false,
         pinned_deps: None,
+        check_plugins: Vec::new(),
+        policies: Vec::new(),
     })
 }

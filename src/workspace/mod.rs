@@ -53,6 +53,10 @@ pub struct Workspace {
     /// Remote modules already resolved for this workspace (a registry
     /// module given as the input), used instead of buf.lock.
     pub pinned_deps: Option<Vec<crate::deps::cache::ModuleKey>>,
+    /// v2 buf.yaml `plugins:` (check plugins), in configuration order.
+    pub check_plugins: Vec<crate::config::CheckPluginConfig>,
+    /// v2 buf.yaml `policies:`, in configuration order.
+    pub policies: Vec<crate::config::PolicyConfig>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,6 +329,10 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceEr
         },
         (None, None) => locate::fallback(&ctx)?,
     };
+    let (check_plugins, policies) = match &plan {
+        build::Plan::V2(config, _) => (config.plugins.clone(), config.policies.clone()),
+        build::Plan::V1 { .. } => (Vec::new(), Vec::new()),
+    };
     let modules = build::build_modules(&ctx, plan)?;
     check_unique_paths(&modules.modules)?;
     Ok(Workspace {
@@ -335,6 +343,8 @@ pub fn discover(req: &BuildRequest, cwd: &Path) -> Result<Workspace, WorkspaceEr
         kind: modules.kind,
         is_proto_file_input: is_proto_file,
         pinned_deps: None,
+        check_plugins,
+        policies,
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod extensions;
 pub mod naming;
+pub mod plugins;
 pub mod select;
 pub mod source;
 

@@ -7,7 +7,7 @@
 //!   categories in one namespace (duplicate IDs listed by source), `use`/
 //!   `except`/`ignore_only` resolved over it, deprecated plugin rules
 //!   replaced with buf's warning, the unused-plugin warning.
-//! - (next) options: buf.yaml `options:` as `option.v1.Value`s with buf's
+//! - `options.rs`: buf.yaml `options:` as `option.v1.Value`s with buf's
 //!   checks (§2.4).
 //! - (next) dispatch: Check per plugin with the module's image (targets and
 //!   imports, source info, `is_import`, `unused_dependency`), its own
@@ -16,4 +16,5 @@
 //! - (next) policies: a separate run per policy file with its own rules,
 //!   plugins and `disable_builtin`, buf.yaml's `ignore`/`ignore_only`.
 
+pub mod options;
 pub mod rpc;

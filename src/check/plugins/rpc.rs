@@ -465,6 +465,7 @@ named!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use prost::Name;
 
     #[test]
     fn code_names_follow_grpc_numbering() {

@@ -21,5 +21,6 @@ pub mod input;
 pub mod lint;
 pub mod registry;
 pub mod report;
+pub mod stats;
 pub mod timing;
 pub mod workspace;

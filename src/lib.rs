@@ -19,6 +19,7 @@ pub mod generate;
 pub mod image;
 pub mod input;
 pub mod lint;
+pub mod plugin_mode;
 pub mod registry;
 pub mod report;
 pub mod stats;

@@ -14,6 +14,7 @@ pub mod format;
 pub mod generate;
 pub mod lint;
 pub mod ls_files;
+pub mod plugin_mode;
 pub mod push;
 pub mod registry;
 pub mod registry_serve;

@@ -433,8 +433,9 @@ impl<'a> Interpreter<'a> {
             match schema.field_by_name(msg_name, &part.name) {
                 Some(f) => Some(f),
                 None => {
+                    // buf's span starts at the `.` before a nested name.
                     self.error(
-                        part.span,
+                        part.dot.map_or(part.span, |d| d.to(part.span)),
                         format!(
                             "cannot find message field `{}` in `{}`",
                             part.name,

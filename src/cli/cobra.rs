@@ -42,14 +42,23 @@ pub fn flag_error(e: &clap::Error, raw: &[String]) -> String {
         _ => String::new(),
     };
     match e.kind() {
+        ErrorKind::UnknownArgument if arg.starts_with("---") => format!("bad flag syntax: {arg}"),
         ErrorKind::UnknownArgument if arg.starts_with("--") => {
             format!("unknown flag: {}", arg.split('=').next().unwrap_or(&arg))
         }
         ErrorKind::UnknownArgument if arg.starts_with('-') => {
+            // pflag names the rest of the cluster from the unknown letter:
+            // `-wx` gives `in -x`, `-xw` gives `in -xw`.
             let c = arg.chars().nth(1).unwrap_or('-');
-            format!("unknown shorthand flag: '{c}' in {arg}")
+            let rest = raw
+                .iter()
+                .filter(|r| r.starts_with('-') && !r.starts_with("--"))
+                .find_map(|r| r.find(c).map(|i| &r[i..]))
+                .unwrap_or(&arg[1..]);
+            format!("unknown shorthand flag: '{c}' in -{rest}")
         }
         ErrorKind::InvalidValue | ErrorKind::NoEquals => {
+            // A string flag given last without its value.
             let last = raw.last().map(String::as_str).unwrap_or_default();
             match last.strip_prefix("--") {
                 Some(_) => format!("flag needs an argument: {last}"),

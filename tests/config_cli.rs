@@ -132,24 +132,8 @@ fn tool() -> PathBuf {
     }
 }
 
-fn walk(root: &Path, rel: &Path, files: &mut Vec<PathBuf>) {
-    let mut names: Vec<_> = std::fs::read_dir(root.join(rel))
-        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    names.sort();
-    for name in names {
-        let r = rel.join(&name);
-        if std::fs::symlink_metadata(root.join(&r)).unwrap().is_dir() {
-            walk(root, &r, files);
-        } else {
-            files.push(r);
-        }
-    }
-}
-
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = Vec::new();
-    walk(root, Path::new(""), &mut files);
+    let (files, _) = common::tree(root, &[]);
     files
         .into_iter()
         .map(|f| {
@@ -185,8 +169,7 @@ fn run_case(name: &str) {
     std::fs::create_dir_all(&run).unwrap();
     let input = case.join("input");
     if input.is_dir() {
-        let mut files = Vec::new();
-        walk(&input, Path::new(""), &mut files);
+        let (files, _) = common::tree(&input, &[]);
         for f in files {
             let dst = run.join(&f);
             std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
@@ -267,8 +250,7 @@ fn read_expected(dir: &Path) -> Outcome {
         tree: common::read(&dir.join("tree.txt")),
         ..Outcome::default()
     };
-    let mut files = Vec::new();
-    walk(&dir.join("out"), Path::new(""), &mut files);
+    let (files, _) = common::tree(&dir.join("out"), &[]);
     for f in files {
         let bytes = std::fs::read(dir.join("out").join(&f)).unwrap();
         o.files.insert(f.display().to_string(), bytes);

@@ -8,6 +8,19 @@ use std::path::Path;
 /// Writes `bytes` to `path` atomically; with `mode` (Unix), the file gets
 /// those permission bits (e.g. 0o600 for files holding tokens).
 pub fn write(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+    prepare(path, bytes, mode)?
+        .persist(path)
+        .map_err(|e| e.error)
+}
+
+/// The first half of [`write`]: `bytes` in a temporary file beside `path`
+/// (with `mode`'s permission bits), to be persisted over `path` later, or
+/// removed when dropped.
+pub fn prepare(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+) -> std::io::Result<tempfile::TempPath> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -27,6 +40,5 @@ pub fn write(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()
     }
     #[cfg(not(unix))]
     let _ = mode;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp.into_temp_path())
 }

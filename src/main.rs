@@ -9,6 +9,14 @@ use clap::Parser;
 use protolith::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
+    // Run as protoc-gen-buf-lint or protoc-gen-buf-breaking (a link or copy
+    // of this binary), protolith is that protoc plugin.
+    if let Some(plugin) = std::env::args_os()
+        .next()
+        .and_then(|argv0| protolith::plugin_mode::Plugin::from_program_name(&argv0))
+    {
+        return cli::plugin_mode::run(plugin);
+    }
     // Usage errors exit 1, as buf's do (clap's default is 2).
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

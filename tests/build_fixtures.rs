@@ -213,7 +213,12 @@ fn json_output_is_bufs_and_yaml_holds_the_same_values() {
 
 #[test]
 fn exclude_source_retention_options_matches_buf() {
-    for case in ["custom_options", "editions2024", "wkt_all"] {
+    for case in [
+        "custom_options",
+        "editions2024",
+        "editions_map_features",
+        "wkt_all",
+    ] {
         let case_dir = root().join("testdata/build").join(case);
         let out =
             std::env::temp_dir().join(format!("protolith-sro-{case}-{}.binpb", std::process::id()));

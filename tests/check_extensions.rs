@@ -4,6 +4,8 @@
 //! from buf in /tmp module fixtures like these; see
 //! ../shared/reference/buf-check-plugins.md §1.7, §3 and §4.1).
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -163,31 +163,8 @@ fn printer_ready() -> bool {
 }
 
 /// Relative paths of the files (not under .git) and empty directories below `root`.
-fn walk(root: &Path, rel: &Path, files: &mut Vec<PathBuf>, empty: &mut Vec<PathBuf>) {
-    let mut names: Vec<_> = std::fs::read_dir(root.join(rel))
-        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    names.sort();
-    if names.is_empty() && !rel.as_os_str().is_empty() {
-        empty.push(rel.to_path_buf());
-    }
-    for name in names {
-        if name == ".git" {
-            continue;
-        }
-        let r = rel.join(&name);
-        let meta = std::fs::symlink_metadata(root.join(&r)).unwrap();
-        if meta.is_dir() {
-            walk(root, &r, files, empty);
-        } else {
-            files.push(r);
-        }
-    }
-}
-
 fn snapshot(root: &Path) -> (BTreeMap<PathBuf, Vec<u8>>, BTreeSet<PathBuf>) {
-    let (mut files, mut empty) = (Vec::new(), Vec::new());
-    walk(root, Path::new(""), &mut files, &mut empty);
+    let (files, empty) = common::tree(root, &[".git"]);
     let files = files
         .into_iter()
         .map(|f| {
@@ -199,8 +176,7 @@ fn snapshot(root: &Path) -> (BTreeMap<PathBuf, Vec<u8>>, BTreeSet<PathBuf>) {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    let (mut files, mut empty) = (Vec::new(), Vec::new());
-    walk(from, Path::new(""), &mut files, &mut empty);
+    let (files, empty) = common::tree(from, &[".git"]);
     for f in files {
         let dst = to.join(&f);
         std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
@@ -368,8 +344,7 @@ fn read_expected(dir: &Path) -> Outcome {
         mtimes: common::read(&dir.join("mtimes.txt")),
         ..Outcome::default()
     };
-    let (mut files, mut empty) = (Vec::new(), Vec::new());
-    walk(&dir.join("out"), Path::new(""), &mut files, &mut empty);
+    let (files, _) = common::tree(&dir.join("out"), &[".git"]);
     for f in files {
         let bytes = std::fs::read(dir.join("out").join(&f)).unwrap();
         o.files.insert(f.display().to_string(), bytes);

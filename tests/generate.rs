@@ -205,28 +205,8 @@ fn expected_dir(case: &Path) -> &'static str {
 }
 
 /// Lists a directory tree: relative paths of files, and of directories with no entries.
-fn walk(root: &Path, rel: &Path, files: &mut Vec<PathBuf>, empty_dirs: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(root.join(rel))
-        .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    entries.sort();
-    if entries.is_empty() && !rel.as_os_str().is_empty() {
-        empty_dirs.push(rel.to_path_buf());
-    }
-    for name in entries {
-        let r = rel.join(&name);
-        let meta = std::fs::symlink_metadata(root.join(&r)).expect("stat");
-        if meta.is_dir() {
-            walk(root, &r, files, empty_dirs);
-        } else {
-            files.push(r);
-        }
-    }
-}
-
 fn copy_tree(from: &Path, to: &Path, skip_top: &[&str], copied: &mut Vec<PathBuf>) {
-    let (mut files, mut empty) = (Vec::new(), Vec::new());
-    walk(from, Path::new(""), &mut files, &mut empty);
+    let (files, _) = common::tree(from, &[]);
     for f in files {
         let top = f
             .components()
@@ -491,8 +471,7 @@ fn observe(case: &Path, p: &Prepared, out: &std::process::Output, real: bool) ->
         stderr: normalize(&String::from_utf8_lossy(&out.stderr), &p.run),
         ..Outcome::default()
     };
-    let (mut files, mut empty) = (Vec::new(), Vec::new());
-    walk(&p.run, Path::new(""), &mut files, &mut empty);
+    let (files, empty) = common::tree(&p.run, &[]);
     for f in files {
         if f.starts_with(".capture") {
             continue;
@@ -550,8 +529,7 @@ fn read_expected(case: &Path, real: bool) -> Outcome {
     } else {
         o.tree = common::read(&e.join("tree.txt"));
         o.requests = common::read(&e.join("requests.txt"));
-        let (mut files, mut empty) = (Vec::new(), Vec::new());
-        walk(&e.join("out"), Path::new(""), &mut files, &mut empty);
+        let (files, _) = common::tree(&e.join("out"), &[]);
         for f in files {
             let bytes = std::fs::read(e.join("out").join(&f)).unwrap();
             o.files.insert(f.to_string_lossy().into_owned(), bytes);

@@ -1,5 +1,7 @@
 //! `protolith config ls-lint-rules` and `ls-breaking-rules`: list rules with
-//! their categories, as buf prints them.
+//! their categories, as buf prints them. `config init` and `config
+//! ls-modules` read their flags as buf's cobra does (config_init.rs,
+//! config_ls_modules.rs).
 
 use std::io::Write;
 
@@ -16,6 +18,10 @@ pub enum ConfigCommand {
     LsLintRules(LsRulesArgs),
     /// List breaking rules
     LsBreakingRules(LsRulesArgs),
+    /// Initialize buf configuration files for your local development
+    Init(super::config_init::InitArgs),
+    /// List configured modules
+    LsModules(super::config_ls_modules::LsModulesArgs),
 }
 
 #[derive(Args, Debug)]
@@ -46,6 +52,8 @@ pub fn run(cmd: ConfigCommand) -> Result<Outcome, CliError> {
         ConfigCommand::LsBreakingRules(args) => {
             ls_rules(Family::Breaking, &crate::breaking::registry(), &args)
         }
+        ConfigCommand::Init(args) => super::config_init::run(args),
+        ConfigCommand::LsModules(args) => super::config_ls_modules::run(args),
     }
 }
 

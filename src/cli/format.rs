@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clap::{Args, Parser};
 
-use super::{CliError, Outcome};
+use super::{CliError, Outcome, cobra};
 use crate::config::path::quote;
 use crate::format::run::{self, Mode, Output, OutputError, Plan, RunError};
 use crate::input::reference::{self, Format};
@@ -17,11 +17,6 @@ use crate::workspace::BuildRequest;
 
 /// `buf format --help`, word for word.
 const HELP: &str = include_str!("format_help.txt");
-
-/// The usage text buf prints before a usage error.
-fn usage() -> &'static str {
-    HELP.find("Usage:\n").map_or(HELP, |i| &HELP[i..])
-}
 
 /// Everything after `format`, read by [`Flags`]: clap's own errors would
 /// not read as buf's.
@@ -114,92 +109,33 @@ fn go_bool(value: &Option<String>, name: &str) -> Result<bool, String> {
     }
 }
 
-/// pflag's wording for what clap refused in `raw`.
-fn flag_error(e: &clap::Error, raw: &[String]) -> String {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let arg = match e.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(s)) => s.clone(),
-        _ => String::new(),
-    };
-    match e.kind() {
-        ErrorKind::UnknownArgument if arg.starts_with("---") => format!("bad flag syntax: {arg}"),
-        ErrorKind::UnknownArgument if arg.starts_with("--") => {
-            format!("unknown flag: {}", arg.split('=').next().unwrap_or(&arg))
-        }
-        ErrorKind::UnknownArgument if arg.starts_with('-') => {
-            // pflag names the rest of the cluster from the unknown letter:
-            // `-wx` gives `in -x`, `-xw` gives `in -xw`.
-            let c = arg.chars().nth(1).unwrap_or('-');
-            let rest = raw
-                .iter()
-                .filter(|r| r.starts_with('-') && !r.starts_with("--"))
-                .find_map(|r| r.find(c).map(|i| &r[i..]))
-                .unwrap_or(&arg[1..]);
-            format!("unknown shorthand flag: '{c}' in -{rest}")
-        }
-        ErrorKind::InvalidValue => {
-            // A string flag given last without its value.
-            let last = raw.last().map(String::as_str).unwrap_or_default();
-            match last.strip_prefix("--") {
-                Some(_) => format!("flag needs an argument: {last}"),
-                None => {
-                    let c = last.chars().last().unwrap_or('-');
-                    format!("flag needs an argument: '{c}' in -{c}")
-                }
-            }
-        }
-        _ => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            first.trim_start_matches("error: ").to_string()
-        }
-    }
-}
-
-fn stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
-}
-
-/// cobra's usage errors: usage, a blank line, the message; exit 1.
-fn usage_error(message: &str) -> Outcome {
-    stderr(&format!("{}\n{message}\n", usage()));
-    Outcome::Failed
-}
-
-/// buf's invalid-argument errors: usage, a blank line, `Failure: message`.
-fn usage_failure(message: String) -> CliError {
-    stderr(&format!("{}\n", usage()));
-    CliError::Failure(message)
-}
-
 pub fn run(args: FormatArgs) -> Result<Outcome, CliError> {
     let flags = match Flags::try_parse_from(&args.raw) {
         Ok(f) => f,
-        Err(e) => return Ok(usage_error(&flag_error(&e, &args.raw))),
+        Err(e) => return Ok(cobra::usage_error(HELP, &cobra::flag_error(&e, &args.raw))),
     };
     let switches = match Switches::read(&flags) {
         Ok(s) => s,
-        Err(message) => return Ok(usage_error(&message)),
+        Err(message) => return Ok(cobra::usage_error(HELP, &message)),
     };
     if switches.help {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(HELP.as_bytes()).and_then(|()| out.flush());
-        return Ok(Outcome::Ok);
+        return Ok(cobra::help(HELP));
     }
     if let Some(l) = flags.log_format.as_deref()
         && !matches!(l, "text" | "color" | "json")
     {
-        stderr(&format!(
-            "unknown log format [text,color,json]: {}\n",
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "unknown log format [text,color,json]: {}",
             quote(l)
-        ));
+        );
         return Ok(Outcome::Failed);
     }
     if flags.source.len() > 1 {
-        return Ok(usage_error(&format!(
-            "accepts at most 1 arg(s), received {}",
-            flags.source.len()
-        )));
+        return Ok(cobra::usage_error(
+            HELP,
+            &format!("accepts at most 1 arg(s), received {}", flags.source.len()),
+        ));
     }
     let stdin_filepath = flags.stdin_filepath.clone().unwrap_or_default();
     if stdin_filepath.is_empty() {
@@ -216,12 +152,14 @@ fn non_empty(values: &[String]) -> Vec<String> {
 /// `--stdin-filepath`: one file from stdin to stdout.
 fn run_stdin(flags: &Flags, switches: &Switches, path: &str) -> Result<Outcome, CliError> {
     let refuse = |flag: &str| {
-        Err(usage_failure(format!(
-            "cannot use --{flag} when using --stdin-filepath"
-        )))
+        Err(cobra::usage_failure(
+            HELP,
+            format!("cannot use --{flag} when using --stdin-filepath"),
+        ))
     };
     if !flags.source.is_empty() {
-        return Err(usage_failure(
+        return Err(cobra::usage_failure(
+            HELP,
             "cannot specify an input when using --stdin-filepath".into(),
         ));
     }
@@ -241,7 +179,8 @@ fn run_stdin(flags: &Flags, switches: &Switches, path: &str) -> Result<Outcome, 
         return refuse("config");
     }
     if !path.ends_with(".proto") {
-        return Err(usage_failure(
+        return Err(cobra::usage_failure(
+            HELP,
             "--stdin-filepath must be a path to a .proto file".into(),
         ));
     }
@@ -278,13 +217,15 @@ fn run_input(flags: &Flags, switches: &Switches) -> Result<Outcome, CliError> {
         && r.format == Format::Protofile
         && r.include_package_files
     {
-        return Err(usage_failure(
+        return Err(cobra::usage_failure(
+            HELP,
             "cannot specify include_package_files=true with format".into(),
         ));
     }
     if switches.write {
         if output != "-" {
-            return Err(usage_failure(
+            return Err(cobra::usage_failure(
+                HELP,
                 "cannot use --output when using --write".into(),
             ));
         }
@@ -294,26 +235,29 @@ fn run_input(flags: &Flags, switches: &Switches) -> Result<Outcome, CliError> {
         match &parsed {
             Ok(r) if run::writable(r) || r.format.is_message() => {}
             Ok(_) => {
-                return Err(usage_failure(format!(
-                    "invalid input {} when using --write: must be a directory or proto file",
-                    quote(source)
-                )));
+                return Err(cobra::usage_failure(
+                    HELP,
+                    format!(
+                        "invalid input {} when using --write: must be a directory or proto file",
+                        quote(source)
+                    ),
+                ));
             }
             Err(e) => {
-                return Err(usage_failure(format!(
-                    "invalid input {} when using --write: {e}",
-                    quote(source)
-                )));
+                return Err(cobra::usage_failure(
+                    HELP,
+                    format!("invalid input {} when using --write: {e}", quote(source)),
+                ));
             }
         }
     }
     let output = match run::parse_output(output, &cwd) {
         Ok(o) => o,
-        Err(OutputError::Usage(m)) => return Err(usage_failure(m)),
+        Err(OutputError::Usage(m)) => return Err(cobra::usage_failure(HELP, m)),
         Err(OutputError::Other(m)) => return Err(CliError::Failure(m)),
     };
     let error_format = ErrorFormat::parse(flags.error_format.as_deref().unwrap_or("text"))
-        .map_err(usage_failure)?;
+        .map_err(|m| cobra::usage_failure(HELP, m))?;
     let r = parsed.map_err(CliError::Failure)?;
     let req = BuildRequest {
         input: source.to_string(),

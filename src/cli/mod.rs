@@ -3,17 +3,23 @@
 
 pub mod breaking;
 pub mod build;
+mod cobra;
+pub mod completion;
 pub mod config;
+mod config_init;
+mod config_ls_modules;
 pub mod dep;
 pub mod export;
 pub mod format;
 pub mod generate;
 pub mod lint;
 pub mod ls_files;
+pub mod plugin_mode;
 pub mod push;
 pub mod registry;
 pub mod registry_serve;
 pub mod source;
+pub mod stats;
 
 use clap::{Parser, Subcommand};
 
@@ -61,6 +67,10 @@ pub enum Command {
     /// Manage assets on a registry, or serve one
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// Get statistics for a given source or module
+    Stats(stats::StatsArgs),
+    /// Generate auto-completion scripts for commonly used shells
+    Completion(completion::CompletionArgs),
 }
 
 /// The input flags every file-reading command shares (buf's `--path`,
@@ -176,5 +186,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Export(args) => export::run(args),
         Command::Mod(cmd) => dep::run_mod(cmd),
         Command::Source(cmd) => source::run(cmd),
+        Command::Stats(args) => stats::run(args),
+        Command::Completion(args) => completion::run(args),
     }
 }

@@ -106,6 +106,8 @@ pub struct OptionNamePart {
     pub name: String,
     pub is_extension: bool,
     pub span: Span,
+    /// The `.` before this part (none for the first).
+    pub dot: Option<Span>,
 }
 
 #[derive(Clone, Debug)]

@@ -53,7 +53,9 @@ pub fn attribute(src: &str, toks: &[Token], sig: &[u32], lines: &LineIndex) -> V
             next,
             lines,
         );
-        if let (Some(p), Some(t)) = (prev_sig, trailing) {
+        // Nothing trails the file's last token: buf gives comments after
+        // it to end of file.
+        if let (Some(p), Some(t), true) = (prev_sig, trailing, next_tok.is_some()) {
             out[p].trailing = Some(t);
         }
         if k < sig.len() {
@@ -148,11 +150,8 @@ fn gap_runs(
         _ => None,
     };
     let mut first_free = 0;
-    let (trailing, mut anchor_end) = if let Some(c) = &same_line {
-        (
-            Some(c.text.strip_suffix('\n').unwrap_or(&c.text).to_string()),
-            Some(c.end_line),
-        )
+    let trailing = if let Some(c) = &same_line {
+        Some(c.text.strip_suffix('\n').unwrap_or(&c.text).to_string())
     } else {
         match (prev_line, runs.first()) {
             (Some(pl), Some(run))
@@ -162,25 +161,38 @@ fn gap_runs(
                         .is_some_and(|c| c.start_line == pl || c.start_line == pl + 1) =>
             {
                 first_free = 1;
-                (Some(join(run)), run.last().map(|c| c.end_line))
+                Some(join(run))
             }
-            _ => (None, None),
+            _ => None,
         }
     };
-    // After a `;`, runs that touch the trailing comment go with it (and are
-    // dropped), unless they lead the next token.
-    let after_semicolon = prev.is_some_and(|p| p.text(src) == ";");
-    while let (true, Some(end), Some(run)) = (after_semicolon, anchor_end, runs.get(first_free)) {
-        if Some(first_free) == leading_idx || run.first().is_none_or(|c| c.start_line != end + 1) {
-            break;
-        }
-        anchor_end = run.last().map(|c| c.end_line);
+    // After a `;` or a `}` (a declaration's end, not a `{`) with a comment
+    // starting on its line, the run starting on the next line goes with that
+    // comment (and is dropped), unless it leads the next token. Only that one
+    // run: one starting after a multi-line block comment, or after it, stays.
+    let after_declaration = prev.is_some_and(|p| matches!(p.text(src), ";" | "}"));
+    let trails_on_its_line = same_line.is_some()
+        || (first_free == 1
+            && runs
+                .first()
+                .and_then(|r| r.first())
+                .is_some_and(|c| Some(c.start_line) == prev_line));
+    if let (true, true, Some(pl), Some(run)) = (
+        after_declaration,
+        trails_on_its_line,
+        prev_line,
+        runs.get(first_free),
+    ) && Some(first_free) != leading_idx
+        && run.first().is_some_and(|c| c.start_line == pl + 1)
+    {
         first_free += 1;
     }
     // Comments ending on the next token's line belong to nothing (a `//`
     // comment on the previous token's line still trails it).
     if next_line.is_some() && last_end == next_line {
-        let trailing = same_line.map(|c| c.text.strip_suffix('\n').unwrap_or(&c.text).to_string());
+        let trailing = same_line
+            .map(|c| c.text.strip_suffix('\n').unwrap_or(&c.text).to_string())
+            .filter(|t| !t.is_empty());
         return (trailing, Vec::new(), None);
     }
     let end_detached = leading_idx.unwrap_or(runs.len());
@@ -194,5 +206,6 @@ fn gap_runs(
             .collect()
     };
     let leading = leading_idx.and_then(|i| runs.get(i)).map(join);
-    (trailing, detached, leading)
+    // An empty trailing comment (`//` alone) is no comment to buf.
+    (trailing.filter(|t| !t.is_empty()), detached, leading)
 }

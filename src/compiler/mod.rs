@@ -403,7 +403,9 @@ pub fn compile_with(
             fd.source_code_info = Some(SourceCodeInfo {
                 location: locations,
             });
-            apply_standard_options(&mut fd, &interp.bytes);
+            let (mut raw, mut runtime) = (interp.bytes, interp.runtime);
+            options::copy_map_entry_features(&fd, &mut raw, &mut runtime);
+            apply_standard_options(&mut fd, &raw);
             let used: HashSet<usize> = p1.used.union(&used2).copied().collect();
             // A public import re-exports its file, so buf never calls it unused.
             let unused = (0..fd.dependency.len())
@@ -416,13 +418,13 @@ pub fn compile_with(
             }
             Ok(CompiledFile {
                 fd,
-                raw_options: interp.bytes,
+                raw_options: raw,
                 unused_dependencies: unused,
                 syntax_unspecified: u.syntax_unspecified,
                 from_wkt: u.from_wkt,
                 display_path: u.source.display_path.clone(),
                 extra: u.lowered.extra.clone(),
-                runtime_options: interp.runtime,
+                runtime_options: runtime,
                 source_only_paths: interp.source_only_paths,
                 type_filtered: false,
             })

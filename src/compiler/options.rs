@@ -433,8 +433,9 @@ impl<'a> Interpreter<'a> {
             match schema.field_by_name(msg_name, &part.name) {
                 Some(f) => Some(f),
                 None => {
+                    // buf's span starts at the `.` before a nested name.
                     self.error(
-                        part.span,
+                        part.dot.map_or(part.span, |d| d.to(part.span)),
                         format!(
                             "cannot find message field `{}` in `{}`",
                             part.name,
@@ -1008,4 +1009,111 @@ fn map_sort_key(v: &Val, kt: PType) -> (i128, Vec<u8>) {
 fn field_full_name(msg_name: &str, info: &FieldRefInfo<'_>) -> String {
     let msg = msg_name.trim_start_matches('.');
     format!("{msg}.{}", info.field.name())
+}
+
+/// `features` in FieldOptions.
+const FIELD_OPTIONS_FEATURES: u64 = 21;
+
+/// protoc and buf give the key and value fields of a map entry the map
+/// field's `features` (and nothing else of its options), so features resolve
+/// on them as on the map field: `map<string, string> m = 1
+/// [features.utf8_validation = NONE]` validates neither keys nor values.
+/// Adds those options to `raw` (and to `runtime` where the map field's differ
+/// there), keyed by the entry fields' options paths.
+pub fn copy_map_entry_features(
+    fd: &FileDescriptorProto,
+    raw: &mut Vec<(Vec<i32>, Vec<u8>)>,
+    runtime: &mut Vec<(Vec<i32>, Vec<u8>)>,
+) {
+    let mut copies = Vec::new();
+    let scope = fd
+        .package
+        .as_deref()
+        .map(|p| format!(".{p}"))
+        .unwrap_or_default();
+    for (i, m) in fd.message_type.iter().enumerate() {
+        map_entry_fields(m, &scope, &mut vec![4, i as i32], &mut copies);
+    }
+    for (field, entry_fields) in copies {
+        for options in [&mut *raw, &mut *runtime] {
+            let Some(record) = options
+                .iter()
+                .find(|(p, _)| *p == field)
+                .and_then(|(_, b)| features_record(b))
+                .map(<[u8]>::to_vec)
+            else {
+                continue;
+            };
+            options.extend(entry_fields.iter().map(|p| (p.clone(), record.clone())));
+        }
+    }
+}
+
+/// For every map field under `m` (at `path`), its options path and the
+/// options paths of its entry's fields.
+fn map_entry_fields(
+    m: &DescriptorProto,
+    scope: &str,
+    path: &mut Vec<i32>,
+    out: &mut Vec<(Vec<i32>, Vec<Vec<i32>>)>,
+) {
+    let full = format!("{scope}.{}", m.name());
+    for (i, f) in m.field.iter().enumerate() {
+        let Some(j) = m.nested_type.iter().position(|n| {
+            n.options.as_ref().and_then(|o| o.map_entry) == Some(true)
+                && f.type_name()
+                    .strip_prefix(full.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                    == Some(n.name())
+        }) else {
+            continue;
+        };
+        let entry = &m.nested_type[j];
+        let field_options = [path.as_slice(), &[2, i as i32, 8]].concat();
+        let entry_options = (0..entry.field.len())
+            .map(|k| [path.as_slice(), &[3, j as i32, 2, k as i32, 8]].concat())
+            .collect();
+        out.push((field_options, entry_options));
+    }
+    for (j, n) in m.nested_type.iter().enumerate() {
+        path.extend([3, j as i32]);
+        map_entry_fields(n, &full, path, out);
+        path.truncate(path.len() - 2);
+    }
+}
+
+/// The `features` record (tag included) of serialized FieldOptions; Go's
+/// deterministic marshalling writes a message field as one record.
+fn features_record(options: &[u8]) -> Option<&[u8]> {
+    let mut rest = options;
+    while !rest.is_empty() {
+        let (key, after) = get_varint(rest)?;
+        let after = match key & 7 {
+            0 => get_varint(after)?.1,
+            1 => after.get(8..)?,
+            5 => after.get(4..)?,
+            2 => {
+                let (len, after) = get_varint(after)?;
+                after.get(usize::try_from(len).ok()?..)?
+            }
+            _ => return None,
+        };
+        if key == (FIELD_OPTIONS_FEATURES << 3 | 2) {
+            return options.get(options.len() - rest.len()..options.len() - after.len());
+        }
+        rest = after;
+    }
+    None
+}
+
+/// A varint at the start of `b` and the bytes after it.
+fn get_varint(b: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v = 0u64;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        v |= u64::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            return Some((v, b.get(i + 1..)?));
+        }
+    }
+    None
 }

@@ -412,6 +412,55 @@ impl<'a> Parser<'a> {
         if named {
             end = self.bump();
         }
+        // A number where the name belongs (`string 1bad = 1;`): buf takes it
+        // for the tag, so a following `= value` is a second tag.
+        if !named
+            && in_message
+            && let Some(t) = self.peek().copied()
+            && t.kind == TokenKind::Int
+        {
+            let text = t.text(self.src);
+            let number = self.bump();
+            end = number;
+            self.error(number, "unexpected integer literal in definition");
+            if parse_int(text).is_none()
+                && let Some((at, base)) = invalid_digit(text)
+            {
+                let at = number.start + at as u32;
+                self.error(
+                    Span::new(at, at),
+                    format!("invalid digit in {base} integer literal"),
+                );
+            }
+            if self.at_punct("=") {
+                let eq = self.bump();
+                let mut tag_end = eq;
+                if self.peek().is_some() && !self.at_punct(";") {
+                    tag_end = self.bump();
+                }
+                self.error(
+                    eq.to(tag_end),
+                    "encountered more than one message field tag",
+                );
+                if self.at_punct(";") {
+                    end = tag_end;
+                }
+            }
+            if self.at_punct("[")
+                && let Ok(options) = self.compact_options()
+            {
+                end = options.span;
+            }
+            if self.at_punct(";") {
+                end = self.bump();
+            } else {
+                let span = self.cur_span();
+                let msg = format!("unexpected {} after definition", self.describe_current());
+                self.error(span, msg);
+            }
+            self.error(start.to(end), "missing name in message field");
+            return start.to(end);
+        }
         let tagged = self.at_punct("=");
         if tagged {
             end = self.bump();
@@ -523,6 +572,7 @@ impl<'a> Parser<'a> {
     fn option_name(&mut self) -> PResult<OptionName> {
         let start = self.cur_span();
         let mut parts = Vec::new();
+        let mut dot = None;
         loop {
             if self.at_punct("(") {
                 let open = self.bump();
@@ -532,6 +582,7 @@ impl<'a> Parser<'a> {
                     name: inner.name,
                     is_extension: true,
                     span: open.to(close),
+                    dot,
                 });
             } else {
                 let id = self.ident("`option`")?;
@@ -539,10 +590,11 @@ impl<'a> Parser<'a> {
                     name: id.name,
                     is_extension: false,
                     span: id.span,
+                    dot,
                 });
             }
             if self.at_punct(".") {
-                self.bump();
+                dot = Some(self.bump());
                 continue;
             }
             // `foo.bar` lexes as idents split by `.`; also handle `(a).b.c`.

@@ -7,6 +7,8 @@ mod buf_work_yaml;
 mod buf_yaml;
 mod check;
 pub(crate) mod decode;
+pub mod init;
+pub mod listing;
 mod names;
 pub mod netrc;
 pub mod path;

@@ -600,25 +600,11 @@ fn write_file(cwd: &Path, path: &Path, spool: &mut Spool) -> Result<(), RunError
         .tempfile_in(&dir)
         .map_err(fail)?;
     spool.copy_to(tmp.as_file_mut()).map_err(fail)?;
-    super::stage::set_mode(tmp.path(), permissions(meta.as_ref())).map_err(fail)?;
+    super::stage::set_mode(tmp.path(), super::stage::permission_bits(meta.as_ref()))
+        .map_err(fail)?;
     tmp.persist(&target).map_err(|e| fail(e.error))?;
     Ok(())
 }
-/// A rewritten file keeps its permission bits; a new one gets 0644.
-fn permissions(meta: Option<&std::fs::Metadata>) -> u32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.filter(|m| m.is_file())
-            .map_or(0o644, |m| m.permissions().mode() & 0o7777)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        0o644
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

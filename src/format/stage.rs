@@ -170,6 +170,21 @@ impl Drop for Stage {
     }
 }
 
+/// A rewritten file keeps its permission bits; a new one gets 0644.
+pub fn permission_bits(meta: Option<&std::fs::Metadata>) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.filter(|m| m.is_file())
+            .map_or(0o644, |m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0o644
+    }
+}
+
 /// Sets a file's permission bits (Unix; elsewhere nothing to do).
 pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     #[cfg(unix)]
@@ -203,21 +218,12 @@ impl Rewrites {
         };
         let target = std::fs::canonicalize(disk).map_err(|e| fail(&e))?;
         let meta = std::fs::metadata(&target).map_err(|e| fail(&e))?;
-        let dir = target.parent().unwrap_or(Path::new("."));
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .tempfile_in(dir)
+        let tmp = crate::atomic::prepare(&target, bytes, Some(permission_bits(Some(&meta))))
             .map_err(|e| fail(&e))?;
-        tmp.write_all(bytes).map_err(|e| fail(&e))?;
-        std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(|e| fail(&e))?;
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push((tmp.into_temp_path(), target, shown.to_string()));
+            .push((tmp, target, shown.to_string()));
         Ok(())
     }
 

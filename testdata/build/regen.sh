@@ -9,6 +9,8 @@
 #   expected.binpb      buf build input -o expected.binpb          (full image)
 #   expected.fds.binpb  buf build input --as-file-descriptor-set -o ...
 #   expected.txtpb      buf build input -o expected.txtpb          (readable)
+#   expected.no-source-retention.binpb   (only where it exists already)
+#                       buf build input --exclude-source-retention-options -o ...
 # Every case must build: a non-zero exit from buf aborts the script.
 set -euo pipefail
 
@@ -35,6 +37,10 @@ for c in "${cases[@]}"; do
     "$BUF" build input -o expected.binpb
     "$BUF" build input --as-file-descriptor-set -o expected.fds.binpb
     "$BUF" build input -o expected.txtpb
+    # Cases tests/build_fixtures.rs also builds with --exclude-source-retention-options.
+    if [[ -f expected.no-source-retention.binpb ]]; then
+      "$BUF" build input --exclude-source-retention-options -o expected.no-source-retention.binpb
+    fi
   ) || { echo "FAILED: $c" >&2; status=1; }
 done
 exit $status

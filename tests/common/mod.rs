@@ -296,3 +296,39 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Every file under `root` (paths relative to it, in sorted walk order)
+/// and every empty directory, not descending into directories named in
+/// `skip`; symbolic links are listed, not followed.
+pub fn tree(root: &Path, skip: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    fn walk(
+        root: &Path,
+        rel: &Path,
+        skip: &[&str],
+        files: &mut Vec<PathBuf>,
+        empty: &mut Vec<PathBuf>,
+    ) {
+        let mut names: Vec<_> = std::fs::read_dir(root.join(rel))
+            .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        names.sort();
+        if names.is_empty() && !rel.as_os_str().is_empty() {
+            empty.push(rel.to_path_buf());
+        }
+        for name in names {
+            if skip.iter().any(|s| name == *s) {
+                continue;
+            }
+            let r = rel.join(&name);
+            let meta = std::fs::symlink_metadata(root.join(&r)).expect("stat");
+            if meta.is_dir() {
+                walk(root, &r, skip, files, empty);
+            } else {
+                files.push(r);
+            }
+        }
+    }
+    let (mut files, mut empty) = (Vec::new(), Vec::new());
+    walk(root, Path::new(""), skip, &mut files, &mut empty);
+    (files, empty)
+}

@@ -1,0 +1,1 @@
+version: v1beta1

@@ -495,12 +495,12 @@ pub fn values_by_number(e: &EnumView) -> Vec<(i32, Vec<usize>)> {
 
 /// `ignore_only` keyed by rule ID, categories expanded.
 fn ignore_only_by_rule(config: &BreakingConfig) -> HashMap<&'static str, Vec<&str>> {
-    select::ignore_only_by_rule(
-        Family::Breaking,
-        config.version,
-        &registry(),
-        &config.ignore_only,
-    )
+    select::ignore_only_by_rule(&universe(config.version), &config.ignore_only)
+}
+
+/// The built-in breaking rules of `version`.
+pub fn universe(version: crate::config::ConfigVersion) -> select::Universe {
+    select::Universe::builtin(Family::Breaking, version, &registry())
 }
 
 /// buf drops a finding when its current file or its previous file is
@@ -552,6 +552,8 @@ fn position(cur: &Side, f: Finding) -> Annotation {
             end_column: 0,
             kind: f.rule.to_string(),
             message: f.message,
+            plugin: String::new(),
+            policy: String::new(),
         };
     };
     let span = f
@@ -571,5 +573,7 @@ fn position(cur: &Side, f: Finding) -> Annotation {
         end_column: ec as usize,
         kind: f.rule.to_string(),
         message: f.message,
+        plugin: String::new(),
+        policy: String::new(),
     }
 }

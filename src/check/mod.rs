@@ -2,7 +2,6 @@
 //! version, resolving `use`/`except` into a rule set, path-based ignores, and
 //! `buf:lint:ignore` comments.
 
-pub mod extensions;
 pub mod naming;
 pub mod plugins;
 pub mod select;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Family, RuleMeta};
+use super::{Category, Family, RuleMeta};
 use crate::config::ConfigVersion;
 
 /// The outcome of resolving a section.
@@ -37,26 +37,118 @@ impl<'a> Section<'a> {
     }
 }
 
-/// The rules of `registry` that exist in `version`.
-pub fn rules_in(version: ConfigVersion, registry: &[&'static RuleMeta]) -> Vec<&'static RuleMeta> {
-    registry
-        .iter()
-        .copied()
-        .filter(|r| r.categories(version).is_some())
-        .collect()
+/// The rules and categories one lint or breaking run can name: the built-in
+/// ones (unless `disable_builtin`) and those of the run's check plugins, in
+/// one namespace.
+#[derive(Debug, Clone)]
+pub struct Universe {
+    pub family: Family,
+    pub version: ConfigVersion,
+    /// Built-in rules in registry order, then each plugin's in its order.
+    pub rules: Vec<UniRule>,
+    /// Built-in categories (deprecated aliases included) in buf's listing
+    /// order, then the plugins' categories that a rule of the family uses.
+    pub categories: Vec<Category>,
 }
 
-/// Checks that every ID the section names exists in `version` (as a rule or a
-/// category), without resolving anything. buf validates the other family's
-/// section this way too.
-pub fn validate_ids(
-    family: Family,
-    version: ConfigVersion,
-    registry: &[&'static RuleMeta],
-    section: &Section,
-) -> Result<(), String> {
+/// A rule of a [`Universe`].
+#[derive(Debug, Clone, Copy)]
+pub struct UniRule {
+    pub meta: &'static RuleMeta,
+    /// The plugin's position in the run's plugin list; `None` for built-in.
+    pub plugin: Option<usize>,
+    /// Whether an empty `use` selects it.
+    pub default: bool,
+}
+
+impl Universe {
+    /// The built-in rules of `family` in `version`.
+    pub fn builtin(family: Family, version: ConfigVersion, registry: &[&'static RuleMeta]) -> Self {
+        let mut u = Universe {
+            family,
+            version,
+            rules: Vec::new(),
+            categories: Vec::new(),
+        };
+        u.add_builtin(registry);
+        u
+    }
+
+    /// A universe with no rules yet (the built-in ones disabled).
+    pub fn empty(family: Family, version: ConfigVersion) -> Self {
+        Universe {
+            family,
+            version,
+            rules: Vec::new(),
+            categories: Vec::new(),
+        }
+    }
+
+    pub fn add_builtin(&mut self, registry: &[&'static RuleMeta]) {
+        let (family, version) = (self.family, self.version);
+        let default = family.default_category();
+        self.rules.extend(registry.iter().filter_map(|r| {
+            let cats = r.categories(version)?;
+            Some(UniRule {
+                meta: r,
+                plugin: None,
+                default: cats.contains(&default),
+            })
+        }));
+        self.categories
+            .extend(family.categories(version).iter().copied());
+    }
+
+    /// Adds plugin `index`'s rules of this family (`rules` with their
+    /// default flags); `categories` are the plugin's, in its order.
+    pub fn add_plugin(
+        &mut self,
+        index: usize,
+        rules: &[(&'static RuleMeta, bool)],
+        categories: &[&'static str],
+    ) {
+        for &(meta, default) in rules {
+            self.rules.push(UniRule {
+                meta,
+                plugin: Some(index),
+                default,
+            });
+        }
+        for &id in categories {
+            let used = rules
+                .iter()
+                .any(|(r, _)| r.v2.is_some_and(|c| c.contains(&id)));
+            if used {
+                self.categories.push(Category { id, alias_of: None });
+            }
+        }
+    }
+
+    fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    fn rule(&self, id: &str) -> Option<&UniRule> {
+        self.rules.iter().find(|r| r.meta.id == id)
+    }
+
+    /// The plugin of rule `id`, `None` for built-in (or unknown) rules.
+    pub fn plugin_of(&self, id: &str) -> Option<usize> {
+        self.rule(id).and_then(|r| r.plugin)
+    }
+}
+
+/// Checks that every ID the section names exists in the universe (as a
+/// rule or a category), without resolving anything. buf validates the
+/// other family's section this way too. A universe with no rules at all
+/// (built-in rules disabled, no plugin rules of the family) checks nothing,
+/// as buf does.
+pub fn validate_ids(universe: &Universe, section: &Section) -> Result<(), String> {
+    if universe.rules.is_empty() {
+        return Ok(());
+    }
     for id in ids_named(section) {
-        if !is_known(family, version, registry, id) {
+        if universe.category(id).is_none() && universe.rule(id).is_none() {
             return Err(format!("{id:?} is not a known rule or category ID"));
         }
     }
@@ -72,49 +164,40 @@ fn ids_named<'a>(section: &'a Section) -> impl Iterator<Item = &'a str> {
         .chain(section.ignore_only_keys.iter().copied())
 }
 
-fn is_known(
-    family: Family,
-    version: ConfigVersion,
-    registry: &[&'static RuleMeta],
-    id: &str,
-) -> bool {
-    family.categories(version).iter().any(|c| c.id == id)
-        || registry
-            .iter()
-            .any(|r| r.id == id && r.categories(version).is_some())
-}
-
-/// Resolves the section for `version`.
-pub fn resolve(
-    family: Family,
-    version: ConfigVersion,
-    registry: &[&'static RuleMeta],
-    section: &Section,
-) -> Result<Selection, String> {
-    validate_ids(family, version, registry, section)?;
-    let warnings = deprecation_warnings(family, version, registry, section);
-    let in_version = rules_in(version, registry);
+/// Resolves the section over the universe. With no rules in the universe
+/// the selection is empty (the caller warns that none are configured).
+pub fn resolve(universe: &Universe, section: &Section) -> Result<Selection, String> {
+    if universe.rules.is_empty() {
+        return Ok(Selection {
+            rules: Vec::new(),
+            warnings: Vec::new(),
+        });
+    }
+    validate_ids(universe, section)?;
+    let warnings = deprecation_warnings(universe, section);
     let mut chosen: BTreeSet<&'static str> = BTreeSet::new();
     if section.use_rules.is_empty() {
-        chosen.extend(expand(
-            family,
-            version,
-            &in_version,
-            family.default_category(),
-        ));
+        chosen.extend(
+            universe
+                .rules
+                .iter()
+                .filter(|r| r.default && !r.meta.deprecated)
+                .map(|r| r.meta.id),
+        );
     } else {
         for id in section.use_rules {
-            chosen.extend(expand(family, version, &in_version, id));
+            chosen.extend(expand(universe, id));
         }
     }
     for id in section.except {
-        for r in expand(family, version, &in_version, id) {
+        for r in expand(universe, id) {
             chosen.remove(r);
         }
     }
-    let rules: Vec<&'static str> = in_version
+    let rules: Vec<&'static str> = universe
+        .rules
         .iter()
-        .map(|r| r.id)
+        .map(|r| r.meta.id)
         .filter(|id| chosen.contains(id))
         .collect();
     if rules.is_empty() {
@@ -130,42 +213,39 @@ pub fn resolve(
 
 /// The rule IDs `id` stands for: a category's rules (through a deprecated
 /// alias too), a rule itself, or a deprecated rule's replacements.
-pub fn expand(
-    family: Family,
-    version: ConfigVersion,
-    rules: &[&'static RuleMeta],
-    id: &str,
-) -> Vec<&'static str> {
-    let cats = family.categories(version);
-    if let Some(cat) = cats.iter().find(|c| c.id == id) {
+pub fn expand(universe: &Universe, id: &str) -> Vec<&'static str> {
+    let version = universe.version;
+    if let Some(cat) = universe.category(id) {
         let target = cat.alias_of.unwrap_or(cat.id);
-        return rules
+        return universe
+            .rules
             .iter()
-            .filter(|r| !r.deprecated && r.categories(version).is_some_and(|c| c.contains(&target)))
-            .map(|r| r.id)
+            .filter(|r| {
+                !r.meta.deprecated
+                    && r.meta
+                        .categories(version)
+                        .is_some_and(|c| c.contains(&target))
+            })
+            .map(|r| r.meta.id)
             .collect();
     }
-    match rules.iter().find(|r| r.id == id) {
-        Some(r) if r.deprecated => r
+    match universe.rule(id) {
+        Some(r) if r.meta.deprecated => r
+            .meta
             .replacements
             .iter()
-            .filter_map(|rep| rules.iter().find(|x| x.id == *rep).map(|x| x.id))
+            .filter_map(|rep| universe.rule(rep).map(|x| x.meta.id))
             .collect(),
-        Some(r) => vec![r.id],
+        Some(r) => vec![r.meta.id],
         None => Vec::new(),
     }
 }
 
-fn deprecation_warnings(
-    family: Family,
-    version: ConfigVersion,
-    registry: &[&'static RuleMeta],
-    section: &Section,
-) -> Vec<String> {
+fn deprecation_warnings(universe: &Universe, section: &Section) -> Vec<String> {
     let named: BTreeSet<&str> = ids_named(section).collect();
     let mut out = Vec::new();
-    for r in registry {
-        if r.deprecated && r.categories(version).is_some() && named.contains(r.id) {
+    for r in universe.rules.iter().map(|r| r.meta) {
+        if r.deprecated && named.contains(r.id) {
             let id = r.id;
             let replaced = match r.replacements {
                 [] => String::new(),
@@ -180,7 +260,7 @@ fn deprecation_warnings(
             ));
         }
     }
-    for c in family.categories(version) {
+    for c in &universe.categories {
         let Some(of) = c.alias_of else { continue };
         if !named.contains(c.id) {
             continue;
@@ -209,15 +289,12 @@ fn deprecation_warnings(
 /// `ignore_only` keyed by rule ID, with categories and deprecated IDs
 /// expanded to the rules they stand for.
 pub fn ignore_only_by_rule<'c>(
-    family: Family,
-    version: ConfigVersion,
-    registry: &[&'static RuleMeta],
+    universe: &Universe,
     ignore_only: &'c std::collections::BTreeMap<String, Vec<String>>,
 ) -> std::collections::HashMap<&'static str, Vec<&'c str>> {
-    let in_version = rules_in(version, registry);
     let mut out: std::collections::HashMap<&'static str, Vec<&str>> = Default::default();
     for (id, paths) in ignore_only {
-        for rule in expand(family, version, &in_version, id) {
+        for rule in expand(universe, id) {
             out.entry(rule)
                 .or_default()
                 .extend(paths.iter().map(String::as_str));

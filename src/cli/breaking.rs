@@ -5,12 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use clap::Args;
 
-use super::{CliError, Outcome, emit};
+use super::{CliError, Outcome, check_runs, emit};
 use crate::breaking::{self, Job};
-use crate::check::{Family, select};
+use crate::check::Family;
+use crate::check::plugins::Files;
 use crate::image::Image;
 use crate::input::{self, InputError, Opened};
-use crate::lint;
 use crate::report::{self, ErrorFormat};
 use crate::workspace::Module;
 
@@ -115,10 +115,7 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     };
 
     let ws = &current.built.workspace;
-    crate::check::extensions::refuse(&ws.check_plugins, &ws.policies, &cwd)
-        .map_err(CliError::Failure)?;
-    let registry = breaking::registry();
-    let lint_registry = lint::registry();
+    let ext = check_runs::Extensions::load(ws, &cwd).map_err(CliError::Failure)?;
     let modules: Vec<&Module> = current
         .built
         .workspace
@@ -126,27 +123,27 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
         .iter()
         .filter(|m| m.is_target)
         .collect();
-    let mut selections = Vec::new();
+    let mut plans: Vec<Vec<check_runs::Chosen>> = Vec::new();
+    let mut others: Vec<Vec<Option<check_runs::Chosen>>> = Vec::new();
     for m in &modules {
-        select::validate_ids(
-            Family::Lint,
-            m.lint.version,
-            &lint_registry,
-            &lint::section(&m.lint),
-        )
-        .map_err(CliError::Failure)?;
-        let sel = select::resolve(
-            Family::Breaking,
-            m.breaking.version,
-            &registry,
-            &breaking::section(&m.breaking),
-        )
-        .map_err(CliError::Failure)?;
-        for w in &sel.warnings {
-            report::warn(w);
+        let mut chosen = Vec::new();
+        let mut other = Vec::new();
+        for run in ext.runs(m) {
+            // buf validates the lint section's IDs too.
+            other.push(run.choose_other(Family::Lint).map_err(CliError::Failure)?);
+            let c = run.choose(Family::Breaking).map_err(CliError::Failure)?;
+            for w in &c.warnings {
+                report::warn(w);
+            }
+            chosen.push(c);
         }
-        selections.push(sel.rules);
+        if chosen[0].is_empty() && ext.policies.is_empty() {
+            report::warn("No breaking rules are configured in buf.yaml.");
+        }
+        plans.push(chosen);
+        others.push(other);
     }
+    check_runs::warn_unused_plugins(&ext, Family::Breaking, &plans, &others);
 
     for (side, opened) in [("input", &current), ("against", &previous)] {
         if let Some(name) = breaking::first_message_set(&opened.built.image) {
@@ -160,17 +157,30 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     let prev_views = module_views(&previous);
     let images = (&current.built.image, &previous.built.image);
     let pairs = pair_modules(&modules, cur_views, prev_views, images)?;
+    let images = (&current.built.image, &previous.built.image);
     let jobs: Vec<Job> = pairs
-        .into_iter()
+        .iter()
+        .filter(|(i, _, _)| !plans[*i][0].builtin.is_empty())
         .map(|(i, cur, prev)| Job {
-            current: cur,
-            against: prev,
-            config: &modules[i].breaking,
-            rules: selections[i].clone(),
+            current: cur.clone(),
+            against: prev.clone(),
+            config: &modules[*i].breaking,
+            rules: plans[*i][0].builtin.clone(),
             exclude_imports: args.exclude_imports,
         })
         .collect();
-    let annotations = breaking::run(&current.built.image, &previous.built.image, &jobs);
+    let mut annotations = breaking::run(images.0, images.1, &jobs);
+    if !ext.is_empty() {
+        annotations.extend(extension_findings(
+            images,
+            &ext,
+            &modules,
+            &plans,
+            &pairs,
+            args.exclude_imports,
+        )?);
+        annotations = check_runs::merge(annotations, |a| a);
+    }
     clock.mark("breaking");
     report::write(&annotations, format, &mut stdout);
     Ok(emit(&stdout, !annotations.is_empty()))
@@ -324,4 +334,69 @@ fn against_registry(ws: &crate::workspace::Workspace) -> Result<Option<String>, 
         Ok(false) => Ok(None),
         Err(e) => Err(CliError::Failure(e.to_string())),
     }
+}
+
+/// The findings of the policies' built-in rules and of every plugin, in run
+/// order per module pair (buf.yaml's run, then each policy's).
+fn extension_findings(
+    images: (&Image, &Image),
+    ext: &check_runs::Extensions,
+    modules: &[&Module],
+    plans: &[Vec<check_runs::Chosen>],
+    pairs: &[Pair],
+    exclude_imports: bool,
+) -> Result<Vec<report::Annotation>, CliError> {
+    let mut out = Vec::new();
+    let mut tasks = Vec::new();
+    for (i, cur, prev) in pairs {
+        let m = modules[*i];
+        for (run, c) in ext.runs(m).into_iter().zip(&plans[*i]) {
+            if let Some(policy) = run.policy
+                && !c.builtin.is_empty()
+            {
+                let job = Job {
+                    current: cur.clone(),
+                    against: prev.clone(),
+                    config: run.breaking,
+                    rules: c.builtin.clone(),
+                    exclude_imports,
+                };
+                let mut found = breaking::run(images.0, images.1, std::slice::from_ref(&job));
+                for f in &mut found {
+                    f.policy = policy.to_string();
+                }
+                out.extend(found);
+            }
+            for (plugin, rules) in run.plugins.iter().zip(&c.by_plugin) {
+                if rules.is_empty() {
+                    continue;
+                }
+                tasks.push(check_runs::Task {
+                    plugin,
+                    rules: rules.clone(),
+                    current: Files {
+                        image: images.0,
+                        files: cur,
+                    },
+                    against: Some(Files {
+                        image: images.1,
+                        files: prev,
+                    }),
+                    filter: check_runs::Filter {
+                        ignore: &run.breaking.ignore,
+                        ignore_only: crate::check::select::ignore_only_by_rule(
+                            &c.universe,
+                            &run.breaking.ignore_only,
+                        ),
+                        comment_ignores: false,
+                        exclude_imports,
+                        ignore_unstable: run.breaking.ignore_unstable_packages,
+                    },
+                });
+            }
+        }
+    }
+    let placed = check_runs::run_tasks(&tasks).map_err(CliError::Failure)?;
+    out.extend(placed.into_iter().flatten().map(|p| p.annotation));
+    Ok(out)
 }

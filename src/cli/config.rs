@@ -7,8 +7,9 @@ use std::io::Write;
 
 use clap::{Args, Subcommand};
 
-use super::{CliError, Outcome};
-use crate::check::{self, Family, RuleMeta, select};
+use super::{CliError, Outcome, check_runs};
+use crate::check::plugins::PluginRule;
+use crate::check::{self, Family, RuleMeta};
 use crate::config::ConfigVersion;
 use crate::lint;
 
@@ -78,16 +79,19 @@ fn ls_rules(
             "--config and --module-path require --configured-only".into(),
         ));
     }
-    let (version, chosen, include_deprecated) = if args.configured_only {
-        let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
-        let req = crate::workspace::BuildRequest {
-            input: ".".into(),
-            paths: Vec::new(),
-            exclude_paths: Vec::new(),
-            config_override: args.config.clone(),
-            disable_symlinks: false,
-            allow_empty_modules: false,
-        };
+    let cwd = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
+    let req = crate::workspace::BuildRequest {
+        input: ".".into(),
+        paths: Vec::new(),
+        exclude_paths: Vec::new(),
+        config_override: args.config.clone(),
+        disable_symlinks: false,
+        // Only the configuration matters here, not the sources.
+        allow_empty_modules: true,
+    };
+    let mut sections: Vec<Section> = Vec::new();
+    let version;
+    if args.configured_only {
         let ws =
             crate::workspace::discover(&req, &cwd).map_err(|e| CliError::Failure(e.to_string()))?;
         let module = match &args.module_path {
@@ -104,23 +108,43 @@ fn ls_rules(
                 ));
             }
         };
-        let sel = select::resolve(
-            family,
-            module.lint.version,
-            registry,
-            &match family {
-                Family::Lint => lint::section(&module.lint),
-                Family::Breaking => crate::breaking::section(&module.breaking),
-            },
-        )
-        .map_err(CliError::Failure)?;
-        let version = match family {
+        version = match family {
             Family::Lint => module.lint.version,
             Family::Breaking => module.breaking.version,
         };
-        (version, Some(sel.rules), false)
+        let ext = check_runs::Extensions::load(&ws, &cwd).map_err(CliError::Failure)?;
+        for run in ext.runs(module) {
+            let chosen = run.choose(family).map_err(CliError::Failure)?;
+            let policy = run.policy.unwrap_or_default();
+            let metas: Vec<&'static RuleMeta> = registry
+                .iter()
+                .copied()
+                .filter(|r| chosen.builtin.contains(&r.id))
+                .collect();
+            // --include-deprecated still shows the deprecated category
+            // aliases of the configured rules.
+            let deprecated = args.include_deprecated;
+            sections.push(Section::builtin(
+                family, version, policy, &metas, deprecated,
+            ));
+            for (plugin, ids) in run.plugins.iter().zip(&chosen.by_plugin) {
+                let rules = plugin
+                    .rules_of(family)
+                    .filter(|r| ids.contains(&r.meta.id))
+                    .copied()
+                    .collect();
+                sections.push(Section::plugin(policy, &plugin.name, rules, deprecated));
+            }
+        }
+        if sections.iter().all(|s| s.rows.is_empty()) {
+            let kind = match family {
+                Family::Lint => "lint",
+                Family::Breaking => "breaking",
+            };
+            crate::report::warn(&format!("No {kind} rules are configured in ."));
+        }
     } else {
-        let version = match args.version.as_deref() {
+        version = match args.version.as_deref() {
             Some("v1beta1") => ConfigVersion::V1Beta1,
             Some("v1") => ConfigVersion::V1,
             Some("v2") => ConfigVersion::V2,
@@ -132,86 +156,223 @@ fn ls_rules(
             None => crate::config::version_in_dir(std::path::Path::new("."))
                 .unwrap_or(ConfigVersion::V2),
         };
-        (version, None, args.include_deprecated)
-    };
-    let mut rules: Vec<(&RuleMeta, Vec<&'static str>)> = registry
-        .iter()
-        .filter_map(|r| {
-            let cats = r.categories(version)?;
-            let listed = match &chosen {
-                Some(ids) => ids.contains(&r.id),
-                None => include_deprecated || !r.deprecated,
-            };
-            listed.then(|| {
-                (
-                    *r,
-                    check::listed_categories(family, version, cats, include_deprecated),
-                )
-            })
-        })
-        .collect();
-    // Rules sort by their categories in the version's order; buf's CSR
-    // category (v2 breaking) only breaks ties.
-    let order: Vec<&str> = family
-        .categories(version)
-        .iter()
-        .map(|c| c.id)
-        .filter(|c| *c != check::SECONDARY_CATEGORY)
-        .collect();
-    let rank = |cats: &[&str]| -> (Vec<usize>, bool) {
-        let mut v: Vec<usize> = cats
-            .iter()
-            .filter_map(|c| order.iter().position(|o| o == c))
-            .collect();
-        if v.is_empty() {
-            v.push(usize::MAX);
+        let deprecated = args.include_deprecated;
+        // The workspace here only matters for its plugins and policies.
+        let ext = match crate::workspace::discover(&req, &cwd) {
+            Ok(ws) => check_runs::Extensions::load(&ws, &cwd).map_err(CliError::Failure)?,
+            Err(_) => check_runs::Extensions::default(),
+        };
+        sections.push(Section::builtin(family, version, "", registry, deprecated));
+        for p in &ext.plugins {
+            let rules = p.rules_of(family).copied().collect();
+            sections.push(Section::plugin("", &p.name, rules, deprecated));
         }
-        (v, cats.contains(&check::SECONDARY_CATEGORY))
-    };
-    rules.sort_by(|a, b| rank(&a.1).cmp(&rank(&b.1)).then(a.0.id.cmp(b.0.id)));
-    let default_cat = family.default_category();
-    let is_default = |r: &RuleMeta| {
-        r.categories(version)
-            .is_some_and(|c| c.contains(&default_cat))
-    };
+        for (policy, plugins) in &ext.policies {
+            sections.push(Section::builtin(
+                family,
+                version,
+                &policy.name,
+                registry,
+                deprecated,
+            ));
+            for p in plugins {
+                let rules = p.rules_of(family).copied().collect();
+                sections.push(Section::plugin(&policy.name, &p.name, rules, deprecated));
+            }
+        }
+    }
+    sections.retain(|s| !s.rows.is_empty());
+    sections.sort_by(|a, b| (&a.policy, &a.plugin).cmp(&(&b.policy, &b.plugin)));
     let text = if args.format == "json" {
-        rules
+        sections
             .iter()
-            .map(|(r, cats)| {
-                let replacements = if r.replacements.is_empty() {
-                    "null".to_string()
-                } else {
-                    serde_json::to_string(r.replacements).unwrap_or_default()
-                };
-                format!(
-                    "{{\"id\":{},\"categories\":{},\"default\":{},\"purpose\":{},\"plugin\":\"\",\"deprecated\":{},\"replacements\":{replacements}}}\n",
-                    crate::report::go_json_string(r.id),
-                    serde_json::to_string(cats).unwrap_or_default(),
-                    is_default(r),
-                    crate::report::go_json_string(r.purpose),
-                    r.deprecated,
-                )
-            })
+            .flat_map(|s| &s.rows)
+            .map(json_row)
             .collect::<String>()
     } else {
-        let mut rows = vec![[
-            "ID".to_string(),
-            "CATEGORIES".to_string(),
-            "DEFAULT".to_string(),
-            "PURPOSE".to_string(),
-        ]];
-        for (r, cats) in &rules {
-            rows.push([
-                r.id.to_string(),
-                cats.join(", "),
-                if is_default(r) { "*" } else { "" }.to_string(),
-                r.purpose.to_string(),
-            ]);
-        }
-        tabulate(&rows)
+        text_sections(&sections)
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     Ok(Outcome::Ok)
+}
+
+/// One block of `ls-*-rules`: the rules of one source in one run.
+struct Section {
+    policy: String,
+    plugin: String,
+    rows: Vec<Row>,
+}
+
+struct Row {
+    meta: &'static RuleMeta,
+    categories: Vec<&'static str>,
+    default: bool,
+    policy: String,
+    plugin: String,
+}
+
+impl Section {
+    /// Built-in rules of `version` among `metas`, in buf's order: by their
+    /// categories in the version's order (v2 breaking's CSR only breaks
+    /// ties), then by ID. Deprecated ones only with `deprecated`.
+    fn builtin(
+        family: Family,
+        version: ConfigVersion,
+        policy: &str,
+        metas: &[&'static RuleMeta],
+        deprecated: bool,
+    ) -> Section {
+        let default_cat = family.default_category();
+        let mut rows: Vec<Row> = metas
+            .iter()
+            .filter(|r| deprecated || !r.deprecated)
+            .filter_map(|r| {
+                let cats = r.categories(version)?;
+                Some(Row {
+                    meta: r,
+                    categories: check::listed_categories(family, version, cats, deprecated),
+                    default: cats.contains(&default_cat),
+                    policy: policy.to_string(),
+                    plugin: String::new(),
+                })
+            })
+            .collect();
+        let order: Vec<&str> = family
+            .categories(version)
+            .iter()
+            .map(|c| c.id)
+            .filter(|c| *c != check::SECONDARY_CATEGORY)
+            .collect();
+        let rank = |cats: &[&str]| -> (Vec<usize>, bool) {
+            let mut v: Vec<usize> = cats
+                .iter()
+                .filter_map(|c| order.iter().position(|o| o == c))
+                .collect();
+            if v.is_empty() {
+                v.push(usize::MAX);
+            }
+            (v, cats.contains(&check::SECONDARY_CATEGORY))
+        };
+        rows.sort_by(|a, b| {
+            rank(&a.categories)
+                .cmp(&rank(&b.categories))
+                .then(a.meta.id.cmp(b.meta.id))
+        });
+        Section {
+            policy: policy.to_string(),
+            plugin: String::new(),
+            rows,
+        }
+    }
+
+    /// A plugin's rules: default ones first, then by first category (none
+    /// last), by the categories as listed, by ID.
+    fn plugin(policy: &str, plugin: &str, rules: Vec<PluginRule>, deprecated: bool) -> Section {
+        let mut rows: Vec<Row> = rules
+            .into_iter()
+            .filter(|r| deprecated || !r.meta.deprecated)
+            .map(|r| Row {
+                meta: r.meta,
+                categories: r.meta.v2.unwrap_or_default().to_vec(),
+                default: r.default,
+                policy: policy.to_string(),
+                plugin: plugin.to_string(),
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let key = |r: &Row| {
+                (
+                    !r.default,
+                    r.categories.first().is_none(),
+                    r.categories.first().copied().unwrap_or_default(),
+                    r.categories.join(", "),
+                    r.meta.id,
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        Section {
+            policy: policy.to_string(),
+            plugin: plugin.to_string(),
+            rows,
+        }
+    }
+
+    /// `policy plugin`, `policy` or `plugin`; empty for built-in rules of
+    /// buf.yaml's run.
+    fn title(&self) -> String {
+        [self.policy.as_str(), self.plugin.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+fn json_row(r: &Row) -> String {
+    let replacements = if r.meta.replacements.is_empty() {
+        "null".to_string()
+    } else {
+        serde_json::to_string(r.meta.replacements).unwrap_or_default()
+    };
+    let policy = if r.policy.is_empty() {
+        String::new()
+    } else {
+        format!("\"policy\":{},", crate::report::go_json_string(&r.policy))
+    };
+    format!(
+        "{{\"id\":{},\"categories\":{},\"default\":{},\"purpose\":{},{policy}\"plugin\":{},\"deprecated\":{},\"replacements\":{replacements}}}\n",
+        crate::report::go_json_string(r.meta.id),
+        serde_json::to_string(&r.categories).unwrap_or_default(),
+        r.default,
+        crate::report::go_json_string(r.meta.purpose),
+        crate::report::go_json_string(&r.plugin),
+        r.meta.deprecated,
+    )
+}
+
+/// The text listing: one table whose columns line up across sections, the
+/// header once (after the first section's title), each later section after
+/// a blank line and a title with a blank line under it.
+fn text_sections(sections: &[Section]) -> String {
+    let mut rows = vec![[
+        "ID".to_string(),
+        "CATEGORIES".to_string(),
+        "DEFAULT".to_string(),
+        "PURPOSE".to_string(),
+    ]];
+    for r in sections.iter().flat_map(|s| &s.rows) {
+        rows.push([
+            r.meta.id.to_string(),
+            r.categories.join(", "),
+            if r.default { "*" } else { "" }.to_string(),
+            r.meta.purpose.to_string(),
+        ]);
+    }
+    let table = tabulate(&rows);
+    let mut lines = table.lines();
+    let header = lines.next().unwrap_or_default();
+    let mut out = String::new();
+    for (i, s) in sections.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let title = s.title();
+        if !title.is_empty() {
+            out.push_str(&title);
+            out.push_str("\n\n");
+        }
+        if i == 0 {
+            out.push_str(header);
+            out.push('\n');
+        }
+        for _ in &s.rows {
+            out.push_str(lines.next().unwrap_or_default());
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Go's tabwriter with padding 2: every column but the last padded to its

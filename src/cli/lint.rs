@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use clap::Args;
 
-use super::{CliError, Outcome, emit};
-use crate::check::{Family, select};
+use super::{CliError, Outcome, check_runs, emit};
+use crate::check::Family;
+use crate::check::plugins::Files;
 use crate::input::{self, InputError};
 use crate::lint::{self, ModuleJob};
 use crate::report::{self, ErrorFormat};
@@ -46,41 +47,42 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         None => (input::discover(&req, &cwd)?, None),
     };
     clock.mark("discover");
-    crate::check::extensions::refuse(&ws.check_plugins, &ws.policies, &cwd)
-        .map_err(CliError::Failure)?;
+    let ext = check_runs::Extensions::load(&ws, &cwd).map_err(CliError::Failure)?;
     // Resolve every target module's rules before compiling: config mistakes
     // are reported even when the sources are broken.
-    let lint_registry = lint::registry();
-    let breaking_registry = crate::breaking::registry();
-    let mut selections = Vec::new();
+    let mut plans: Vec<Vec<check_runs::Chosen>> = Vec::new();
+    let mut others: Vec<Vec<Option<check_runs::Chosen>>> = Vec::new();
     for m in ws.modules.iter().filter(|m| m.is_target) {
-        let b = &m.breaking;
-        // buf validates the breaking section's IDs too.
-        select::validate_ids(
-            Family::Breaking,
-            b.version,
-            &breaking_registry,
-            &crate::breaking::section(b),
-        )
-        .map_err(CliError::Failure)?;
-        let sel = select::resolve(
-            Family::Lint,
-            m.lint.version,
-            &lint_registry,
-            &lint::section(&m.lint),
-        )
-        .map_err(CliError::Failure)?;
-        for w in &sel.warnings {
-            report::warn(w);
+        let mut chosen = Vec::new();
+        let mut other = Vec::new();
+        for run in ext.runs(m) {
+            // buf validates the breaking section's IDs too.
+            other.push(
+                run.choose_other(Family::Breaking)
+                    .map_err(CliError::Failure)?,
+            );
+            let c = run.choose(Family::Lint).map_err(CliError::Failure)?;
+            for w in &c.warnings {
+                report::warn(w);
+            }
+            chosen.push(c);
         }
-        if m.lint.disable_builtin {
+        if chosen[0].is_empty() && ext.policies.is_empty() {
             report::warn("No lint rules are configured in buf.yaml.");
         }
-        selections.push(sel.rules);
+        plans.push(chosen);
+        others.push(other);
     }
+    check_runs::warn_unused_plugins(&ext, Family::Lint, &plans, &others);
+    let selections: Vec<Vec<&'static str>> = plans.iter().map(|p| p[0].builtin.clone()).collect();
     let contents = input::read(&ws)?;
     clock.mark("read");
-    let cache_key = lint::cache::key(&ws, &contents, &selections, &args.error_format);
+    // Plugins are programs of their own: their answers are never cached.
+    let cache_key = if ext.is_empty() {
+        lint::cache::key(&ws, &contents, &selections, &args.error_format)
+    } else {
+        None
+    };
     clock.mark("cache key");
     if let Some(hit) = cache_key.as_deref().and_then(lint::cache::load) {
         return Ok(emit(&hit.stdout, hit.findings));
@@ -105,25 +107,34 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         .enumerate()
         .map(|(i, f)| (f.file.fd.name(), i))
         .collect();
-    let jobs: Vec<ModuleJob> = built
+    let targets: Vec<&crate::workspace::Module> = built
         .workspace
         .modules
         .iter()
         .filter(|m| m.is_target)
-        .zip(selections)
-        .filter(|(m, _)| !m.lint.disabled && !m.lint.disable_builtin)
-        .map(|(m, rules)| ModuleJob {
-            files: m
-                .files
-                .iter()
-                .filter(|f| f.is_target)
-                .filter_map(|f| index.get(f.import_path.as_str()).copied())
-                .collect(),
-            config: &m.lint,
-            rules,
-        })
         .collect();
-    let findings = lint::run(&built.image, &jobs);
+    let module_job = |m: &crate::workspace::Module, config, rules| ModuleJob {
+        files: m
+            .files
+            .iter()
+            .filter(|f| f.is_target)
+            .filter_map(|f| index.get(f.import_path.as_str()).copied())
+            .collect(),
+        config,
+        rules,
+    };
+    let jobs: Vec<ModuleJob> = targets
+        .iter()
+        .zip(selections)
+        .filter(|(m, rules)| !m.lint.disabled && !rules.is_empty())
+        .map(|(m, rules)| module_job(m, &m.lint, rules))
+        .collect();
+    let mut findings = lint::run(&built.image, &jobs);
+    if !ext.is_empty() {
+        let more = extension_findings(&built.image, &ext, &targets, &plans, module_job)?;
+        findings.extend(more);
+        findings = check_runs::merge(findings, |f| &f.annotation);
+    }
     clock.mark("lint");
     let out = &mut stdout;
     if ignore_yaml {
@@ -145,4 +156,76 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         lint::cache::store(key, !findings.is_empty(), &stdout);
     }
     Ok(emit(&stdout, !findings.is_empty()))
+}
+
+/// The findings of the policies' built-in rules and of every plugin, in run
+/// order per module (buf.yaml's run, then each policy's).
+fn extension_findings<'a>(
+    image: &crate::image::Image,
+    ext: &'a check_runs::Extensions,
+    targets: &[&'a crate::workspace::Module],
+    plans: &[Vec<check_runs::Chosen>],
+    module_job: impl Fn(
+        &'a crate::workspace::Module,
+        &'a crate::config::LintConfig,
+        Vec<&'static str>,
+    ) -> ModuleJob<'a>,
+) -> Result<Vec<lint::LintAnnotation>, CliError> {
+    let views: Vec<Vec<(usize, bool)>> = targets
+        .iter()
+        .map(|m| check_runs::module_files(image, m))
+        .collect();
+    let mut tasks = Vec::new();
+    let mut out = Vec::new();
+    for ((m, chosen), view) in targets.iter().zip(plans).zip(&views) {
+        if m.lint.disabled {
+            continue;
+        }
+        for (run, c) in ext.runs(m).into_iter().zip(chosen) {
+            if let Some(policy) = run.policy
+                && !c.builtin.is_empty()
+            {
+                let job = module_job(m, run.lint, c.builtin.clone());
+                let mut found = lint::run(image, std::slice::from_ref(&job));
+                for f in &mut found {
+                    f.annotation.policy = policy.to_string();
+                }
+                out.extend(found);
+            }
+            for (plugin, rules) in run.plugins.iter().zip(&c.by_plugin) {
+                if rules.is_empty() {
+                    continue;
+                }
+                tasks.push(check_runs::Task {
+                    plugin,
+                    rules: rules.clone(),
+                    current: Files { image, files: view },
+                    against: None,
+                    filter: check_runs::Filter {
+                        ignore: &run.lint.ignore,
+                        ignore_only: crate::check::select::ignore_only_by_rule(
+                            &c.universe,
+                            &run.lint.ignore_only,
+                        ),
+                        comment_ignores: run.policy.is_none() && run.lint.comment_ignores_allowed(),
+                        exclude_imports: false,
+                        ignore_unstable: false,
+                    },
+                });
+            }
+        }
+    }
+    let placed = check_runs::run_tasks(&tasks).map_err(CliError::Failure)?;
+    for p in placed.into_iter().flatten() {
+        let module_path = p
+            .file
+            .as_ref()
+            .map(|(i, _)| image.files[*i].file.fd.name().to_string())
+            .unwrap_or_default();
+        out.push(lint::LintAnnotation {
+            annotation: p.annotation,
+            module_path,
+        });
+    }
+    Ok(out)
 }

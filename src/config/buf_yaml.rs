@@ -83,9 +83,10 @@ struct RawModuleV2 {
     breaking: Option<RawBreaking>,
 }
 
+/// A `plugins:` entry of buf.yaml or of a policy file, as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawPlugin {
+pub(crate) struct RawPlugin {
     #[serde(default)]
     plugin: Option<serde_json::Value>,
     #[serde(default)]
@@ -464,7 +465,7 @@ fn validate_module_v2(
     })
 }
 
-fn plugin_config(raw: RawPlugin) -> Result<CheckPluginConfig, String> {
+pub(crate) fn plugin_config(raw: RawPlugin) -> Result<CheckPluginConfig, String> {
     let scalar = |value: &serde_json::Value| match value {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),

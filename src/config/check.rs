@@ -134,7 +134,7 @@ impl LintConfig {
     }
 
     /// Sets the configurable suffixes; buf reads an empty value as the default.
-    fn set_suffixes(&mut self, enum_zero: &Option<String>, service: &Option<String>) {
+    pub(crate) fn set_suffixes(&mut self, enum_zero: &Option<String>, service: &Option<String>) {
         if let Some(s) = enum_zero.as_ref().filter(|s| !s.is_empty()) {
             self.enum_zero_value_suffix = s.clone();
         }

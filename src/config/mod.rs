@@ -12,6 +12,7 @@ pub mod listing;
 mod names;
 pub mod netrc;
 pub mod path;
+pub mod policy;
 
 #[cfg(test)]
 mod tests;

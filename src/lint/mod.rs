@@ -330,6 +330,11 @@ pub fn registry() -> Vec<&'static RuleMeta> {
     rules::ALL.iter().map(|r| &r.meta).collect()
 }
 
+/// The built-in lint rules of `version`.
+pub fn universe(version: crate::config::ConfigVersion) -> select::Universe {
+    select::Universe::builtin(Family::Lint, version, &registry())
+}
+
 /// The section of `config` the selection reads.
 pub fn section(config: &LintConfig) -> select::Section<'_> {
     select::Section::new(&config.use_rules, &config.except, &config.ignore_only)
@@ -450,6 +455,8 @@ fn lint_module(
                     end_column: ec as usize,
                     kind: f.rule.to_string(),
                     message: f.message,
+                    plugin: String::new(),
+                    policy: String::new(),
                 },
                 module_path: name.to_string(),
             })
@@ -459,12 +466,7 @@ fn lint_module(
 
 /// `ignore_only` keyed by rule ID, categories expanded.
 fn ignore_only_by_rule(config: &LintConfig) -> HashMap<&'static str, Vec<&str>> {
-    select::ignore_only_by_rule(
-        Family::Lint,
-        config.version,
-        &registry(),
-        &config.ignore_only,
-    )
+    select::ignore_only_by_rule(&universe(config.version), &config.ignore_only)
 }
 
 /// A leading comment of the element or of any declaration enclosing it names

@@ -12,7 +12,7 @@ mod unused;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::check::{Family, select};
+use crate::check::select;
 use crate::config::{BreakingConfig, BufYaml, ConfigVersion, LintConfig};
 use crate::image::Image;
 use crate::image::read::{self, Encoding};
@@ -190,9 +190,7 @@ fn lint(
         return Ok(None);
     }
     let selection = select::resolve(
-        Family::Lint,
-        lint_config.version,
-        &crate::lint::registry(),
+        &crate::lint::universe(lint_config.version),
         &crate::lint::section(&lint_config),
     )
     .map_err(PluginError::Rules)?;
@@ -253,9 +251,7 @@ fn breaking(
         return Ok(None);
     }
     let selection = select::resolve(
-        Family::Breaking,
-        breaking_config.version,
-        &crate::breaking::registry(),
+        &crate::breaking::universe(breaking_config.version),
         &crate::breaking::section(&breaking_config),
     )
     .map_err(PluginError::Rules)?;

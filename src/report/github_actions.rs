@@ -15,10 +15,14 @@ pub fn render(annotations: &[Annotation]) -> String {
             if a.start_line > 0 {
                 format!(
                     "::error file={path},line={},col={},endLine={},endColumn={}::{}\n",
-                    a.start_line, a.start_column, a.end_line, a.end_column, a.message
+                    a.start_line,
+                    a.start_column,
+                    a.end_line,
+                    a.end_column,
+                    a.shown_message()
                 )
             } else {
-                format!("::error file={path}::{}\n", a.message)
+                format!("::error file={path}::{}\n", a.shown_message())
             }
         })
         .collect()

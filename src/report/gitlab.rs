@@ -7,11 +7,12 @@ use sha3::digest::{ExtendableOutput, Update, XofReader};
 use super::{Annotation, go_json_string};
 
 fn issue_json(a: &Annotation, fingerprint: Option<&str>) -> String {
-    let mut s = format!(
-        "{{\"description\":{},\"check_name\":{},",
-        go_json_string(&a.message),
-        go_json_string(&a.kind)
-    );
+    // A plugin finding may have no message: `description` is then left out.
+    let mut s = String::from("{");
+    if !a.message.is_empty() {
+        s.push_str(&format!("\"description\":{},", go_json_string(&a.message)));
+    }
+    s.push_str(&format!("\"check_name\":{},", go_json_string(&a.kind)));
     if let Some(f) = fingerprint {
         s.push_str(&format!("\"fingerprint\":\"{f}\","));
     }

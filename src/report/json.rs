@@ -11,14 +11,23 @@ pub fn render(annotations: &[Annotation]) -> String {
             out.push_str(&format!("\"path\":{},", go_json_string(&a.path)));
         }
         out.push_str(&format!(
-            "\"start_line\":{},\"start_column\":{},\"end_line\":{},\"end_column\":{},\"type\":{},\"message\":{}",
+            "\"start_line\":{},\"start_column\":{},\"end_line\":{},\"end_column\":{},\"type\":{}",
             a.start_line.max(1),
             a.start_column.max(1),
             a.end_line.max(1),
             a.end_column.max(1),
             go_json_string(&a.kind),
-            go_json_string(&a.message)
         ));
+        // Empty keys are left out, as Go's `omitempty` does.
+        for (key, value) in [
+            ("message", &a.message),
+            ("plugin", &a.plugin),
+            ("policy", &a.policy),
+        ] {
+            if !value.is_empty() {
+                out.push_str(&format!(",\"{key}\":{}", go_json_string(value)));
+            }
+        }
         out.push_str("}\n");
     }
     out

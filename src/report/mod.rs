@@ -16,7 +16,7 @@ use std::io::Write;
 use crate::compiler::diag::FileDiagnostic;
 
 /// One reported problem, positioned in a file, as every format renders it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Annotation {
     /// The path as the user sees it; empty for problems with no file.
     pub path: String,
@@ -27,6 +27,11 @@ pub struct Annotation {
     /// `COMPILE` or a rule ID.
     pub kind: String,
     pub message: String,
+    /// The check plugin that reported it, as buf.yaml names it; empty for
+    /// built-in rules.
+    pub plugin: String,
+    /// The policy whose run reported it; empty outside policy runs.
+    pub policy: String,
 }
 
 impl Annotation {
@@ -39,6 +44,25 @@ impl Annotation {
             end_column: d.end_column,
             kind: "COMPILE".into(),
             message: d.message.clone(),
+            plugin: String::new(),
+            policy: String::new(),
+        }
+    }
+
+    /// The message as the text formats print it: the rule ID when a plugin
+    /// sent none, then ` (<plugin>)`, ` (<policy>)` or ` (<plugin>,
+    /// <policy>)` for findings of plugins and policies.
+    pub fn shown_message(&self) -> String {
+        let message = if self.message.is_empty() {
+            &self.kind
+        } else {
+            &self.message
+        };
+        match (self.plugin.is_empty(), self.policy.is_empty()) {
+            (true, true) => message.clone(),
+            (false, true) => format!("{message} ({})", self.plugin),
+            (true, false) => format!("{message} ({})", self.policy),
+            (false, false) => format!("{message} ({}, {})", self.plugin, self.policy),
         }
     }
 
@@ -53,7 +77,7 @@ impl Annotation {
             "{path}:{}:{}:{}",
             self.start_line.max(1),
             self.start_column.max(1),
-            self.message
+            self.shown_message()
         )
     }
 }

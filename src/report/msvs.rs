@@ -16,7 +16,7 @@ pub fn render(annotations: &[Annotation]) -> String {
                 a.start_line.max(1),
                 a.start_column.max(1),
                 a.kind,
-                a.message
+                a.shown_message()
             )
         })
         .collect()

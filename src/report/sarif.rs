@@ -67,6 +67,8 @@ mod tests {
             end_column: 27,
             kind: "FIELD_LOWER_SNAKE_CASE".into(),
             message: "Field name \"BadName\" should be lower_snake_case.".into(),
+            plugin: String::new(),
+            policy: String::new(),
         }
     }
 

@@ -1,20 +1,433 @@
-//! Check plugins (buf.yaml v2 `plugins:`) and policies: custom lint and
-//! breaking rules run as separate programs (../shared/reference/
+//! Check plugins (buf.yaml v2 `plugins:`, and a policy file's): custom lint
+//! and breaking rules run as separate programs (../shared/reference/
 //! buf-check-plugins.md). The pieces, in the order a run uses them:
 //!
-//! - `rpc.rs`: the pluginrpc protocol and its messages; one process per call.
-//! - (next) the rule universe: built-in rules plus each plugin's rules and
-//!   categories in one namespace (duplicate IDs listed by source), `use`/
-//!   `except`/`ignore_only` resolved over it, deprecated plugin rules
-//!   replaced with buf's warning, the unused-plugin warning.
-//! - `options.rs`: buf.yaml `options:` as `option.v1.Value`s with buf's
-//!   checks (§2.4).
-//! - (next) dispatch: Check per plugin with the module's image (targets and
-//!   imports, source info, `is_import`, `unused_dependency`), its own
-//!   options and its share of the rule IDs; annotations placed by source
-//!   path and tagged with the plugin (and policy) name for every output.
-//! - (next) policies: a separate run per policy file with its own rules,
-//!   plugins and `disable_builtin`, buf.yaml's `ignore`/`ignore_only`.
+//! - `load`: start each local plugin (`program.rs` finds it as buf does),
+//!   read its options (`options.rs`), list its rules and categories over
+//!   pluginrpc (`rpc.rs`) and check them as buf's client does.
+//! - `check_duplicates` and `universe`: built-in rules plus each plugin's
+//!   rules and categories in one namespace, for `check::select`.
+//! - `check`: one Check call with the module's files (targets and imports,
+//!   source info, `is_import`, unused imports), the plugin's own options and
+//!   its share of the selected rule IDs.
+//! - `place`: each annotation positioned by its source path, as buf does,
+//!   with its plugin (and policy) name for every output format.
+//! Policy files are read by `config::policy`; each is a separate run.
 
 pub mod options;
+pub mod program;
 pub mod rpc;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use prost_types::source_code_info::Location;
+
+use super::select::Universe;
+use super::{Family, RuleMeta};
+use crate::config::{CheckPluginConfig, ConfigVersion};
+use crate::image::Image;
+
+/// A started plugin: its name as written, its options, and the rules and
+/// categories it listed.
+#[derive(Debug)]
+pub struct Plugin {
+    /// `plugin:`'s first element exactly as written.
+    pub name: String,
+    /// The policy whose file named it, for error messages.
+    pub policy: Option<String>,
+    client: rpc::Client,
+    pub options: Vec<rpc::PluginOption>,
+    /// Lint and breaking rules in the plugin's order (rules of unspecified
+    /// type are dropped, as buf drops them).
+    pub rules: Vec<PluginRule>,
+    /// Category IDs in the plugin's order.
+    pub categories: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PluginRule {
+    pub meta: &'static RuleMeta,
+    pub family: Family,
+    pub default: bool,
+}
+
+impl Plugin {
+    /// Its rules of `family`.
+    pub fn rules_of(&self, family: Family) -> impl Iterator<Item = &PluginRule> {
+        self.rules.iter().filter(move |r| r.family == family)
+    }
+
+    /// `plugin "<name>" failed: <text>`, naming the policy when it has one.
+    pub fn failure(&self, text: &str) -> String {
+        failure(&self.name, self.policy.as_deref(), text)
+    }
+}
+
+fn failure(name: &str, policy: Option<&str>, text: &str) -> String {
+    match policy {
+        Some(p) => format!("plugin \"{name}\" from policy \"{p}\" failed: {text}"),
+        None => format!("plugin \"{name}\" failed: {text}"),
+    }
+}
+
+/// Starts each plugin of `configs` and reads its rules and categories.
+/// Options are checked first, for all of them, before any program runs.
+pub fn load(
+    configs: &[CheckPluginConfig],
+    policy: Option<&str>,
+    cwd: &Path,
+    locked: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Plugin>, String> {
+    let mut options = Vec::with_capacity(configs.len());
+    for c in configs {
+        options
+            .push(options::to_options(&c.options).map_err(|e| {
+                format!("could not parse options for plugin \"{}\": {e}", c.plugin)
+            })?);
+    }
+    let mut plugins = Vec::with_capacity(configs.len());
+    for (c, options) in configs.iter().zip(options) {
+        let name = c.plugin.as_str();
+        let program = program::find(name, cwd, locked).map_err(|e| match e {
+            program::Problem::Start(text) => failure(name, policy, &text),
+            program::Problem::Config(text) => text,
+        })?;
+        let client = rpc::Client::new(name, program, c.args.clone(), cwd);
+        let listed = client
+            .list_rules()
+            .and_then(|rules| Ok((rules, client.list_categories()?)))
+            .and_then(|(rules, categories)| validate(rules, categories))
+            .map_err(|e| failure(name, policy, &e))?;
+        plugins.push(Plugin {
+            name: name.to_string(),
+            policy: policy.map(str::to_string),
+            client,
+            options,
+            rules: listed.0,
+            categories: listed.1,
+        });
+    }
+    Ok(plugins)
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// buf's client checks on a plugin's listing (§1.6), then the rules as
+/// `RuleMeta`s that selection and `ls-*-rules` read. A run lists a handful
+/// of plugins once, so their metadata is kept for the process's life.
+fn validate(
+    rules: Vec<rpc::Rule>,
+    categories: Vec<rpc::Category>,
+) -> Result<(Vec<PluginRule>, Vec<&'static str>), String> {
+    for r in &rules {
+        if r.purpose.is_empty() {
+            return Err("check.Rule: ID is empty".into());
+        }
+        if r.default && r.deprecated {
+            return Err("check.Rule: Default and Deprecated are true".into());
+        }
+        if !r.deprecated && !r.replacement_ids.is_empty() {
+            return Err("check.Rule: ReplacementIDs set but Deprecated is false".into());
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let dups: std::collections::BTreeSet<&str> = rules
+        .iter()
+        .filter(|r| !seen.insert(r.id.as_str()))
+        .map(|r| r.id.as_str())
+        .collect();
+    if !dups.is_empty() {
+        let list: Vec<&str> = dups.into_iter().collect();
+        return Err(format!("duplicate rule IDs: {}", list.join(", ")));
+    }
+    for r in &rules {
+        if let Some(c) = r
+            .category_ids
+            .iter()
+            .find(|c| !categories.iter().any(|k| k.id == **c))
+        {
+            return Err(format!("no category for ID {c:?}"));
+        }
+    }
+    for r in &rules {
+        if let Some(rep) = r.replacement_ids.iter().find(|rep| {
+            !rules.iter().any(|x| x.id == **rep) && !categories.iter().any(|k| k.id == **rep)
+        }) {
+            return Err(format!(
+                "it looks like you have found a bug in buf. Please file an issue at \
+                 https://github.com/bufbuild/buf/issues and provide the command you ran, as \
+                 well as the following message: unknown rule or category ID given as a \
+                 replacement ID: {rep:?}"
+            ));
+        }
+    }
+    let out = rules
+        .into_iter()
+        .filter_map(|r| {
+            let family = match r.r#type {
+                1 => Family::Lint,
+                2 => Family::Breaking,
+                _ => return None,
+            };
+            let cats: &'static [&'static str] = Box::leak(
+                r.category_ids
+                    .into_iter()
+                    .map(leak)
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            );
+            let replacements: &'static [&'static str] = Box::leak(
+                r.replacement_ids
+                    .into_iter()
+                    .map(leak)
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            );
+            let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+                id: leak(r.id),
+                purpose: leak(r.purpose),
+                v1beta1: Some(cats),
+                v1: Some(cats),
+                v2: Some(cats),
+                deprecated: r.deprecated,
+                replacements,
+            }));
+            Some(PluginRule {
+                meta,
+                family,
+                default: r.default,
+            })
+        })
+        .collect();
+    let categories = categories.into_iter().map(|c| leak(c.id)).collect();
+    Ok((out, categories))
+}
+
+/// Rule and category IDs share one namespace across the built-in rules
+/// (`builtin`, both families' rules and categories, when they are part of
+/// the run) and every plugin. buf lists each clash with its sources.
+pub fn check_duplicates(builtin: Option<Vec<&str>>, plugins: &[Plugin]) -> Result<(), String> {
+    let mut sources: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for id in builtin.into_iter().flatten() {
+        sources.entry(id).or_default().push("builtin");
+    }
+    for p in plugins {
+        for id in p
+            .rules
+            .iter()
+            .map(|r| r.meta.id)
+            .chain(p.categories.iter().copied())
+        {
+            sources.entry(id).or_default().push(&p.name);
+        }
+    }
+    let clashes: Vec<String> = sources
+        .iter()
+        .filter(|(_, s)| s.len() > 1)
+        .map(|(id, s)| format!("{id}: {}", s.join(", ")))
+        .collect();
+    if clashes.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "duplicate rule IDs detected from plugins:\n{}",
+            clashes.join("\n")
+        ))
+    }
+}
+
+/// The IDs the built-in rules of `version` claim: both families' rules and
+/// categories.
+pub fn builtin_ids(
+    version: ConfigVersion,
+    registries: [&[&'static RuleMeta]; 2],
+) -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = Vec::new();
+    for registry in registries {
+        ids.extend(
+            registry
+                .iter()
+                .filter(|r| r.categories(version).is_some())
+                .map(|r| r.id),
+        );
+    }
+    for family in [Family::Lint, Family::Breaking] {
+        ids.extend(family.categories(version).iter().map(|c| c.id));
+    }
+    ids
+}
+
+/// The rules one run of `family` can name: the built-in ones (when
+/// `builtin` is given) and each plugin's.
+pub fn universe(
+    family: Family,
+    version: ConfigVersion,
+    builtin: Option<&[&'static RuleMeta]>,
+    plugins: &[Plugin],
+) -> Universe {
+    let mut u = match builtin {
+        Some(registry) => Universe::builtin(family, version, registry),
+        None => Universe::empty(family, version),
+    };
+    for (i, p) in plugins.iter().enumerate() {
+        let rules: Vec<(&'static RuleMeta, bool)> =
+            p.rules_of(family).map(|r| (r.meta, r.default)).collect();
+        u.add_plugin(i, &rules, &p.categories);
+    }
+    u
+}
+
+/// One side of a check: image files as (index, is import) pairs.
+#[derive(Clone, Copy)]
+pub struct Files<'a> {
+    pub image: &'a Image,
+    pub files: &'a [(usize, bool)],
+}
+
+impl Files<'_> {
+    fn encoded(&self) -> Vec<rpc::EncodedFileDescriptor> {
+        use rayon::prelude::*;
+        self.files
+            .par_iter()
+            .filter_map(|&(i, is_import)| {
+                let f = &self.image.files.get(i)?.file;
+                let mut bytes = Vec::with_capacity(4096);
+                crate::image::encode_file(f, true, false, &mut bytes);
+                Some(rpc::EncodedFileDescriptor {
+                    file_descriptor_proto: bytes,
+                    is_import,
+                    is_syntax_unspecified: f.syntax_unspecified,
+                    unused_dependency: f.unused_dependencies.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The image index of the file named `name` (module-relative).
+    fn find(&self, name: &str) -> Option<usize> {
+        self.files.iter().map(|&(i, _)| i).find(|&i| {
+            self.image
+                .files
+                .get(i)
+                .is_some_and(|f| f.file.fd.name() == name)
+        })
+    }
+}
+
+/// Runs Check with `rule_ids` (sorted, never empty) over `current` (and
+/// `against` for breaking).
+pub fn check(
+    plugin: &Plugin,
+    rule_ids: &[&str],
+    current: Files,
+    against: Option<Files>,
+) -> Result<Vec<rpc::Annotation>, String> {
+    let mut ids: Vec<String> = rule_ids.iter().map(|s| s.to_string()).collect();
+    ids.sort();
+    let request = rpc::EncodedCheckRequest {
+        file_descriptors: current.encoded(),
+        against_file_descriptors: against.map(|a| a.encoded()).unwrap_or_default(),
+        options: plugin.options.clone(),
+        rule_ids: ids,
+    };
+    plugin
+        .client
+        .check(&request)
+        .map_err(|e| plugin.failure(&e))
+}
+
+/// A plugin finding, positioned.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub annotation: crate::report::Annotation,
+    /// Image index and source path of `file_location`, when it has one.
+    pub file: Option<(usize, Vec<i32>)>,
+    /// Image index of `against_file_location`'s file, when it has one.
+    pub against: Option<usize>,
+}
+
+/// Positions `a` as buf does: only `file_location` decides the printed path
+/// and span (an empty source path is 1:1); a finding with no file location
+/// has no path.
+pub fn place(
+    plugin: &Plugin,
+    a: rpc::Annotation,
+    current: Files,
+    against: Option<Files>,
+) -> Result<Placed, String> {
+    let unknown =
+        |name: &str| plugin.failure(&format!("cannot add annotation for unknown file: {name:?}"));
+    let file = match &a.file_location {
+        Some(loc) if !loc.file_name.is_empty() => {
+            let i = current
+                .find(&loc.file_name)
+                .ok_or_else(|| unknown(&loc.file_name))?;
+            Some((i, loc.source_path.clone()))
+        }
+        _ => None,
+    };
+    let against_index = match (&a.against_file_location, against) {
+        (Some(loc), Some(side)) if !loc.file_name.is_empty() => Some(
+            side.find(&loc.file_name)
+                .ok_or_else(|| unknown(&loc.file_name))?,
+        ),
+        _ => None,
+    };
+    let mut annotation = crate::report::Annotation {
+        path: String::new(),
+        start_line: 0,
+        start_column: 0,
+        end_line: 0,
+        end_column: 0,
+        kind: a.rule_id,
+        message: a.message,
+        plugin: plugin.name.clone(),
+        policy: plugin.policy.clone().unwrap_or_default(),
+    };
+    if let Some((i, path)) = &file {
+        let f = &current.image.files[*i].file;
+        annotation.path = f.display_path.clone();
+        let locations =
+            f.fd.source_code_info
+                .as_ref()
+                .map_or(&[][..], |s| &s.location[..]);
+        let span = if path.is_empty() {
+            None
+        } else {
+            span_of(locations, path)
+        };
+        let (sl, sc, el, ec) = match span {
+            Some([l, c, ec]) => (*l + 1, *c + 1, *l + 1, *ec + 1),
+            Some([l, c, el, ec]) => (*l + 1, *c + 1, *el + 1, *ec + 1),
+            _ => (1, 1, 1, 1),
+        };
+        annotation.start_line = sl as usize;
+        annotation.start_column = sc as usize;
+        annotation.end_line = el as usize;
+        annotation.end_column = ec as usize;
+    }
+    Ok(Placed {
+        annotation,
+        file,
+        against: against_index,
+    })
+}
+
+/// The span buf prints for `path`: the first location with exactly that
+/// path; for a path with no location, the last of the locations sharing the
+/// longest prefix with it (what buf's lookup ends on).
+fn span_of<'l>(locations: &'l [Location], path: &[i32]) -> Option<&'l [i32]> {
+    if let Some(l) = locations.iter().find(|l| l.path == path) {
+        return Some(&l.span);
+    }
+    let common = |l: &Location| l.path.iter().zip(path).take_while(|(a, b)| a == b).count();
+    let best = locations.iter().map(common).max()?;
+    locations
+        .iter()
+        .rev()
+        .find(|l| common(l) == best)
+        .map(|l| l.span.as_slice())
+}

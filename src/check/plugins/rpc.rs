@@ -137,6 +137,34 @@ pub struct CheckRequest {
     pub rule_ids: Vec<String>,
 }
 
+/// `CheckRequest` as protolith sends it: each file's `FileDescriptorProto`
+/// already encoded (the image's own bytes), which is the same wire form as
+/// the embedded message.
+#[derive(Clone, PartialEq, Message)]
+pub struct EncodedCheckRequest {
+    #[prost(message, repeated, tag = "1")]
+    pub file_descriptors: Vec<EncodedFileDescriptor>,
+    #[prost(message, repeated, tag = "2")]
+    pub against_file_descriptors: Vec<EncodedFileDescriptor>,
+    #[prost(message, repeated, tag = "3")]
+    pub options: Vec<PluginOption>,
+    #[prost(string, repeated, tag = "4")]
+    pub rule_ids: Vec<String>,
+}
+
+/// `descriptor.v1.FileDescriptor` with its proto already encoded.
+#[derive(Clone, PartialEq, Message)]
+pub struct EncodedFileDescriptor {
+    #[prost(bytes = "vec", tag = "1")]
+    pub file_descriptor_proto: Vec<u8>,
+    #[prost(bool, tag = "2")]
+    pub is_import: bool,
+    #[prost(bool, tag = "3")]
+    pub is_syntax_unspecified: bool,
+    #[prost(int32, repeated, tag = "4")]
+    pub unused_dependency: Vec<i32>,
+}
+
 #[derive(Clone, PartialEq, Message)]
 pub struct CheckResponse {
     #[prost(message, repeated, tag = "1")]
@@ -419,7 +447,7 @@ impl Client {
     }
 
     /// Check, in chunks of at most 250 rule IDs, as buf splits it.
-    pub fn check(&self, request: &CheckRequest) -> Result<Vec<Annotation>, String> {
+    pub fn check(&self, request: &EncodedCheckRequest) -> Result<Vec<Annotation>, String> {
         let mut annotations = Vec::new();
         for chunk in request.rule_ids.chunks(PAGE_SIZE as usize) {
             let mut part = request.clone();
@@ -459,6 +487,7 @@ named!(
     ListCategoriesRequest = "ListCategoriesRequest",
     ListCategoriesResponse = "ListCategoriesResponse",
     CheckRequest = "CheckRequest",
+    EncodedCheckRequest = "CheckRequest",
     CheckResponse = "CheckResponse",
 );
 

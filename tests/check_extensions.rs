@@ -1,8 +1,8 @@
-//! A buf.yaml naming check plugins or policies never lints or checks
-//! breaking changes clean: until protolith runs them, lint and breaking
-//! fail, with buf 1.75.0's own words where buf fails too (texts recorded
-//! from buf in /tmp module fixtures like these; see
-//! ../shared/reference/buf-check-plugins.md §1.7, §3 and §4.1).
+//! A check plugin that cannot be started or answers wrongly, or a policy
+//! file that cannot be read, never lets lint or breaking pass: both fail
+//! with buf 1.75.0's own words (texts recorded from buf in /tmp module
+//! fixtures like these; ../shared/reference/buf-check-plugins.md §1.7, §3
+//! and §4.1). The full cases against buf are in tests/check_plugins.rs.
 
 #![allow(clippy::unwrap_used)]
 
@@ -38,7 +38,7 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
-fn plugins_and_policies_fail_lint_and_breaking_as_buf_does() {
+fn plugins_and_policies_that_cannot_run_fail_lint_and_breaking_as_buf_does() {
     let cases = [
         (
             "plugins:\n  - plugin: buf-plugin-foo\n",
@@ -56,14 +56,13 @@ fn plugins_and_policies_fail_lint_and_breaking_as_buf_does() {
             "policies:\n  - policy: missing.yaml\n",
             "Failure: could not read local policy config \"missing.yaml\": open missing.yaml: no such file or directory\n",
         ),
-        // buf would run these; protolith cannot yet, and says so.
         (
-            "plugins:\n  - plugin: sh\n",
-            "Failure: plugin \"sh\" failed: protolith cannot run check plugins yet\n",
+            "plugins:\n  - plugin: \"true\"\n",
+            "Failure: plugin \"true\" failed: --protocol did not return a protocol version\n",
         ),
         (
-            "policies:\n  - policy: buf.yaml\n",
-            "Failure: policy \"buf.yaml\": protolith cannot run policies yet\n",
+            "plugins:\n  - plugin: \"false\"\n",
+            "Failure: plugin \"false\" failed: Exited with code 1: exit status 1\n",
         ),
     ];
     for (extra, expected) in cases {

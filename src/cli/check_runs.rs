@@ -188,11 +188,21 @@ impl Run<'_> {
         })
     }
 
-    /// The other family's section is checked as buf checks it (unknown IDs
-    /// fail), and its choice matters only for the unused-plugin warning.
+    /// The other family's section, checked as buf checks it: in buf.yaml's
+    /// run its `use` and `except` must name known IDs (its `ignore_only`
+    /// keys are not looked at); a policy's is not checked. Its choice only
+    /// matters for the unused-plugin warning.
     pub fn choose_other(&self, family: Family) -> Result<Option<Chosen>, String> {
-        let universe = self.universe(family)?;
-        select::validate_ids(&universe, &self.section(family))?;
+        if self.policy.is_none() {
+            let universe = self.universe(family)?;
+            let full = self.section(family);
+            let named = select::Section {
+                use_rules: full.use_rules,
+                except: full.except,
+                ignore_only_keys: Vec::new(),
+            };
+            select::validate_ids(&universe, &named)?;
+        }
         Ok(self.choose(family).ok())
     }
 }

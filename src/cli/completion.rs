@@ -70,17 +70,25 @@ fn print(bytes: &[u8]) -> Outcome {
 /// flags as buf's cobra does take them as one raw list, so their flag
 /// parsers stand in for them here.
 fn command_tree() -> clap::Command {
-    let stand_in = |flags: clap::Command| {
+    // A fresh command with the same name and summary replaces the raw list
+    // (which must stay the last positional, so cannot sit beside them).
+    let stand_in = |name: &'static str, flags: clap::Command| {
         move |c: clap::Command| {
-            c.mut_arg("raw", |raw| raw.hide(true))
-                .args(flags.get_arguments().filter(|a| !a.is_hide_set()).cloned())
+            let mut fresh = clap::Command::new(name).disable_help_flag(true);
+            if let Some(about) = c.get_about() {
+                fresh = fresh.about(about.clone());
+            }
+            fresh.args(flags.get_arguments().filter(|a| !a.is_hide_set()).cloned())
         }
     };
     super::Cli::command()
-        .mut_subcommand("stats", stand_in(super::stats::command()))
+        .mut_subcommand("stats", stand_in("stats", super::stats::command()))
         .mut_subcommand("config", |config| {
             config
-                .mut_subcommand("init", stand_in(super::config_init::command()))
-                .mut_subcommand("ls-modules", stand_in(super::config_ls_modules::command()))
+                .mut_subcommand("init", stand_in("init", super::config_init::command()))
+                .mut_subcommand(
+                    "ls-modules",
+                    stand_in("ls-modules", super::config_ls_modules::command()),
+                )
         })
 }

@@ -466,34 +466,66 @@ fn validate_module_v2(
 }
 
 pub(crate) fn plugin_config(raw: RawPlugin) -> Result<CheckPluginConfig, String> {
-    let scalar = |value: &serde_json::Value| match value {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+    let go_type = |value: &serde_json::Value| match value {
+        serde_json::Value::Object(_) => "map[string]interface {}",
+        serde_json::Value::Array(_) => "[]interface {}",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "int",
+        serde_json::Value::Number(_) => "float64",
+        _ => "interface {}",
     };
     let (plugin, args) = match &raw.plugin {
-        None | Some(serde_json::Value::Null) => (String::new(), Vec::new()),
+        None | Some(serde_json::Value::Null) => {
+            return Err("must specify a path to the plugin".to_string());
+        }
         Some(serde_json::Value::Array(items)) => {
+            // Every element must be a string, as buf's []string conversion
+            // requires.
+            let element = |item: &serde_json::Value| match item {
+                serde_json::Value::String(s) => Ok(s.clone()),
+                serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => {
+                    Err("could not convert element int to a string".to_string())
+                }
+                serde_json::Value::Number(_) => {
+                    Err("could not convert element float64 to a string".to_string())
+                }
+                serde_json::Value::Bool(_) => {
+                    Err("could not convert element bool to a string".to_string())
+                }
+                other => Err(format!(
+                    "could not convert element {} to a string",
+                    go_type(other)
+                )),
+            };
             let mut words = items
                 .iter()
-                .map(|item| scalar(item).ok_or_else(|| "invalid plugin args".to_string()))
+                .map(element)
                 .collect::<Result<Vec<_>, _>>()?
                 .into_iter();
-            (words.next().unwrap_or_default(), words.collect())
+            let Some(first) = words.next() else {
+                return Err("must specify a path to the plugin".to_string());
+            };
+            (first, words.collect())
         }
-        Some(value) => (
-            scalar(value).ok_or_else(|| "invalid plugin name".to_string())?,
-            Vec::new(),
-        ),
+        Some(serde_json::Value::String(s)) => (s.clone(), Vec::new()),
+        Some(value) => {
+            return Err(format!(
+                "could not interpret {} as string or string slice",
+                go_type(value)
+            ));
+        }
     };
     if plugin.is_empty() {
-        return Err("must specify a path to the plugin".to_string());
+        return Err("must specify a name to the plugin".to_string());
+    }
+    let options = raw.options.unwrap_or_default();
+    if options.values().any(serde_json::Value::is_null) {
+        return Err("must specify option value".to_string());
     }
     Ok(CheckPluginConfig {
         plugin,
         args,
-        options: raw.options.unwrap_or_default(),
+        options,
     })
 }
 

@@ -38,6 +38,8 @@ pub struct Plugin {
     pub policy: Option<String>,
     client: rpc::Client,
     pub options: Vec<rpc::PluginOption>,
+    /// An option buf accepts when reading the config but cannot send.
+    check_error: Option<String>,
     /// Lint and breaking rules in the plugin's order (rules of unspecified
     /// type are dropped, as buf drops them).
     pub rules: Vec<PluginRule>,
@@ -104,6 +106,7 @@ pub fn load(
             policy: policy.map(str::to_string),
             client,
             options,
+            check_error: options::check_time_error(&c.options),
             rules: listed.0,
             categories: listed.1,
         });
@@ -325,6 +328,9 @@ pub fn check(
     current: Files,
     against: Option<Files>,
 ) -> Result<Vec<rpc::Annotation>, String> {
+    if let Some(e) = &plugin.check_error {
+        return Err(plugin.failure(e));
+    }
     let mut ids: Vec<String> = rule_ids.iter().map(|s| s.to_string()).collect();
     ids.sort();
     let request = rpc::EncodedCheckRequest {

@@ -23,6 +23,17 @@ pub fn to_options(
         .collect()
 }
 
+/// What buf only refuses when it sends the options with Check: a list of
+/// maps passes its parsing, then cannot be converted.
+pub fn check_time_error(options: &BTreeMap<String, serde_json::Value>) -> Option<String> {
+    options.values().find_map(|v| match v {
+        serde_json::Value::Array(items) if items.iter().any(serde_json::Value::is_object) => {
+            Some("invalid type for Options value map[string]interface {}".to_string())
+        }
+        _ => None,
+    })
+}
+
 fn to_value(v: &serde_json::Value) -> Result<OptionValue, String> {
     use serde_json::Value;
     let kind = match v {
@@ -51,6 +62,11 @@ fn to_value(v: &serde_json::Value) -> Result<OptionValue, String> {
                 return Err(format!(
                     "slice must have values of the same type but detected types {first} and {other}"
                 ));
+            }
+            // A list of maps is refused later, when Check is sent
+            // (check_time_error); it is not a value until then.
+            if first == "map[string]interface {}" {
+                return Ok(OptionValue { kind: None });
             }
             let values = items.iter().map(to_value).collect::<Result<_, _>>()?;
             Kind::ListValue(ListValue { values })

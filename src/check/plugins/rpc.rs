@@ -335,6 +335,9 @@ impl Client {
         let out = self.exec(&["--protocol"], &[])?;
         let text = String::from_utf8_lossy(&out);
         let text = text.trim();
+        if text.is_empty() {
+            return Err("--protocol did not return a protocol version".into());
+        }
         match text.parse::<u64>() {
             Ok(1) => Ok(()),
             Ok(n) => Err(format!("--protocol returned unknown protocol version {n}")),
@@ -350,7 +353,7 @@ impl Client {
                 self.check_protocol()?;
                 let out = self.exec(&["--spec", "--format", "binary"], &[])?;
                 Spec::decode(out.as_slice()).map_err(|_| {
-                    "--spec did not return a properly-formed spec: proto: cannot parse invalid wire-format data"
+                    "--spec did not return a properly-formed spec: proto:\u{a0}cannot parse invalid wire-format data"
                         .to_string()
                 })
             })
@@ -384,7 +387,7 @@ impl Client {
         call_args.extend(["--format", "binary"]);
         let out = self.exec(&call_args, &request.encode_to_vec())?;
         let response = Response::decode(out.as_slice())
-            .map_err(|_| "proto: cannot parse invalid wire-format data".to_string())?;
+            .map_err(|_| "proto:\u{a0}cannot parse invalid wire-format data".to_string())?;
         if let Some(e) = response.error {
             return Err(format!(
                 "Failed with code {}: {}",
@@ -398,12 +401,12 @@ impl Client {
         let got = any.type_url.rsplit('/').next().unwrap_or("");
         if got != R::full_name() {
             return Err(format!(
-                "proto: mismatched message type: got {:?}, want {got:?}",
+                "proto:\u{a0}mismatched message type: got {:?}, want {got:?}",
                 R::full_name()
             ));
         }
         R::decode(any.value.as_slice())
-            .map_err(|_| "proto: cannot parse invalid wire-format data".to_string())
+            .map_err(|_| "proto:\u{a0}cannot parse invalid wire-format data".to_string())
     }
 
     /// Every rule, page by page.

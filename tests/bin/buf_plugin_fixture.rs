@@ -121,7 +121,10 @@ fn answer(modes: &Modes, call: &[String]) -> Vec<u8> {
             if let Some((p, n)) = &modes.exit_on
                 && *p == procedure
             {
-                eprintln!("buf-plugin-fixture: exiting on {procedure}");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "buf-plugin-fixture: exiting on {procedure}"
+                );
                 std::process::exit(*n);
             }
             if modes.garbage_on.as_deref() == Some(procedure.as_str()) {

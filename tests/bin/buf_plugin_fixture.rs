@@ -9,6 +9,24 @@
 //!   --empty-on=<Procedure>              nothing on stdout
 //!   --protocol=<n>                      answer --protocol with n
 //!   --drop=<Procedure>                  leave the procedure out of the Spec
+//!   --paginate                          ListRules/ListCategories answer in
+//!                                       pages of 2 (next_page_token)
+//!   --unknown-rule                      Check adds a finding of an
+//!                                       unregistered rule (FIX_UNREGISTERED)
+//!   --dup-rule                          ListRules lists FIX_FILE_NOTE twice
+//!   --clash=<ID>                        one more lint rule with that ID
+//!                                       (to clash with a built-in one)
+//!   --empty-message                     Check adds a FIX_FILE_NOTE finding
+//!                                       with an empty message at the package
+//!                                       of the first non-import file
+//!   --id-prefix=<P>                     rule and category IDs start with
+//!                                       `<P>_` instead of `FIX_` (a second
+//!                                       plugin whose IDs do not clash)
+//!
+//! With FIXTURE_RECORD_DIR set, each Check writes a canonical dump of its
+//! request (rule IDs, options, and per file its flags and the sha256 of the
+//! FileDescriptorProto bytes as received) to `<dir>/<sha256 of dump>.txt`,
+//! so a test can compare the set of distinct requests two tools sent.
 //!
 //! <Procedure> is the last element of the path (ListRules, ListCategories,
 //! Check). Options and files are sorted before use: buf sends both in a
@@ -21,8 +39,8 @@ use prost::{Message, Name};
 use prost_types::FileDescriptorProto;
 use protolith::check::plugins::rpc::{
     self, Annotation, Category, CheckRequest, CheckResponse, FileDescriptor, FileLocation,
-    ListCategoriesResponse, ListRulesResponse, OptionValue, Procedure, Response, RpcError, Rule,
-    Spec, option_value::Kind,
+    ListCategoriesRequest, ListCategoriesResponse, ListRulesRequest, ListRulesResponse,
+    OptionValue, Procedure, Response, RpcError, Rule, Spec, option_value::Kind,
 };
 
 struct Modes {
@@ -32,6 +50,12 @@ struct Modes {
     empty_on: Option<String>,
     protocol: String,
     drop: Option<String>,
+    paginate: bool,
+    unknown_rule: bool,
+    dup_rule: bool,
+    clash: Option<String>,
+    empty_message: bool,
+    id_prefix: Option<String>,
 }
 
 fn main() {
@@ -42,6 +66,12 @@ fn main() {
         empty_on: None,
         protocol: "1".into(),
         drop: None,
+        paginate: false,
+        unknown_rule: false,
+        dup_rule: false,
+        clash: None,
+        empty_message: false,
+        id_prefix: None,
     };
     let mut call = Vec::new();
     for arg in std::env::args().skip(1) {
@@ -62,6 +92,18 @@ fn main() {
             modes.protocol = v.into();
         } else if let Some(v) = arg.strip_prefix("--drop=") {
             modes.drop = Some(v.into());
+        } else if let Some(v) = arg.strip_prefix("--clash=") {
+            modes.clash = Some(v.into());
+        } else if arg == "--paginate" {
+            modes.paginate = true;
+        } else if arg == "--unknown-rule" {
+            modes.unknown_rule = true;
+        } else if arg == "--dup-rule" {
+            modes.dup_rule = true;
+        } else if let Some(v) = arg.strip_prefix("--id-prefix=") {
+            modes.id_prefix = Some(v.into());
+        } else if arg == "--empty-message" {
+            modes.empty_message = true;
         } else {
             call.push(arg);
         }
@@ -79,7 +121,10 @@ fn answer(modes: &Modes, call: &[String]) -> Vec<u8> {
             if let Some((p, n)) = &modes.exit_on
                 && *p == procedure
             {
-                eprintln!("buf-plugin-fixture: exiting on {procedure}");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "buf-plugin-fixture: exiting on {procedure}"
+                );
                 std::process::exit(*n);
             }
             if modes.garbage_on.as_deref() == Some(procedure.as_str()) {
@@ -108,19 +153,39 @@ fn answer(modes: &Modes, call: &[String]) -> Vec<u8> {
                 .map(|a| a.value)
                 .unwrap_or_default();
             let any = match procedure.as_str() {
-                "ListRules" => pack(&ListRulesResponse {
-                    next_page_token: String::new(),
-                    rules: rules(),
-                }),
-                "ListCategories" => pack(&ListCategoriesResponse {
-                    next_page_token: String::new(),
-                    categories: categories(),
-                }),
-                "Check" => {
-                    let request = CheckRequest::decode(body.as_slice()).unwrap_or_default();
-                    pack(&CheckResponse {
-                        annotations: check(request),
+                "ListRules" => {
+                    let token = ListRulesRequest::decode(body.as_slice())
+                        .unwrap_or_default()
+                        .page_token;
+                    let (rules, next_page_token) = page(modes, renamed_rules(modes), &token);
+                    pack(&ListRulesResponse {
+                        next_page_token,
+                        rules,
                     })
+                }
+                "ListCategories" => {
+                    let token = ListCategoriesRequest::decode(body.as_slice())
+                        .unwrap_or_default()
+                        .page_token;
+                    let (categories, next_page_token) =
+                        page(modes, renamed_categories(modes), &token);
+                    pack(&ListCategoriesResponse {
+                        next_page_token,
+                        categories,
+                    })
+                }
+                "Check" => {
+                    record(&body);
+                    let mut request = CheckRequest::decode(body.as_slice()).unwrap_or_default();
+                    for id in &mut request.rule_ids {
+                        *id = rename(modes, id, true);
+                    }
+                    let mut annotations = check(&request);
+                    extra_findings(modes, &request, &mut annotations);
+                    for a in &mut annotations {
+                        a.rule_id = rename(modes, &a.rule_id, false);
+                    }
+                    pack(&CheckResponse { annotations })
                 }
                 _ => None,
             };
@@ -162,6 +227,201 @@ fn rule(id: &str, ty: i32, cats: &[&str], default: bool, purpose: &str) -> Rule 
         r#type: ty,
         deprecated: false,
         replacement_ids: Vec::new(),
+    }
+}
+
+/// One page of `items` after `token` (an index); all of them unless
+/// --paginate, else two with the next index as the token.
+fn page<T>(modes: &Modes, items: Vec<T>, token: &str) -> (Vec<T>, String) {
+    if !modes.paginate {
+        return (items, String::new());
+    }
+    let start: usize = token.parse().unwrap_or(0);
+    let end = (start + 2).min(items.len());
+    let next = if end < items.len() {
+        end.to_string()
+    } else {
+        String::new()
+    };
+    let page = items.into_iter().skip(start).take(end - start).collect();
+    (page, next)
+}
+
+/// With --id-prefix, `FIX_X` as the plugin shows it (`back`: the other way).
+fn rename(modes: &Modes, id: &str, back: bool) -> String {
+    let Some(prefix) = &modes.id_prefix else {
+        return id.to_string();
+    };
+    let ours = format!("{prefix}_");
+    let (from, to) = if back {
+        (ours.as_str(), "FIX_")
+    } else {
+        ("FIX_", ours.as_str())
+    };
+    match id.strip_prefix(from) {
+        Some(rest) => format!("{to}{rest}"),
+        None => id.to_string(),
+    }
+}
+
+fn renamed_rules(modes: &Modes) -> Vec<Rule> {
+    let mut rules = all_rules(modes);
+    for r in &mut rules {
+        r.id = rename(modes, &r.id, false);
+        for c in r
+            .category_ids
+            .iter_mut()
+            .chain(r.replacement_ids.iter_mut())
+        {
+            *c = rename(modes, c, false);
+        }
+    }
+    rules
+}
+
+fn renamed_categories(modes: &Modes) -> Vec<Category> {
+    let mut categories = categories();
+    for c in &mut categories {
+        c.id = rename(modes, &c.id, false);
+    }
+    categories
+}
+
+fn all_rules(modes: &Modes) -> Vec<Rule> {
+    let mut all = rules();
+    if modes.dup_rule {
+        all.push(rule(
+            "FIX_FILE_NOTE",
+            rpc::RULE_TYPE_LINT,
+            &["FIX_MISC"],
+            false,
+            "Notes every file.",
+        ));
+    }
+    if let Some(id) = &modes.clash {
+        all.push(rule(
+            id,
+            rpc::RULE_TYPE_LINT,
+            &["FIX_MISC"],
+            false,
+            "Clashes with another rule.",
+        ));
+    }
+    all
+}
+
+/// Findings the failure modes add, whatever rules were asked for.
+fn extra_findings(modes: &Modes, request: &CheckRequest, out: &mut Vec<Annotation>) {
+    if modes.unknown_rule {
+        out.push(note(
+            "FIX_UNREGISTERED",
+            "From an unregistered rule.".into(),
+            None,
+        ));
+    }
+    if modes.empty_message {
+        let files = sorted(request.file_descriptors.clone());
+        if let Some((fd, _)) = files.iter().find(|(_, is_import)| !is_import) {
+            let path = if fd.package.is_some() {
+                vec![2]
+            } else {
+                Vec::new()
+            };
+            out.push(note(
+                "FIX_FILE_NOTE",
+                String::new(),
+                Some((fd.name(), path)),
+            ));
+        }
+    }
+}
+
+/// A CheckRequest whose files stay as the bytes buf sent, to hash them.
+#[derive(Clone, PartialEq, Message)]
+struct RawCheckRequest {
+    #[prost(message, repeated, tag = "1")]
+    file_descriptors: Vec<RawFileDescriptor>,
+    #[prost(message, repeated, tag = "2")]
+    against_file_descriptors: Vec<RawFileDescriptor>,
+    #[prost(message, repeated, tag = "3")]
+    options: Vec<rpc::PluginOption>,
+    #[prost(string, repeated, tag = "4")]
+    rule_ids: Vec<String>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct RawFileDescriptor {
+    #[prost(bytes = "vec", tag = "1")]
+    file_descriptor_proto: Vec<u8>,
+    #[prost(bool, tag = "2")]
+    is_import: bool,
+    #[prost(bool, tag = "3")]
+    is_syntax_unspecified: bool,
+    #[prost(int32, repeated, tag = "4")]
+    unused_dependency: Vec<i32>,
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The canonical text of a Check request: everything buf may send in a
+/// random order is sorted.
+fn dump(request: &RawCheckRequest) -> String {
+    let mut out = format!("rule_ids: {}\n", request.rule_ids.join(" "));
+    let mut options = request.options.clone();
+    options.sort_by(|a, b| a.key.cmp(&b.key));
+    for o in &options {
+        out.push_str(&format!(
+            "option {}={}\n",
+            o.key,
+            describe(o.value.as_ref())
+        ));
+    }
+    for (label, files) in [
+        ("file", &request.file_descriptors),
+        ("against", &request.against_file_descriptors),
+    ] {
+        let mut lines: Vec<String> = files
+            .iter()
+            .map(|f| {
+                let name = FileDescriptorProto::decode(f.file_descriptor_proto.as_slice())
+                    .map(|p| p.name().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "{label} {name} is_import={} is_syntax_unspecified={} unused_dependency={:?} sha256={}\n",
+                    f.is_import,
+                    f.is_syntax_unspecified,
+                    f.unused_dependency,
+                    sha256_hex(&f.file_descriptor_proto)
+                )
+            })
+            .collect();
+        lines.sort();
+        out.extend(lines);
+    }
+    out
+}
+
+/// Writes the request's dump under FIXTURE_RECORD_DIR, when set. Failures
+/// are silent: stderr is reserved for --exit-on.
+fn record(body: &[u8]) {
+    let Some(dir) = std::env::var_os("FIXTURE_RECORD_DIR") else {
+        return;
+    };
+    let Ok(request) = RawCheckRequest::decode(body) else {
+        return;
+    };
+    let text = dump(&request);
+    let path = std::path::Path::new(&dir).join(format!("{}.txt", sha256_hex(text.as_bytes())));
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(&tmp, &path);
     }
 }
 
@@ -263,7 +523,7 @@ fn sorted(files: Vec<FileDescriptor>) -> Vec<(FileDescriptorProto, bool)> {
     v
 }
 
-fn check(request: CheckRequest) -> Vec<Annotation> {
+fn check(request: &CheckRequest) -> Vec<Annotation> {
     let mut options = request.options.clone();
     options.sort_by(|a, b| a.key.cmp(&b.key));
     let string_option = |key: &str| {
@@ -288,8 +548,8 @@ fn check(request: CheckRequest) -> Vec<Annotation> {
                 _ => None,
             })
     };
-    let files = sorted(request.file_descriptors);
-    let against = sorted(request.against_file_descriptors);
+    let files = sorted(request.file_descriptors.clone());
+    let against = sorted(request.against_file_descriptors.clone());
     let mut out = Vec::new();
     for rule in &request.rule_ids {
         match rule.as_str() {

@@ -203,7 +203,15 @@ impl Run<'_> {
             };
             select::validate_ids(&universe, &named)?;
         }
-        Ok(self.choose(family).ok())
+        // Only rules the section names in `use` count for the warning,
+        // not its defaults.
+        let mut chosen = self.choose(family).ok();
+        if self.section(family).use_rules.is_empty()
+            && let Some(c) = &mut chosen
+        {
+            c.by_plugin.iter_mut().for_each(Vec::clear);
+        }
+        Ok(chosen)
     }
 }
 

@@ -115,6 +115,10 @@ fn ls_rules(
         let ext = check_runs::Extensions::load(&ws, &cwd).map_err(CliError::Failure)?;
         for run in ext.runs(module) {
             let chosen = run.choose(family).map_err(CliError::Failure)?;
+            // Here buf names no config file in its deprecation warnings.
+            for w in &chosen.warnings {
+                crate::report::warn(&w.replace("in your buf.yaml", "in your "));
+            }
             let policy = run.policy.unwrap_or_default();
             let metas: Vec<&'static RuleMeta> = registry
                 .iter()

@@ -139,9 +139,11 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     let out = &mut stdout;
     if ignore_yaml {
         if !findings.is_empty() {
+            // Findings with no file (a plugin's) have nothing to ignore.
             let text = report::config_ignore_yaml::render(
                 findings
                     .iter()
+                    .filter(|f| !f.module_path.is_empty())
                     .map(|f| (f.annotation.kind.as_str(), f.module_path.as_str())),
             );
             out.extend_from_slice(text.as_bytes());

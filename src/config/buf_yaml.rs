@@ -158,6 +158,9 @@ pub struct CheckPluginConfig {
     pub plugin: String,
     pub args: Vec<String>,
     pub options: BTreeMap<String, serde_json::Value>,
+    /// Option keys whose value is a plain YAML timestamp (`2001-12-14`):
+    /// yaml.v3 reads those as times, which buf cannot send to a plugin.
+    pub timestamp_options: Vec<String>,
 }
 
 /// A v2 policy (`policies:`).
@@ -205,7 +208,9 @@ fn parse_with_name(
         }
         ConfigVersion::V2 => {
             let raw: RawV2 = decode_strict(data, syntax).map_err(decode_err)?;
-            validate_v2(raw).map_err(invalid)?
+            let mut v2 = validate_v2(raw).map_err(invalid)?;
+            mark_timestamp_options(data, &mut v2.plugins);
+            v2
         }
     };
     buf_yaml.file_name = file_name.to_string();
@@ -526,7 +531,52 @@ pub(crate) fn plugin_config(raw: RawPlugin) -> Result<CheckPluginConfig, String>
         plugin,
         args,
         options,
+        timestamp_options: Vec::new(),
     })
+}
+
+/// Marks the options of `plugins` whose string value is written in `data`
+/// as a plain (unquoted) YAML timestamp. YAML parsers here give such a
+/// scalar as a string; yaml.v3, which buf uses, gives a time.
+pub(crate) fn mark_timestamp_options(data: &str, plugins: &mut [CheckPluginConfig]) {
+    for p in plugins {
+        for (key, value) in &p.options {
+            let serde_json::Value::String(text) = value else {
+                continue;
+            };
+            let plain = data.lines().any(|line| {
+                let line = line.trim_start().trim_start_matches("- ");
+                line.strip_prefix(key.as_str())
+                    .and_then(|rest| rest.trim_start().strip_prefix(':'))
+                    .is_some_and(|rest| rest.trim() == text)
+            }) || data.contains(&format!("{key}: {text}"));
+            if plain && is_yaml_timestamp(text) {
+                p.timestamp_options.push(key.clone());
+            }
+        }
+    }
+}
+
+/// yaml.v3's timestamp forms: a date (`2006-1-2`), optionally followed by
+/// `T`, `t` or a space and a time.
+fn is_yaml_timestamp(s: &str) -> bool {
+    let (date, time) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let digits = |p: &str, min: usize, max: usize| {
+        (min..=max).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let date_ok = parts.len() == 3
+        && digits(parts[0], 4, 4)
+        && digits(parts[1], 1, 2)
+        && digits(parts[2], 1, 2);
+    date_ok
+        && time.is_none_or(|t| {
+            let hms: Vec<&str> = t.split(':').collect();
+            hms.len() >= 3 && digits(hms[0], 1, 2) && digits(hms[1], 1, 2)
+        })
 }
 
 fn check_duplicate_descriptions(modules: &[ModuleConfig]) -> Result<(), ConfigError> {

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
-use super::buf_yaml::{RawPlugin, plugin_config};
+use super::buf_yaml::{RawPlugin, mark_timestamp_options, plugin_config};
 use super::decode::{Syntax, decode_strict, lenient_bool, opt_string, read_version, string_list};
 use super::{BreakingConfig, CheckPluginConfig, ConfigVersion, LintConfig, PolicyConfig};
 
@@ -90,8 +90,19 @@ pub fn read(entry: &PolicyConfig, cwd: &std::path::Path) -> Result<Policy, Strin
 }
 
 fn parse(entry: &PolicyConfig, data: &str) -> Result<Policy, String> {
-    if data.trim().is_empty() {
-        return Err("EOF\nEOF".into());
+    // buf reads the file with a JSON decoder, then a YAML one: an empty
+    // document is `EOF` to the YAML decoder (and to the JSON one when there
+    // is only whitespace); zero bytes are a config with no version.
+    if data.is_empty() {
+        return Err("unknown file version: \"\"".into());
+    }
+    let yaml_empty = serde_norway::from_str::<serde_norway::Value>(data).is_ok_and(|v| v.is_null());
+    if yaml_empty {
+        let json = match data.trim_start().chars().next() {
+            None => "EOF".to_string(),
+            Some(c) => format!("invalid character '{c}' looking for beginning of value"),
+        };
+        return Err(format!("{json}\nEOF"));
     }
     let version = read_version(data, Syntax::JsonThenYaml).map_err(|e| e.to_string())?;
     match version.as_deref() {
@@ -110,10 +121,12 @@ fn parse(entry: &PolicyConfig, data: &str) -> Result<Policy, String> {
         decode_strict(data, Syntax::JsonThenYaml).map_err(|e| e.to_string())?;
     let mut plugins = Vec::new();
     for p in raw.plugins.unwrap_or_default() {
-        let config = plugin_config(p)?;
-        crate::check::plugins::options::to_options(&config.options)
+        plugins.push(plugin_config(p)?);
+    }
+    mark_timestamp_options(data, &mut plugins);
+    for config in &plugins {
+        crate::check::plugins::options::to_options(config)
             .map_err(|e| format!("invalid plugin options: {e}"))?;
-        plugins.push(config);
     }
     let l = raw.lint.unwrap_or_default();
     let mut lint = LintConfig::new(ConfigVersion::V2);
@@ -190,7 +203,12 @@ mod tests {
     #[test]
     fn bufs_errors() {
         let err = |data: &str| parse(&entry(), data).unwrap_err();
-        assert_eq!(err(""), "EOF\nEOF");
+        assert_eq!(err(""), "unknown file version: \"\"");
+        assert_eq!(err("\n"), "EOF\nEOF");
+        assert_eq!(
+            err("# c\n"),
+            "invalid character '#' looking for beginning of value\nEOF"
+        );
         assert_eq!(err("lint: {}\n"), "unknown file version: \"\"");
         assert_eq!(err("version: v1\n"), "v1 is not supported for p.yaml files");
         assert_eq!(

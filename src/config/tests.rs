@@ -528,3 +528,11 @@ fn path_helpers_match_go_semantics() {
         Err("./../x: is outside the context directory".to_string())
     );
 }
+
+#[test]
+fn plain_yaml_timestamps_in_plugin_options_are_marked() {
+    let data = "version: v2\nplugins:\n  - plugin: p\n    options:\n      day: 2001-12-14\n      \
+                quoted: \"2001-12-14\"\n      stamp: 2001-12-14T21:59:43.10Z\n      word: 2001-12\n";
+    let yaml = parse_buf_yaml(data, "buf.yaml", Syntax::Yaml).unwrap();
+    assert_eq!(yaml.plugins[0].timestamp_options, ["day", "stamp"]);
+}

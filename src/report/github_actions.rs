@@ -19,10 +19,10 @@ pub fn render(annotations: &[Annotation]) -> String {
                     a.start_column,
                     a.end_line,
                     a.end_column,
-                    a.shown_message()
+                    a.suffixed(&a.message)
                 )
             } else {
-                format!("::error file={path}::{}\n", a.shown_message())
+                format!("::error file={path}::{}\n", a.suffixed(&a.message))
             }
         })
         .collect()

@@ -58,8 +58,13 @@ impl Annotation {
         } else {
             &self.message
         };
+        self.suffixed(message)
+    }
+
+    /// `message` with the plugin and policy suffix.
+    pub fn suffixed(&self, message: &str) -> String {
         match (self.plugin.is_empty(), self.policy.is_empty()) {
-            (true, true) => message.clone(),
+            (true, true) => message.to_string(),
             (false, true) => format!("{message} ({})", self.plugin),
             (true, false) => format!("{message} ({})", self.policy),
             (false, false) => format!("{message} ({}, {})", self.plugin, self.policy),

@@ -84,7 +84,7 @@ pub fn load(
     let mut options = Vec::with_capacity(configs.len());
     for c in configs {
         options
-            .push(options::to_options(&c.options).map_err(|e| {
+            .push(options::to_options(c).map_err(|e| {
                 format!("could not parse options for plugin \"{}\": {e}", c.plugin)
             })?);
     }
@@ -212,19 +212,32 @@ fn validate(
 /// Rule and category IDs share one namespace across the built-in rules
 /// (`builtin`, both families' rules and categories, when they are part of
 /// the run) and every plugin. buf lists each clash with its sources.
-pub fn check_duplicates(builtin: Option<Vec<&str>>, plugins: &[Plugin]) -> Result<(), String> {
+pub fn check_duplicates(
+    builtin: Option<(Vec<&str>, Vec<&str>)>,
+    plugins: &[Plugin],
+) -> Result<(), String> {
+    // buf gathers every source's rules (built-in first), then every
+    // source's categories (built-in last), and lists each ID's sources in
+    // that order.
     let mut sources: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for id in builtin.into_iter().flatten() {
+    let (rules, categories) = builtin.unwrap_or_default();
+    let builtin_on = !rules.is_empty() || !categories.is_empty();
+    for id in rules {
         sources.entry(id).or_default().push("builtin");
     }
     for p in plugins {
-        for id in p
-            .rules
-            .iter()
-            .map(|r| r.meta.id)
-            .chain(p.categories.iter().copied())
-        {
+        for r in &p.rules {
+            sources.entry(r.meta.id).or_default().push(&p.name);
+        }
+    }
+    for p in plugins {
+        for id in &p.categories {
             sources.entry(id).or_default().push(&p.name);
+        }
+    }
+    if builtin_on {
+        for id in categories {
+            sources.entry(id).or_default().push("builtin");
         }
     }
     let clashes: Vec<String> = sources
@@ -242,25 +255,26 @@ pub fn check_duplicates(builtin: Option<Vec<&str>>, plugins: &[Plugin]) -> Resul
     }
 }
 
-/// The IDs the built-in rules of `version` claim: both families' rules and
-/// categories.
+/// The IDs the built-in rules of `version` claim: both families' rules,
+/// then both families' categories.
 pub fn builtin_ids(
     version: ConfigVersion,
     registries: [&[&'static RuleMeta]; 2],
-) -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = Vec::new();
+) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut rules: Vec<&'static str> = Vec::new();
     for registry in registries {
-        ids.extend(
+        rules.extend(
             registry
                 .iter()
                 .filter(|r| r.categories(version).is_some())
                 .map(|r| r.id),
         );
     }
+    let mut categories = Vec::new();
     for family in [Family::Lint, Family::Breaking] {
-        ids.extend(family.categories(version).iter().map(|c| c.id));
+        categories.extend(family.categories(version).iter().map(|c| c.id));
     }
-    ids
+    (rules, categories)
 }
 
 /// The rules one run of `family` can name: the built-in ones (when

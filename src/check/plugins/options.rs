@@ -7,11 +7,17 @@
 use std::collections::BTreeMap;
 
 use super::rpc::{ListValue, OptionValue, PluginOption, option_value::Kind};
+use crate::config::CheckPluginConfig;
 
 /// The options in key order (buf sends them in a random order).
-pub fn to_options(
-    options: &BTreeMap<String, serde_json::Value>,
-) -> Result<Vec<PluginOption>, String> {
+pub fn to_options(config: &CheckPluginConfig) -> Result<Vec<PluginOption>, String> {
+    if !config.timestamp_options.is_empty() {
+        return Err("invalid option value: unhandled type time.Time".into());
+    }
+    values(&config.options)
+}
+
+fn values(options: &BTreeMap<String, serde_json::Value>) -> Result<Vec<PluginOption>, String> {
     options
         .iter()
         .map(|(key, value)| {
@@ -96,7 +102,7 @@ mod tests {
     use super::*;
 
     fn one(v: serde_json::Value) -> Result<Vec<PluginOption>, String> {
-        to_options(&BTreeMap::from([("k".to_string(), v)]))
+        values(&BTreeMap::from([("k".to_string(), v)]))
     }
 
     #[test]

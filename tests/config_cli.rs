@@ -47,6 +47,7 @@ cases! {
     init_two_names,
     migrate_bad_version,
     migrate_deprecated_lint_rule,
+    migrate_deps_conflict_offline,
     migrate_deprecated_rules,
     migrate_discover_all,
     migrate_duplicate_name,

@@ -7,6 +7,10 @@ use clap::{Args, Parser};
 
 use super::{CliError, Outcome, cobra};
 use crate::config::migrate::{self, Request, Rules};
+use std::collections::BTreeMap;
+
+use crate::config::ModuleRef;
+use crate::deps::digest::DigestKind;
 use crate::deps::lock::LockDep;
 
 /// `buf config migrate --help`, word for word.
@@ -114,8 +118,31 @@ pub fn run(args: MigrateArgs) -> Result<Outcome, CliError> {
             })
             .collect()
     };
+    let mut remote_refs = crate::deps::remote::Remote::new();
+    let mut resolve_refs = |refs: &[ModuleRef]| -> Result<(), String> {
+        let mut by_registry: BTreeMap<&str, Vec<ModuleRef>> = BTreeMap::new();
+        for r in refs {
+            by_registry
+                .entry(r.full_name.registry.as_str())
+                .or_default()
+                .push(r.clone());
+        }
+        for (registry, refs) in by_registry {
+            remote_refs
+                .commits(registry, &refs, DigestKind::B5, false)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
     let mut warnings = Vec::new();
-    let planned = migrate::plan(&root, &request, &rules, &mut upgrade, &mut warnings);
+    let planned = migrate::plan(
+        &root,
+        &request,
+        &rules,
+        &mut upgrade,
+        &mut resolve_refs,
+        &mut warnings,
+    );
     for w in &warnings {
         crate::report::warn(w);
     }

@@ -38,6 +38,10 @@ pub struct Rules<'a> {
 /// needs the registry. `Err` is buf's failure text.
 pub type UpgradeDigests<'a> = dyn FnMut(&[LockDep]) -> Result<Vec<LockDep>, String> + 'a;
 
+/// Asks the registry for the commits of dependency refs (how buf orders
+/// conflicting pins by age). `Err` is buf's failure text.
+pub type ResolveRefs<'a> = dyn FnMut(&[ModuleRef]) -> Result<(), String> + 'a;
+
 /// Every file the migration removes or (re)writes, with old and new bytes.
 #[derive(Debug, Default)]
 pub struct Migration {
@@ -191,6 +195,7 @@ pub fn plan(
     request: &Request,
     rules: &Rules<'_>,
     upgrade: &mut UpgradeDigests<'_>,
+    resolve_refs: &mut ResolveRefs<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<Migration, String> {
     if request.workspaces.is_empty()
@@ -235,7 +240,7 @@ pub fn plan(
     for path in &gens {
         b.add_buf_gen_yaml(path)?;
     }
-    b.finish(upgrade)
+    b.finish(upgrade, resolve_refs)
 }
 
 impl Builder<'_> {
@@ -536,7 +541,11 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn finish(mut self, upgrade: &mut UpgradeDigests<'_>) -> Result<Migration, String> {
+    fn finish(
+        mut self,
+        upgrade: &mut UpgradeDigests<'_>,
+        resolve_refs: &mut ResolveRefs<'_>,
+    ) -> Result<Migration, String> {
         if self.modules.is_empty() {
             return Ok(self.migration);
         }
@@ -569,11 +578,21 @@ impl Builder<'_> {
         let conflict =
             declared.values().any(|r| r.len() > 1) || locked.values().any(|k| k.len() > 1);
         if conflict {
-            // buf asks the registry which pin is newest; protolith asks for
-            // the digests, which fails the same way offline, and otherwise
-            // says what it cannot decide.
+            // buf asks the registry which pin is newest (the declared refs
+            // first, then the locked commits); protolith asks the same, which
+            // fails the same way offline, and otherwise says what it cannot
+            // decide.
+            let refs: Vec<ModuleRef> = self
+                .declared
+                .iter()
+                .filter(|d| !local(&d.full_name))
+                .cloned()
+                .collect();
+            resolve_refs(&refs)?;
             let all: Vec<LockDep> = locked.values().flatten().cloned().collect();
-            upgrade(&all)?;
+            if !all.is_empty() {
+                upgrade(&all)?;
+            }
             return Err(
                 "the buf.yaml files pin different versions of the same dependency; run buf dep update in each module first"
                     .to_string(),

@@ -45,6 +45,45 @@ cases! {
     init_output_not_dir,
     init_plain,
     init_two_names,
+    migrate_bad_version,
+    migrate_deprecated_lint_rule,
+    migrate_deps_conflict_offline,
+    migrate_deprecated_rules,
+    migrate_discover_all,
+    migrate_duplicate_name,
+    migrate_flag_no_value,
+    migrate_gen_managed_keys,
+    migrate_gen_missing,
+    migrate_gen_v1,
+    migrate_gen_v1_diff,
+    migrate_gen_v1beta1,
+    migrate_gen_v2_warn,
+    migrate_help,
+    migrate_lock_b4_offline,
+    migrate_lock_b4_offline_diff,
+    migrate_lock_empty,
+    migrate_lock_workspace_dep,
+    migrate_missing_workspace,
+    migrate_module_absolute,
+    migrate_module_missing_dir,
+    migrate_module_outside,
+    migrate_modules_flag,
+    migrate_nothing,
+    migrate_positional_arg,
+    migrate_unknown_flag,
+    migrate_unknown_key,
+    migrate_v1_defaults,
+    migrate_v1_module,
+    migrate_v1_module_diff,
+    migrate_v1_short_form,
+    migrate_v1beta1_defaults,
+    migrate_v1beta1_roots,
+    migrate_v2_already,
+    migrate_v2_module_flag,
+    migrate_workspace,
+    migrate_workspace_diff,
+    migrate_workspace_identical,
+    migrate_workspace_subdir,
     ls_modules_both_files,
     ls_modules_config_data,
     ls_modules_config_file,
@@ -153,7 +192,8 @@ struct Outcome {
     exit: String,
     stdout: String,
     stderr: String,
-    /// `f <path> <mode>` for every file the run created or changed.
+    /// `f <path> <mode>` for every file the run created or changed, `d <path>`
+    /// for every file it removed.
     tree: String,
     files: BTreeMap<String, Vec<u8>>,
 }
@@ -207,19 +247,33 @@ fn run_case(name: &str) {
         .env_remove("BUF_TIMEOUT")
         .output()
         .expect("run the tool");
-    let normalize =
-        |b: &[u8]| String::from_utf8_lossy(b).replace(run.to_string_lossy().as_ref(), "$RUN");
+    // The run directory -> `$RUN`; the timestamps of `config migrate -d`'s
+    // diff headers -> `<TIME>`.
+    let stamp = regex::Regex::new(r"(?m)\t\d{4}-\d\d-\d\d [0-9:.]+ [+-]\d{4}$").unwrap();
+    let normalize = |b: &[u8]| {
+        let text = String::from_utf8_lossy(b).replace(run.to_string_lossy().as_ref(), "$RUN");
+        stamp.replace_all(&text, "\t<TIME>").into_owned()
+    };
     let mut got = Outcome {
         exit: format!("{}\n", out.status.code().unwrap_or(-1)),
         stdout: normalize(&out.stdout),
         stderr: normalize(&out.stderr),
         ..Outcome::default()
     };
-    for (f, bytes) in &snapshot(&run) {
+    let after = snapshot(&run);
+    let mut lines = BTreeMap::new();
+    for (f, bytes) in &after {
         if before.get(f) != Some(bytes) {
-            writeln!(got.tree, "f {} {:o}", f.display(), mode(&run.join(f))).unwrap();
+            lines.insert(f, format!("f {} {:o}", f.display(), mode(&run.join(f))));
             got.files.insert(f.display().to_string(), bytes.clone());
         }
+    }
+    // Files the run removed (`config migrate` replaces v1 files).
+    for f in before.keys().filter(|f| !after.contains_key(*f)) {
+        lines.insert(f, format!("d {}", f.display()));
+    }
+    for line in lines.values() {
+        writeln!(got.tree, "{line}").unwrap();
     }
     // protolith's own answer where it differs from buf's (the case's NOTES
     // say why), else buf's.

@@ -23,6 +23,8 @@ pub enum ConfigCommand {
     Init(super::config_init::InitArgs),
     /// List configured modules
     LsModules(super::config_ls_modules::LsModulesArgs),
+    /// Migrate all buf.yaml, buf.work.yaml, buf.gen.yaml, and buf.lock files at the specified directories or paths to v2
+    Migrate(super::config_migrate::MigrateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -55,6 +57,7 @@ pub fn run(cmd: ConfigCommand) -> Result<Outcome, CliError> {
         }
         ConfigCommand::Init(args) => super::config_init::run(args),
         ConfigCommand::LsModules(args) => super::config_ls_modules::run(args),
+        ConfigCommand::Migrate(args) => super::config_migrate::run(args),
     }
 }
 

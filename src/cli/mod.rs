@@ -8,6 +8,7 @@ mod cobra;
 pub mod completion;
 pub mod config;
 mod config_init;
+mod config_migrate;
 mod config_ls_modules;
 pub mod dep;
 pub mod export;

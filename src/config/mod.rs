@@ -9,6 +9,7 @@ mod check;
 pub(crate) mod decode;
 pub mod init;
 pub mod listing;
+pub mod migrate;
 mod names;
 pub mod netrc;
 pub mod path;

@@ -290,7 +290,7 @@ impl Section {
             let key = |r: &Row| {
                 (
                     !r.default,
-                    r.categories.first().is_none(),
+                    r.categories.is_empty(),
                     r.categories.first().copied().unwrap_or_default(),
                     r.categories.join(", "),
                     r.meta.id,

@@ -462,7 +462,10 @@ impl Builder<'_> {
             warnings.extend(w.into_iter().map(|w| w.replace("buf.yaml", "")));
         };
         let section = select::Section::new(use_rules, except, ignore_only);
-        let expected = select::resolve(family, version, registry, &section)?;
+        let expected = select::resolve(
+            &select::Universe::builtin(family, version, registry),
+            &section,
+        )?;
         warn(self.warnings, expected.warnings);
         // buf replaces deprecated IDs only when the rules it resolved
         // include them, which they never do; a v1 ID that v2 does not know
@@ -471,7 +474,10 @@ impl Builder<'_> {
         let simple_except = sorted_unique(except.to_vec());
         let simple_only = ignore_only;
         let section = select::Section::new(&simple_use, &simple_except, simple_only);
-        let translated = select::resolve(family, ConfigVersion::V2, registry, &section)?;
+        let translated = select::resolve(
+            &select::Universe::builtin(family, ConfigVersion::V2, registry),
+            &section,
+        )?;
         warn(self.warnings, translated.warnings);
         let expected: Vec<&str> = expected
             .rules

@@ -12,6 +12,7 @@
 //!   its share of the selected rule IDs.
 //! - `place`: each annotation positioned by its source path, as buf does,
 //!   with its plugin (and policy) name for every output format.
+//!
 //! Policy files are read by `config::policy`; each is a separate run.
 
 pub mod options;

@@ -38,6 +38,13 @@ done
 command -v "$PROTOC" >/dev/null || { echo "protoc not found (apt-get install protobuf-compiler)" >&2; exit 2; }
 echo "buf $("$BUF" --version), $("$PROTOC" --version)" >&2
 
+# The check-plugin cases (buf.yaml plugins:) find the test plugin on PATH.
+if [[ -z "${FIXTURE_DIR:-}" ]]; then
+  cargo build --bin buf-plugin-fixture >&2
+  FIXTURE_DIR="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug"
+fi
+export PATH="$FIXTURE_DIR:$PATH"
+
 base=testdata/plugin-mode
 inputs=$base/inputs
 mkdir -p "$inputs"

@@ -70,6 +70,14 @@ fn plugins_answer_as_bufs_do() {
         .collect();
     cases.sort();
     assert!(cases.len() >= 20, "expected at least 20 cases");
+    // The check-plugin cases (buf.yaml plugins:) find the test plugin on
+    // PATH, as the regen script gave it to buf's plugin.
+    let fixture = Path::new(env!("CARGO_BIN_EXE_buf-plugin-fixture"));
+    let mut dirs = vec![fixture.parent().expect("fixture dir").to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let path = std::env::join_paths(dirs).expect("PATH");
     let mut failures = Vec::new();
     for dir in &cases {
         let case = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -78,6 +86,7 @@ fn plugins_answer_as_bufs_do() {
         let request = dir.join("request.binpb");
         if request.exists() {
             let out = Command::new(&plugin)
+                .env("PATH", &path)
                 .current_dir(dir)
                 .stdin(std::fs::File::open(&request).expect("request"))
                 .stderr(Stdio::null())
@@ -97,6 +106,7 @@ fn plugins_answer_as_bufs_do() {
 
         let Some(protoc) = protoc else { continue };
         let out = Command::new(protoc)
+            .env("PATH", &path)
             .current_dir(dir)
             .arg(format!(
                 "--plugin=protoc-gen-buf-plugin={}",

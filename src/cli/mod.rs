@@ -3,7 +3,7 @@
 
 pub mod breaking;
 pub mod build;
-mod check_runs;
+pub(crate) mod check_runs;
 mod cobra;
 pub mod completion;
 pub mod config;

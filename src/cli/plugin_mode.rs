@@ -26,9 +26,9 @@ pub fn run(plugin: Plugin) -> ExitCode {
             for w in &run.warnings {
                 report::warn(w);
             }
-            run.result.map_err(|e| e.to_string())
+            run.result.map_err(|e| (e.exit_code(), e.to_string()))
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err((1, e.to_string())),
     };
     match result {
         Ok(response) => {
@@ -41,9 +41,11 @@ pub fn run(plugin: Plugin) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(message) => {
-            let _ = writeln!(std::io::stderr(), "{message}");
-            ExitCode::from(1)
+        Err((code, message)) => {
+            if !message.is_empty() {
+                let _ = writeln!(std::io::stderr(), "{message}");
+            }
+            ExitCode::from(u8::try_from(code).unwrap_or(1))
         }
     }
 }

@@ -12,8 +12,11 @@ mod unused;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::check::Family;
+use crate::check::plugins::{Files, Plugin as CheckPlugin};
 use crate::check::select;
-use crate::config::{BreakingConfig, BufYaml, ConfigVersion, LintConfig};
+use crate::cli::check_runs;
+use crate::config::{BreakingConfig, BufYaml, CheckPluginConfig, ConfigVersion, LintConfig};
 use crate::image::Image;
 use crate::image::read::{self, Encoding};
 use crate::input::{self, InputError};
@@ -75,8 +78,6 @@ pub enum PluginError {
     MultipleModules(String),
     #[error("remote plugin {0} cannot be run with protoc plugin")]
     RemotePlugin(String),
-    #[error("check plugins are not supported by protolith's protoc plugins: {0}")]
-    CheckPlugin(String),
     /// A rule or category the configuration names does not exist.
     #[error("{0}")]
     Rules(String),
@@ -87,6 +88,28 @@ pub enum PluginError {
     Against(String),
     #[error("Failed with code deadline_exceeded: context deadline exceeded")]
     DeadlineExceeded,
+    /// A check plugin exited with this code: buf's plugin exits with it too,
+    /// printing nothing of its own.
+    #[error("")]
+    CheckPluginExit(i32),
+}
+
+impl PluginError {
+    /// The exit code buf's plugin ends with for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            PluginError::CheckPluginExit(n) => *n,
+            _ => 1,
+        }
+    }
+}
+
+/// A check plugin's failure (the text after `Failure: `).
+fn plugin_failure(message: String) -> PluginError {
+    match crate::check::plugins::rpc::exit_code(&message) {
+        Some(n) => PluginError::CheckPluginExit(n),
+        None => PluginError::Rules(message),
+    }
 }
 
 /// The plugin's answer: findings (trimmed, as buf trims them) for the
@@ -184,23 +207,71 @@ fn lint(
 ) -> Result<Option<String>, PluginError> {
     let mut image = request_image(request)?;
     unused::compute(&mut image);
-    let (lint_config, _) = module_config(param, cwd)?;
+    let (lint_config, breaking_config, plugin_configs) = module_config(param, cwd)?;
     deadline.check()?;
-    if lint_config.disabled || lint_config.disable_builtin {
+    if lint_config.disabled {
         return Ok(None);
     }
-    let selection = select::resolve(
-        &crate::lint::universe(lint_config.version),
-        &crate::lint::section(&lint_config),
-    )
-    .map_err(PluginError::Rules)?;
-    warnings.extend(selection.warnings);
-    let job = crate::lint::ModuleJob {
-        files: targets(&image),
-        config: &lint_config,
-        rules: selection.rules,
+    let plugins = start_plugins(&plugin_configs, param, cwd)?;
+    let run = check_runs::Run {
+        policy: None,
+        lint: &lint_config,
+        breaking: &breaking_config,
+        plugins: &plugins,
     };
-    let findings = crate::lint::run(&image, std::slice::from_ref(&job));
+    let chosen = run.choose(Family::Lint).map_err(PluginError::Rules)?;
+    warnings.extend(chosen.warnings.iter().cloned());
+    let other = run
+        .choose_other(Family::Breaking)
+        .map_err(PluginError::Rules)?;
+    let mut all = vec![&chosen];
+    all.extend(other.as_ref());
+    warnings.extend(check_runs::unused_plugins_warning(
+        "buf.yaml",
+        Family::Lint,
+        &plugins,
+        &all,
+    ));
+    let mut findings = Vec::new();
+    if !chosen.builtin.is_empty() {
+        let job = crate::lint::ModuleJob {
+            files: targets(&image),
+            config: &lint_config,
+            rules: chosen.builtin.clone(),
+        };
+        findings = crate::lint::run(&image, std::slice::from_ref(&job));
+    }
+    let files = all_files(&image);
+    let tasks = plugin_tasks(
+        &plugins,
+        &chosen,
+        Files {
+            image: &image,
+            files: &files,
+        },
+        None,
+        check_runs::Filter {
+            ignore: &lint_config.ignore,
+            ignore_only: select::ignore_only_by_rule(&chosen.universe, &lint_config.ignore_only),
+            comment_ignores: lint_config.comment_ignores_allowed(),
+            exclude_imports: false,
+            ignore_unstable: false,
+        },
+    );
+    if !tasks.is_empty() {
+        let placed = check_runs::run_tasks(&tasks).map_err(plugin_failure)?;
+        findings.extend(placed.into_iter().flatten().map(|p| {
+            crate::lint::LintAnnotation {
+                module_path: p
+                    .file
+                    .as_ref()
+                    .map(|(i, _)| image.files[*i].file.fd.name().to_string())
+                    .unwrap_or_default(),
+                annotation: p.annotation,
+            }
+        }));
+        findings = check_runs::merge(findings, |f| &f.annotation);
+    }
     deadline.check()?;
     if findings.is_empty() {
         return Ok(None);
@@ -209,6 +280,7 @@ fn lint(
         return Ok(Some(report::config_ignore_yaml::render(
             findings
                 .iter()
+                .filter(|f| !f.module_path.is_empty())
                 .map(|f| (f.annotation.kind.as_str(), f.module_path.as_str())),
         )));
     }
@@ -246,16 +318,28 @@ fn breaking(
     };
     deadline.check()?;
     let current = request_image(request)?;
-    let (_, breaking_config) = module_config(param, cwd)?;
-    if breaking_config.disabled || breaking_config.disable_builtin {
+    let (lint_config, breaking_config, plugin_configs) = module_config(param, cwd)?;
+    if breaking_config.disabled {
         return Ok(None);
     }
-    let selection = select::resolve(
-        &crate::breaking::universe(breaking_config.version),
-        &crate::breaking::section(&breaking_config),
-    )
-    .map_err(PluginError::Rules)?;
-    warnings.extend(selection.warnings);
+    let plugins = start_plugins(&plugin_configs, param, cwd)?;
+    let run = check_runs::Run {
+        policy: None,
+        lint: &lint_config,
+        breaking: &breaking_config,
+        plugins: &plugins,
+    };
+    let chosen = run.choose(Family::Breaking).map_err(PluginError::Rules)?;
+    warnings.extend(chosen.warnings.iter().cloned());
+    let other = run.choose_other(Family::Lint).map_err(PluginError::Rules)?;
+    let mut all = vec![&chosen];
+    all.extend(other.as_ref());
+    warnings.extend(check_runs::unused_plugins_warning(
+        "buf.yaml",
+        Family::Breaking,
+        &plugins,
+        &all,
+    ));
     let previous = &against.built.image;
     let view = |image: &Image| -> Vec<(usize, bool)> {
         image
@@ -265,19 +349,101 @@ fn breaking(
             .map(|(i, f)| (i, f.is_import))
             .collect()
     };
-    let job = crate::breaking::Job {
-        current: view(&current),
-        against: view(previous),
-        config: &breaking_config,
-        rules: selection.rules,
-        exclude_imports: param.exclude_imports,
-    };
-    let annotations = crate::breaking::run(&current, previous, std::slice::from_ref(&job));
+    let (cur_view, prev_view) = (view(&current), view(previous));
+    let mut annotations = Vec::new();
+    if !chosen.builtin.is_empty() {
+        let job = crate::breaking::Job {
+            current: cur_view.clone(),
+            against: prev_view.clone(),
+            config: &breaking_config,
+            rules: chosen.builtin.clone(),
+            exclude_imports: param.exclude_imports,
+        };
+        annotations = crate::breaking::run(&current, previous, std::slice::from_ref(&job));
+    }
+    let tasks = plugin_tasks(
+        &plugins,
+        &chosen,
+        Files {
+            image: &current,
+            files: &cur_view,
+        },
+        Some(Files {
+            image: previous,
+            files: &prev_view,
+        }),
+        check_runs::Filter {
+            ignore: &breaking_config.ignore,
+            ignore_only: select::ignore_only_by_rule(
+                &chosen.universe,
+                &breaking_config.ignore_only,
+            ),
+            comment_ignores: false,
+            exclude_imports: param.exclude_imports,
+            ignore_unstable: breaking_config.ignore_unstable_packages,
+        },
+    );
+    if !tasks.is_empty() {
+        let placed = check_runs::run_tasks(&tasks).map_err(plugin_failure)?;
+        annotations.extend(placed.into_iter().flatten().map(|p| p.annotation));
+        annotations = check_runs::merge(annotations, |a| a);
+    }
     deadline.check()?;
     if annotations.is_empty() {
         return Ok(None);
     }
     render(&annotations, &param.error_format).map(Some)
+}
+
+/// Starts the buf.yaml's check plugins, through `plugin_overrides` where
+/// they name a program.
+fn start_plugins(
+    configs: &[CheckPluginConfig],
+    param: &param::Param,
+    cwd: &Path,
+) -> Result<Vec<CheckPlugin>, PluginError> {
+    crate::check::plugins::load_with(configs, None, cwd, &|_| false, &param.plugin_overrides)
+        .map_err(plugin_failure)
+}
+
+/// One Check per plugin with chosen rules.
+fn plugin_tasks<'a>(
+    plugins: &'a [CheckPlugin],
+    chosen: &check_runs::Chosen,
+    current: Files<'a>,
+    against: Option<Files<'a>>,
+    filter: check_runs::Filter<'a>,
+) -> Vec<check_runs::Task<'a>> {
+    let mut tasks = Vec::new();
+    for (plugin, rules) in plugins.iter().zip(&chosen.by_plugin) {
+        if rules.is_empty() {
+            continue;
+        }
+        tasks.push(check_runs::Task {
+            plugin,
+            rules: rules.clone(),
+            current,
+            against,
+            filter: check_runs::Filter {
+                ignore: filter.ignore,
+                ignore_only: filter.ignore_only.clone(),
+                comment_ignores: filter.comment_ignores,
+                exclude_imports: filter.exclude_imports,
+                ignore_unstable: filter.ignore_unstable,
+            },
+        });
+    }
+    tasks
+}
+
+/// Every file of `image` as (index, is import).
+fn all_files(image: &Image) -> Vec<(usize, bool)> {
+    image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, f.is_import))
+        .collect()
 }
 
 /// The request's files as an image: the files to generate are its targets,
@@ -324,7 +490,7 @@ fn render(annotations: &[report::Annotation], error_format: &str) -> Result<Stri
 fn module_config(
     param: &param::Param,
     cwd: &Path,
-) -> Result<(LintConfig, BreakingConfig), PluginError> {
+) -> Result<(LintConfig, BreakingConfig, Vec<CheckPluginConfig>), PluginError> {
     let buf_yaml: BufYaml = if param.input_config.is_empty() {
         let found = crate::config::BUF_YAML_NAMES
             .iter()
@@ -334,6 +500,7 @@ fn module_config(
             return Ok((
                 LintConfig::new(ConfigVersion::V2),
                 BreakingConfig::new(ConfigVersion::V2),
+                Vec::new(),
             ));
         };
         let data = std::fs::read_to_string(&path).map_err(|e| {
@@ -346,15 +513,16 @@ fn module_config(
     } else {
         crate::config::parse_config_override(&param.input_config, cwd)?
     };
-    // Check plugins are not run here: a remote one is refused as buf
-    // refuses it, a local one (or an override) as not supported yet.
-    if let Some(plugin) = buf_yaml.plugins.first() {
-        let name = plugin.plugin.clone();
-        if !param.plugin_overrides.contains_key(&name) && is_remote_plugin(&name) {
-            return Err(PluginError::RemotePlugin(name));
-        }
-        return Err(PluginError::CheckPlugin(name));
+    // A remote check plugin runs only through an override naming a local
+    // program.
+    if let Some(plugin) = buf_yaml
+        .plugins
+        .iter()
+        .find(|p| !param.plugin_overrides.contains_key(&p.plugin) && is_remote_plugin(&p.plugin))
+    {
+        return Err(PluginError::RemotePlugin(plugin.plugin.clone()));
     }
+    let plugins = buf_yaml.plugins;
     let module = if param.module.is_empty() {
         "."
     } else {
@@ -365,7 +533,7 @@ fn module_config(
         .into_iter()
         .filter(|m| m.name.as_ref().is_some_and(|n| n.to_string() == module) || m.dir == module);
     match (found.next(), found.next()) {
-        (Some(m), None) => Ok((m.lint, m.breaking)),
+        (Some(m), None) => Ok((m.lint, m.breaking, plugins)),
         (None, _) => Err(PluginError::NoModule(module.to_string())),
         (Some(_), Some(_)) => Err(PluginError::MultipleModules(module.to_string())),
     }

@@ -82,6 +82,18 @@ pub fn load(
     cwd: &Path,
     locked: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Plugin>, String> {
+    load_with(configs, policy, cwd, locked, &BTreeMap::new())
+}
+
+/// [`load`], with `overrides` (protoc plugin mode's `plugin_overrides`)
+/// naming a local program for a plugin name.
+pub fn load_with(
+    configs: &[CheckPluginConfig],
+    policy: Option<&str>,
+    cwd: &Path,
+    locked: &dyn Fn(&str) -> bool,
+    overrides: &BTreeMap<String, String>,
+) -> Result<Vec<Plugin>, String> {
     let mut options = Vec::with_capacity(configs.len());
     for c in configs {
         options
@@ -91,7 +103,8 @@ pub fn load(
     }
     let mut plugins = Vec::with_capacity(configs.len());
     for (c, options) in configs.iter().zip(options) {
-        let name = c.plugin.as_str();
+        // An overridden plugin goes by its program's path, as in buf.
+        let name = overrides.get(&c.plugin).unwrap_or(&c.plugin).as_str();
         let program = program::find(name, cwd, locked).map_err(|e| match e {
             program::Problem::Start(text) => failure(name, policy, &text),
             program::Problem::Config(text) => text,

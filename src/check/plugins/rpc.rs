@@ -325,7 +325,7 @@ impl Client {
         .map_err(|e| e.to_string())?;
         match out.status.code() {
             Some(0) => Ok(out.stdout),
-            Some(n) => Err(format!("Exited with code {n}: exit status {n}")),
+            Some(n) => Err(exited(n)),
             None => Err("Exited with code -1: signal: killed".into()),
         }
     }
@@ -462,6 +462,20 @@ impl Client {
     }
 }
 
+/// pluginrpc's text for a plugin that exited with `n`.
+fn exited(n: i32) -> String {
+    format!("Exited with code {n}: exit status {n}")
+}
+
+/// The exit code in a failure that ends with [`exited`]'s text: buf's
+/// protoc plugins exit with a check plugin's own code.
+pub fn exit_code(failure: &str) -> Option<i32> {
+    let (_, tail) = failure.rsplit_once("Exited with code ")?;
+    let (n, rest) = tail.split_once(':')?;
+    let n: i32 = n.parse().ok()?;
+    (rest == format!(" exit status {n}")).then_some(n)
+}
+
 /// Go's texts for a program that cannot be started.
 fn start_error(program: &Path, e: &std::io::Error) -> String {
     let reason = match e.kind() {
@@ -498,6 +512,19 @@ named!(
 mod tests {
     use super::*;
     use prost::Name;
+
+    #[test]
+    fn exit_codes_are_read_back_from_failures() {
+        assert_eq!(
+            exit_code(&format!("plugin \"p\" failed: {}", exited(3))),
+            Some(3)
+        );
+        assert_eq!(
+            exit_code("plugin \"p\" failed: Exited with code 3: oops"),
+            None
+        );
+        assert_eq!(exit_code("Failed with code unknown: x"), None);
+    }
 
     #[test]
     fn code_names_follow_grpc_numbering() {

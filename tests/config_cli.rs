@@ -104,6 +104,8 @@ cases! {
     stats_help,
     stats_image_refused,
     stats_json,
+    stats_missing_dir,
+    stats_missing_dir_above,
     stats_no_files,
     stats_proto_file_input,
     stats_syntax_errors,

@@ -355,7 +355,12 @@ pub fn discover_source(
 ) -> Result<(Workspace, Option<fetch::Tree>), InputError> {
     match r.format {
         reference::Format::Dir | reference::Format::Protofile => {
-            if r.format == reference::Format::Dir && !cwd.join(&r.path).exists() {
+            // buf stats a missing directory given as an absolute path or
+            // one above the current directory; below it, a missing
+            // directory is a module with no files.
+            let outside =
+                r.path.starts_with("../") || r.path == ".." || Path::new(&r.path).is_absolute();
+            if r.format == reference::Format::Dir && outside && !cwd.join(&r.path).exists() {
                 return Err(InputError::Failure(format!(
                     "stat {}: no such file or directory",
                     r.path

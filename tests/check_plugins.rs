@@ -10,21 +10,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-macro_rules! cases {
-    ($($name:ident),* $(,)?) => {
-        const CASES: &[&str] = &[$(stringify!($name)),*];
-        mod case {
-            $( #[test] fn $name() { super::run_case(stringify!($name)); } )*
-        }
-    };
-}
-
-cases! {
+recorded_cases! {
     breaking_defaults,
     breaking_exclude_imports,
     breaking_format_github_actions,
@@ -155,24 +147,7 @@ cases! {
 
 #[test]
 fn all_cases_listed() {
-    let dir = common::root().join("testdata/check-plugins");
-    let on_disk: Vec<String> = common::dirs(&dir)
-        .iter()
-        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    for name in &on_disk {
-        assert!(
-            CASES.contains(&name.as_str()),
-            "testdata/check-plugins/{name} is not in the cases! list of tests/check_plugins.rs"
-        );
-    }
-}
-
-fn tool() -> PathBuf {
-    match std::env::var_os("CLI_TOOL") {
-        Some(t) => PathBuf::from(t),
-        None => PathBuf::from(env!("CARGO_BIN_EXE_protolith")),
-    }
+    common::assert_cases_listed("check-plugins", CASES, file!());
 }
 
 /// The names the cases give the test plugin on PATH: a second name lets a
@@ -242,7 +217,7 @@ fn run_case(name: &str) {
     let home = base.join("home");
     let requests = base.join("requests");
     std::fs::create_dir_all(&home).unwrap();
-    let mut command = Command::new(tool());
+    let mut command = Command::new(common::cli_tool());
     command
         .args(&args)
         .current_dir(&cwd)

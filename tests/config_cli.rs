@@ -11,6 +11,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeMap;
@@ -18,16 +19,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-macro_rules! cases {
-    ($($name:ident),* $(,)?) => {
-        const CASES: &[&str] = &[$(stringify!($name)),*];
-        mod case {
-            $( #[test] fn $name() { super::run_case(stringify!($name)); } )*
-        }
-    };
-}
-
-cases! {
+recorded_cases! {
     completion_help_tree,
     completion_no_shell,
     init_bad_name,
@@ -117,17 +109,7 @@ cases! {
 
 #[test]
 fn all_cases_listed() {
-    let dir = common::root().join("testdata/config-cli");
-    let on_disk: Vec<String> = common::dirs(&dir)
-        .iter()
-        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    for name in &on_disk {
-        assert!(
-            CASES.contains(&name.as_str()),
-            "testdata/config-cli/{name} is not in the cases! list of tests/config_cli.rs"
-        );
-    }
+    common::assert_cases_listed("config-cli", CASES, file!());
 }
 
 /// Each shell's script is produced, and bash can load the bash one.
@@ -164,13 +146,6 @@ fn completion_scripts_for_every_shell() {
     );
     assert!(stdout.contains("-F _protolith protolith"), "{stdout}");
     assert!(stdout.contains("ls-modules"), "{stdout}");
-}
-
-fn tool() -> PathBuf {
-    match std::env::var_os("CLI_TOOL") {
-        Some(t) => PathBuf::from(t),
-        None => PathBuf::from(env!("CARGO_BIN_EXE_protolith")),
-    }
 }
 
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -239,7 +214,7 @@ fn run_case(name: &str) {
         Ok(sub) => run.join(sub.trim()),
         Err(_) => run.clone(),
     };
-    let out = Command::new(tool())
+    let out = Command::new(common::cli_tool())
         .args(&args)
         .current_dir(&cwd)
         .stdin(Stdio::null())

@@ -103,6 +103,22 @@ impl Family {
         }
     }
 
+    /// The other family.
+    pub fn other(self) -> Family {
+        match self {
+            Family::Lint => Family::Breaking,
+            Family::Breaking => Family::Lint,
+        }
+    }
+
+    /// `lint` or `breaking`, as buf's messages name the family.
+    pub fn word(self) -> &'static str {
+        match self {
+            Family::Lint => "lint",
+            Family::Breaking => "breaking",
+        }
+    }
+
     /// The category whose rules are the default set.
     pub fn default_category(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! `protolith breaking`: compare the input with a baseline (`--against`) and
 //! report buf's breaking changes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use clap::Args;
 
@@ -123,27 +123,8 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
         .iter()
         .filter(|m| m.is_target)
         .collect();
-    let mut plans: Vec<Vec<check_runs::Chosen>> = Vec::new();
-    let mut others: Vec<Vec<Option<check_runs::Chosen>>> = Vec::new();
-    for m in &modules {
-        let mut chosen = Vec::new();
-        let mut other = Vec::new();
-        for run in ext.runs(m) {
-            // buf validates the lint section's IDs too.
-            other.push(run.choose_other(Family::Lint).map_err(CliError::Failure)?);
-            let c = run.choose(Family::Breaking).map_err(CliError::Failure)?;
-            for w in &c.warnings {
-                report::warn(w);
-            }
-            chosen.push(c);
-        }
-        if chosen[0].is_empty() && ext.policies.is_empty() {
-            report::warn("No breaking rules are configured in buf.yaml.");
-        }
-        plans.push(chosen);
-        others.push(other);
-    }
-    check_runs::warn_unused_plugins(&ext, Family::Breaking, &plans, &others);
+    // buf validates the lint section's IDs too.
+    let plans = check_runs::plan(&ext, &modules, Family::Breaking).map_err(CliError::Failure)?;
 
     for (side, opened) in [("input", &current), ("against", &previous)] {
         if let Some(name) = breaking::first_message_set(&opened.built.image) {
@@ -216,33 +197,13 @@ fn module_views(opened: &Opened) -> Vec<Vec<(usize, bool)>> {
                 .collect(),
         ];
     }
-    let index: HashMap<&str, usize> = image
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file.fd.name(), i))
-        .collect();
     opened
         .built
         .workspace
         .modules
         .iter()
         .filter(|m| m.is_target)
-        .map(|m| {
-            let targets: HashSet<usize> = m
-                .files
-                .iter()
-                .filter(|f| f.is_target)
-                .filter_map(|f| index.get(f.import_path.as_str()).copied())
-                .collect();
-            image
-                .reachable(targets.iter().copied())
-                .into_iter()
-                .enumerate()
-                .filter(|(_, r)| *r)
-                .map(|(i, _)| (i, !targets.contains(&i)))
-                .collect()
-        })
+        .map(|m| check_runs::module_files(image, m))
         .collect()
 }
 

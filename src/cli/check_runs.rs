@@ -215,6 +215,44 @@ impl Run<'_> {
     }
 }
 
+/// Each target module's runs resolved for `family` (and the other family
+/// checked, as buf checks it), printing buf's warnings on the way: the
+/// deprecations, `No <family> rules are configured in buf.yaml.` when
+/// buf.yaml's run selects nothing and there are no policies, and the
+/// unused-plugin warning. Runs before compiling, so configuration mistakes
+/// are reported even when the sources are broken.
+pub fn plan(
+    ext: &Extensions,
+    modules: &[&Module],
+    family: Family,
+) -> Result<Vec<Vec<Chosen>>, String> {
+    let other_family = family.other();
+    let mut plans: Vec<Vec<Chosen>> = Vec::new();
+    let mut others: Vec<Vec<Option<Chosen>>> = Vec::new();
+    for m in modules {
+        let mut chosen = Vec::new();
+        let mut other = Vec::new();
+        for run in ext.runs(m) {
+            other.push(run.choose_other(other_family)?);
+            let c = run.choose(family)?;
+            for w in &c.warnings {
+                crate::report::warn(w);
+            }
+            chosen.push(c);
+        }
+        if chosen[0].is_empty() && ext.policies.is_empty() {
+            crate::report::warn(&format!(
+                "No {} rules are configured in buf.yaml.",
+                family.word()
+            ));
+        }
+        plans.push(chosen);
+        others.push(other);
+    }
+    warn_unused_plugins(ext, family, &plans, &others);
+    Ok(plans)
+}
+
 /// buf's warning for plugins with rules of `family` none of which any of
 /// `chosen` selects (§2.9). `config` is `buf.yaml` or the policy's name.
 pub fn unused_plugins_warning(
@@ -247,10 +285,7 @@ pub fn unused_plugins_warning(
     if listed.is_empty() {
         return None;
     }
-    let word = match family {
-        Family::Lint => "lint",
-        Family::Breaking => "breaking",
-    };
+    let word = family.word();
     Some(format!(
         "Your {config} has plugins added which have no rules configured:\n\n{}\n\n\tThis is \
          usually a configuration error. You must specify the rules or categories you want to \
@@ -267,7 +302,7 @@ pub fn unused_plugins_warning(
 /// selects one of their rules; a policy's only by its own sections.
 /// `plans` holds each module's runs for `family`, `others` the other
 /// family's.
-pub fn warn_unused_plugins(
+fn warn_unused_plugins(
     ext: &Extensions,
     family: Family,
     plans: &[Vec<Chosen>],

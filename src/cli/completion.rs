@@ -90,6 +90,9 @@ fn command_tree() -> clap::Command {
                     "ls-modules",
                     stand_in("ls-modules", super::config_ls_modules::command()),
                 )
-                .mut_subcommand("migrate", stand_in("migrate", super::config_migrate::command()))
+                .mut_subcommand(
+                    "migrate",
+                    stand_in("migrate", super::config_migrate::command()),
+                )
         })
 }

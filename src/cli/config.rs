@@ -144,11 +144,7 @@ fn ls_rules(
             }
         }
         if sections.iter().all(|s| s.rows.is_empty()) {
-            let kind = match family {
-                Family::Lint => "lint",
-                Family::Breaking => "breaking",
-            };
-            crate::report::warn(&format!("No {kind} rules are configured in ."));
+            crate::report::warn(&format!("No {} rules are configured in .", family.word()));
         }
     } else {
         version = match args.version.as_deref() {

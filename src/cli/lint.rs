@@ -50,30 +50,10 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     let ext = check_runs::Extensions::load(&ws, &cwd).map_err(CliError::Failure)?;
     // Resolve every target module's rules before compiling: config mistakes
     // are reported even when the sources are broken.
-    let mut plans: Vec<Vec<check_runs::Chosen>> = Vec::new();
-    let mut others: Vec<Vec<Option<check_runs::Chosen>>> = Vec::new();
-    for m in ws.modules.iter().filter(|m| m.is_target) {
-        let mut chosen = Vec::new();
-        let mut other = Vec::new();
-        for run in ext.runs(m) {
-            // buf validates the breaking section's IDs too.
-            other.push(
-                run.choose_other(Family::Breaking)
-                    .map_err(CliError::Failure)?,
-            );
-            let c = run.choose(Family::Lint).map_err(CliError::Failure)?;
-            for w in &c.warnings {
-                report::warn(w);
-            }
-            chosen.push(c);
-        }
-        if chosen[0].is_empty() && ext.policies.is_empty() {
-            report::warn("No lint rules are configured in buf.yaml.");
-        }
-        plans.push(chosen);
-        others.push(other);
-    }
-    check_runs::warn_unused_plugins(&ext, Family::Lint, &plans, &others);
+    let targets: Vec<&crate::workspace::Module> =
+        ws.modules.iter().filter(|m| m.is_target).collect();
+    // buf validates the breaking section's IDs too.
+    let plans = check_runs::plan(&ext, &targets, Family::Lint).map_err(CliError::Failure)?;
     let selections: Vec<Vec<&'static str>> = plans.iter().map(|p| p[0].builtin.clone()).collect();
     let contents = input::read(&ws)?;
     clock.mark("read");

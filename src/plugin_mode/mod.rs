@@ -219,19 +219,7 @@ fn lint(
         breaking: &breaking_config,
         plugins: &plugins,
     };
-    let chosen = run.choose(Family::Lint).map_err(PluginError::Rules)?;
-    warnings.extend(chosen.warnings.iter().cloned());
-    let other = run
-        .choose_other(Family::Breaking)
-        .map_err(PluginError::Rules)?;
-    let mut all = vec![&chosen];
-    all.extend(other.as_ref());
-    warnings.extend(check_runs::unused_plugins_warning(
-        "buf.yaml",
-        Family::Lint,
-        &plugins,
-        &all,
-    ));
+    let chosen = choose(&run, Family::Lint, warnings)?;
     let mut findings = Vec::new();
     if !chosen.builtin.is_empty() {
         let job = crate::lint::ModuleJob {
@@ -329,17 +317,7 @@ fn breaking(
         breaking: &breaking_config,
         plugins: &plugins,
     };
-    let chosen = run.choose(Family::Breaking).map_err(PluginError::Rules)?;
-    warnings.extend(chosen.warnings.iter().cloned());
-    let other = run.choose_other(Family::Lint).map_err(PluginError::Rules)?;
-    let mut all = vec![&chosen];
-    all.extend(other.as_ref());
-    warnings.extend(check_runs::unused_plugins_warning(
-        "buf.yaml",
-        Family::Breaking,
-        &plugins,
-        &all,
-    ));
+    let chosen = choose(&run, Family::Breaking, warnings)?;
     let previous = &against.built.image;
     let view = |image: &Image| -> Vec<(usize, bool)> {
         image
@@ -393,6 +371,29 @@ fn breaking(
         return Ok(None);
     }
     render(&annotations, &param.error_format).map(Some)
+}
+
+/// The run's rules of `family`, with buf's deprecation and unused-plugin
+/// warnings (the other family's section counts for the latter).
+fn choose(
+    run: &check_runs::Run,
+    family: Family,
+    warnings: &mut Vec<String>,
+) -> Result<check_runs::Chosen, PluginError> {
+    let chosen = run.choose(family).map_err(PluginError::Rules)?;
+    warnings.extend(chosen.warnings.iter().cloned());
+    let other = run
+        .choose_other(family.other())
+        .map_err(PluginError::Rules)?;
+    let mut all = vec![&chosen];
+    all.extend(other.as_ref());
+    warnings.extend(check_runs::unused_plugins_warning(
+        "buf.yaml",
+        family,
+        run.plugins,
+        &all,
+    ));
+    Ok(chosen)
 }
 
 /// Starts the buf.yaml's check plugins, through `plugin_overrides` where

@@ -332,3 +332,38 @@ pub fn tree(root: &Path, skip: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     walk(root, Path::new(""), skip, &mut files, &mut empty);
     (files, empty)
 }
+
+/// One `#[test]` per recorded case of a harness (`case::<name>`, each
+/// calling the file's `run_case`), and `CASES`, their names.
+#[allow(unused_macros)]
+macro_rules! recorded_cases {
+    ($($name:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+        mod case {
+            $( #[test] fn $name() { super::run_case(stringify!($name)); } )*
+        }
+    };
+}
+
+/// Every case directory under `testdata/<dir>` is one of `cases` (the
+/// `recorded_cases!` list of `test_file`).
+#[allow(dead_code)]
+pub fn assert_cases_listed(dir: &str, cases: &[&str], test_file: &str) {
+    for d in dirs(&root().join("testdata").join(dir)) {
+        let name = d.file_name().unwrap_or_default().to_string_lossy();
+        assert!(
+            cases.contains(&name.as_ref()),
+            "testdata/{dir}/{name} is not in the cases list of {test_file}"
+        );
+    }
+}
+
+/// The binary a recorded-case harness runs: `CLI_TOOL` (buf, to check that
+/// the recordings are stable) or protolith.
+#[allow(dead_code)]
+pub fn cli_tool() -> PathBuf {
+    match std::env::var_os("CLI_TOOL") {
+        Some(t) => PathBuf::from(t),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_protolith")),
+    }
+}

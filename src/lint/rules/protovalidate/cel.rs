@@ -159,6 +159,11 @@ fn broken(
     activation: &cel_core::MapActivation,
 ) -> Option<(String, String)> {
     match env.program(ast).ok()?.eval(activation) {
+        // protovalidate-go words a failure without a message itself.
+        CelValue::Bool(false) if rule.message.is_empty() => Some((
+            rule.id.clone(),
+            format!("{} returned false", go_quote(&rule.expression)),
+        )),
         CelValue::Bool(false) => Some((rule.id.clone(), rule.message.clone())),
         CelValue::String(s) if !s.is_empty() => Some((rule.id.clone(), s.to_string())),
         _ => None,

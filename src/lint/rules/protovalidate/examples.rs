@@ -384,6 +384,97 @@ impl Num {
     }
 }
 
+/// A bound of protovalidate's range rules: `gt`, `gte`, `lt` or `lte`, its
+/// value, and its text in the rule's message.
+pub(super) struct RangeBound<T> {
+    name: &'static str,
+    value: T,
+    text: String,
+}
+
+impl<T> RangeBound<T> {
+    pub(super) fn new(name: &'static str, value: T, text: String) -> Self {
+        RangeBound { name, value, text }
+    }
+
+    fn inclusive(&self) -> bool {
+        self.name.ends_with('e')
+    }
+
+    fn words(&self) -> &'static str {
+        match self.name {
+            "gt" => "greater than",
+            "gte" => "greater than or equal to",
+            "lt" => "less than",
+            _ => "less than or equal to",
+        }
+    }
+}
+
+/// The range rule `x` breaks, if any: one bound alone, or both as one rule
+/// (`gt_lt`, ...; `..._exclusive` when the upper bound is below the lower,
+/// so the value must lie outside). `unordered` stands for NaN, which
+/// breaks every range.
+pub(super) fn range_violation<T: PartialOrd>(
+    x: T,
+    unordered: bool,
+    lower: Option<RangeBound<T>>,
+    upper: Option<RangeBound<T>>,
+    id: &dyn Fn(&str) -> String,
+) -> Option<(String, String)> {
+    // Each bound's failing side, written as protovalidate's CEL compares
+    // (so a NaN bound fails nothing, as in CEL).
+    let below = |b: &RangeBound<T>| {
+        if b.inclusive() {
+            x < b.value
+        } else {
+            x <= b.value
+        }
+    };
+    let above = |b: &RangeBound<T>| {
+        if b.inclusive() {
+            x > b.value
+        } else {
+            x >= b.value
+        }
+    };
+    match (lower, upper) {
+        (Some(lo), Some(hi)) => {
+            let both = format!("{}_{}", lo.name, hi.name);
+            if hi.value >= lo.value {
+                (unordered || above(&hi) || below(&lo)).then(|| {
+                    let text = format!(
+                        "must be {} {} and {} {}",
+                        lo.words(),
+                        lo.text,
+                        hi.words(),
+                        hi.text
+                    );
+                    (id(&both), text)
+                })
+            } else if hi.value < lo.value && (unordered || (above(&hi) && below(&lo))) {
+                let text = format!(
+                    "must be {} {} or {} {}",
+                    lo.words(),
+                    lo.text,
+                    hi.words(),
+                    hi.text
+                );
+                Some((id(&format!("{both}_exclusive")), text))
+            } else {
+                None
+            }
+        }
+        (Some(b), None) if unordered || below(&b) => {
+            Some((id(b.name), format!("must be {} {}", b.words(), b.text)))
+        }
+        (None, Some(b)) if unordered || above(&b) => {
+            Some((id(b.name), format!("must be {} {}", b.words(), b.text)))
+        }
+        _ => None,
+    }
+}
+
 fn numeric_violations(
     rules: &DynamicMessage,
     value: &Value,
@@ -401,47 +492,12 @@ fn numeric_violations(
     {
         out.push((id("const"), format!("must equal {text}")));
     }
-    let lower = rule("gt")
-        .map(|r| ("gt", r, false))
-        .or_else(|| rule("gte").map(|r| ("gte", r, true)));
-    let upper = rule("lt")
-        .map(|r| ("lt", r, false))
-        .or_else(|| rule("lte").map(|r| ("lte", r, true)));
-    // Each bound's failing side, written as protovalidate's CEL compares
-    // (so a NaN bound fails nothing, as in CEL).
-    let below_lower = |b: Num, inclusive: bool| if inclusive { x < b } else { x <= b };
-    let above_upper = |b: Num, inclusive: bool| if inclusive { x > b } else { x >= b };
-    let words = |n: &str| match n {
-        "gt" => "greater than",
-        "gte" => "greater than or equal to",
-        "lt" => "less than",
-        _ => "less than or equal to",
+    let bound = |name: &'static str| {
+        rule(name).and_then(|(value, text)| Some(RangeBound::new(name, value?, text)))
     };
-    match (lower, upper) {
-        (Some((ln, (Some(lo), lt), li)), Some((un, (Some(hi), ht), ui))) => {
-            let id_base = format!("{ln}_{un}");
-            if hi >= lo {
-                if nan || above_upper(hi, ui) || below_lower(lo, li) {
-                    out.push((
-                        id(&id_base),
-                        format!("must be {} {lt} and {} {ht}", words(ln), words(un)),
-                    ));
-                }
-            } else if hi < lo && (nan || (above_upper(hi, ui) && below_lower(lo, li))) {
-                out.push((
-                    id(&format!("{id_base}_exclusive")),
-                    format!("must be {} {lt} or {} {ht}", words(ln), words(un)),
-                ));
-            }
-        }
-        (Some((ln, (Some(lo), lt), li)), None) if nan || below_lower(lo, li) => {
-            out.push((id(ln), format!("must be {} {lt}", words(ln))));
-        }
-        (None, Some((un, (Some(hi), ht), ui))) if nan || above_upper(hi, ui) => {
-            out.push((id(un), format!("must be {} {ht}", words(un))));
-        }
-        _ => {}
-    }
+    let lower = bound("gt").or_else(|| bound("gte"));
+    let upper = bound("lt").or_else(|| bound("lte"));
+    out.extend(range_violation(x, nan, lower, upper, id));
     let show = |l: &[Value]| {
         format!(
             "[{}]",

@@ -4,8 +4,8 @@
 //! scalar types are evaluated directly (bounds, lengths, patterns, lists,
 //! the well-known string formats of [`formats`]), with protovalidate's rule
 //! IDs and texts, and the field's own CEL rules and predefined rules run on
-//! cel-core's evaluator. Examples of Duration and Timestamp rules are not
-//! judged: buf prints such a value as a Go pointer, which no one can match.
+//! cel-core's evaluator. Duration and Timestamp examples are judged in
+//! [`times`].
 
 use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
 
@@ -13,6 +13,7 @@ use super::field::{
     Adder, Target, get_bool, get_bytes, get_list, get_str, get_u64, set_value, str_list,
 };
 use super::formats;
+use super::times;
 use crate::lint::Sink;
 
 pub(super) fn check(
@@ -39,7 +40,10 @@ pub(super) fn check(
     let bad_pattern = set_value(type_rules, "pattern")
         .and_then(|p| p.as_str().map(|p| regex::Regex::new(p).is_err()))
         .unwrap_or(false);
-    if bad_pattern || !super::cel::all_compile(adder.cx.schema.pool, field_rules, target) {
+    if bad_pattern
+        || times::unusable_rules(type_rules)
+        || !super::cel::all_compile(adder.cx.schema.pool, field_rules, target)
+    {
         return;
     }
     for (i, example) in examples.iter().enumerate() {
@@ -89,6 +93,8 @@ fn rule_prefix(type_field: u32) -> Option<&'static str> {
         14 => "string",
         15 => "bytes",
         16 => "enum",
+        21 => "duration",
+        22 => "timestamp",
         _ => return None,
     })
 }
@@ -108,6 +114,7 @@ fn go_value(v: &Value) -> String {
             "[{}]",
             b.iter().map(u8::to_string).collect::<Vec<_>>().join(" ")
         ),
+        Value::Message(m) => times::go_pointer(m),
         _ => String::new(),
     }
 }
@@ -138,6 +145,7 @@ fn violations(
     match value {
         Value::String(s) => string_violations(rules, s, &mut out, &id),
         Value::Bytes(b) => bytes_violations(rules, b, &mut out, &id),
+        Value::Message(_) => times::violations(rules, value, &mut out, &id),
         Value::Bool(b) => {
             if let Some(c) = set_value(rules, "const").and_then(|v| v.as_bool())
                 && c != *b

@@ -159,6 +159,11 @@ fn broken(
     activation: &cel_core::MapActivation,
 ) -> Option<(String, String)> {
     match env.program(ast).ok()?.eval(activation) {
+        // protovalidate-go words a failure without a message itself.
+        CelValue::Bool(false) if rule.message.is_empty() => Some((
+            rule.id.clone(),
+            format!("{} returned false", go_quote(&rule.expression)),
+        )),
         CelValue::Bool(false) => Some((rule.id.clone(), rule.message.clone())),
         CelValue::String(s) if !s.is_empty() => Some((rule.id.clone(), s.to_string())),
         _ => None,
@@ -270,6 +275,17 @@ fn cel_value(v: &prost_reflect::Value) -> Option<CelValue> {
                 .collect::<Vec<_>>()
                 .into(),
         ),
+        // protovalidate hands CEL the well-known types as CEL's own
+        // durations and timestamps.
+        V::Message(m) if m.descriptor().full_name() == "google.protobuf.Duration" => {
+            CelValue::Duration(cel_core::Duration::from_nanos(
+                super::times::duration_nanos(v),
+            ))
+        }
+        V::Message(m) if m.descriptor().full_name() == "google.protobuf.Timestamp" => {
+            let (secs, nanos) = super::times::timestamp_parts(v);
+            CelValue::Timestamp(cel_core::Timestamp::new(secs, nanos))
+        }
         V::Message(m) => CelValue::Message(Box::new(Msg(
             m.clone(),
             m.descriptor().full_name().to_string(),

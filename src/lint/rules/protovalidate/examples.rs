@@ -4,8 +4,8 @@
 //! scalar types are evaluated directly (bounds, lengths, patterns, lists,
 //! the well-known string formats of [`formats`]), with protovalidate's rule
 //! IDs and texts, and the field's own CEL rules and predefined rules run on
-//! cel-core's evaluator. Examples of Duration and Timestamp rules are not
-//! judged: buf prints such a value as a Go pointer, which no one can match.
+//! cel-core's evaluator. Duration and Timestamp examples are judged in
+//! [`times`].
 
 use prost_reflect::{DynamicMessage, Kind, ReflectMessage, Value};
 
@@ -13,6 +13,7 @@ use super::field::{
     Adder, Target, get_bool, get_bytes, get_list, get_str, get_u64, set_value, str_list,
 };
 use super::formats;
+use super::times;
 use crate::lint::Sink;
 
 pub(super) fn check(
@@ -39,7 +40,10 @@ pub(super) fn check(
     let bad_pattern = set_value(type_rules, "pattern")
         .and_then(|p| p.as_str().map(|p| regex::Regex::new(p).is_err()))
         .unwrap_or(false);
-    if bad_pattern || !super::cel::all_compile(adder.cx.schema.pool, field_rules, target) {
+    if bad_pattern
+        || times::unusable_rules(type_rules)
+        || !super::cel::all_compile(adder.cx.schema.pool, field_rules, target)
+    {
         return;
     }
     for (i, example) in examples.iter().enumerate() {
@@ -89,6 +93,8 @@ fn rule_prefix(type_field: u32) -> Option<&'static str> {
         14 => "string",
         15 => "bytes",
         16 => "enum",
+        21 => "duration",
+        22 => "timestamp",
         _ => return None,
     })
 }
@@ -108,6 +114,7 @@ fn go_value(v: &Value) -> String {
             "[{}]",
             b.iter().map(u8::to_string).collect::<Vec<_>>().join(" ")
         ),
+        Value::Message(m) => times::go_pointer(m),
         _ => String::new(),
     }
 }
@@ -138,6 +145,7 @@ fn violations(
     match value {
         Value::String(s) => string_violations(rules, s, &mut out, &id),
         Value::Bytes(b) => bytes_violations(rules, b, &mut out, &id),
+        Value::Message(_) => times::violations(rules, value, &mut out, &id),
         Value::Bool(b) => {
             if let Some(c) = set_value(rules, "const").and_then(|v| v.as_bool())
                 && c != *b
@@ -384,6 +392,97 @@ impl Num {
     }
 }
 
+/// A bound of protovalidate's range rules: `gt`, `gte`, `lt` or `lte`, its
+/// value, and its text in the rule's message.
+pub(super) struct RangeBound<T> {
+    name: &'static str,
+    value: T,
+    text: String,
+}
+
+impl<T> RangeBound<T> {
+    pub(super) fn new(name: &'static str, value: T, text: String) -> Self {
+        RangeBound { name, value, text }
+    }
+
+    fn inclusive(&self) -> bool {
+        self.name.ends_with('e')
+    }
+
+    fn words(&self) -> &'static str {
+        match self.name {
+            "gt" => "greater than",
+            "gte" => "greater than or equal to",
+            "lt" => "less than",
+            _ => "less than or equal to",
+        }
+    }
+}
+
+/// The range rule `x` breaks, if any: one bound alone, or both as one rule
+/// (`gt_lt`, ...; `..._exclusive` when the upper bound is below the lower,
+/// so the value must lie outside). `unordered` stands for NaN, which
+/// breaks every range.
+pub(super) fn range_violation<T: PartialOrd>(
+    x: T,
+    unordered: bool,
+    lower: Option<RangeBound<T>>,
+    upper: Option<RangeBound<T>>,
+    id: &dyn Fn(&str) -> String,
+) -> Option<(String, String)> {
+    // Each bound's failing side, written as protovalidate's CEL compares
+    // (so a NaN bound fails nothing, as in CEL).
+    let below = |b: &RangeBound<T>| {
+        if b.inclusive() {
+            x < b.value
+        } else {
+            x <= b.value
+        }
+    };
+    let above = |b: &RangeBound<T>| {
+        if b.inclusive() {
+            x > b.value
+        } else {
+            x >= b.value
+        }
+    };
+    match (lower, upper) {
+        (Some(lo), Some(hi)) => {
+            let both = format!("{}_{}", lo.name, hi.name);
+            if hi.value >= lo.value {
+                (unordered || above(&hi) || below(&lo)).then(|| {
+                    let text = format!(
+                        "must be {} {} and {} {}",
+                        lo.words(),
+                        lo.text,
+                        hi.words(),
+                        hi.text
+                    );
+                    (id(&both), text)
+                })
+            } else if hi.value < lo.value && (unordered || (above(&hi) && below(&lo))) {
+                let text = format!(
+                    "must be {} {} or {} {}",
+                    lo.words(),
+                    lo.text,
+                    hi.words(),
+                    hi.text
+                );
+                Some((id(&format!("{both}_exclusive")), text))
+            } else {
+                None
+            }
+        }
+        (Some(b), None) if unordered || below(&b) => {
+            Some((id(b.name), format!("must be {} {}", b.words(), b.text)))
+        }
+        (None, Some(b)) if unordered || above(&b) => {
+            Some((id(b.name), format!("must be {} {}", b.words(), b.text)))
+        }
+        _ => None,
+    }
+}
+
 fn numeric_violations(
     rules: &DynamicMessage,
     value: &Value,
@@ -401,47 +500,12 @@ fn numeric_violations(
     {
         out.push((id("const"), format!("must equal {text}")));
     }
-    let lower = rule("gt")
-        .map(|r| ("gt", r, false))
-        .or_else(|| rule("gte").map(|r| ("gte", r, true)));
-    let upper = rule("lt")
-        .map(|r| ("lt", r, false))
-        .or_else(|| rule("lte").map(|r| ("lte", r, true)));
-    // Each bound's failing side, written as protovalidate's CEL compares
-    // (so a NaN bound fails nothing, as in CEL).
-    let below_lower = |b: Num, inclusive: bool| if inclusive { x < b } else { x <= b };
-    let above_upper = |b: Num, inclusive: bool| if inclusive { x > b } else { x >= b };
-    let words = |n: &str| match n {
-        "gt" => "greater than",
-        "gte" => "greater than or equal to",
-        "lt" => "less than",
-        _ => "less than or equal to",
+    let bound = |name: &'static str| {
+        rule(name).and_then(|(value, text)| Some(RangeBound::new(name, value?, text)))
     };
-    match (lower, upper) {
-        (Some((ln, (Some(lo), lt), li)), Some((un, (Some(hi), ht), ui))) => {
-            let id_base = format!("{ln}_{un}");
-            if hi >= lo {
-                if nan || above_upper(hi, ui) || below_lower(lo, li) {
-                    out.push((
-                        id(&id_base),
-                        format!("must be {} {lt} and {} {ht}", words(ln), words(un)),
-                    ));
-                }
-            } else if hi < lo && (nan || (above_upper(hi, ui) && below_lower(lo, li))) {
-                out.push((
-                    id(&format!("{id_base}_exclusive")),
-                    format!("must be {} {lt} or {} {ht}", words(ln), words(un)),
-                ));
-            }
-        }
-        (Some((ln, (Some(lo), lt), li)), None) if nan || below_lower(lo, li) => {
-            out.push((id(ln), format!("must be {} {lt}", words(ln))));
-        }
-        (None, Some((un, (Some(hi), ht), ui))) if nan || above_upper(hi, ui) => {
-            out.push((id(un), format!("must be {} {ht}", words(un))));
-        }
-        _ => {}
-    }
+    let lower = bound("gt").or_else(|| bound("gte"));
+    let upper = bound("lt").or_else(|| bound("lte"));
+    out.extend(range_violation(x, nan, lower, upper, id));
     let show = |l: &[Value]| {
         format!(
             "[{}]",

@@ -923,14 +923,22 @@ pub(super) fn duration_problem(secs: i64, nanos: i32) -> Option<String> {
             "duration ({text}) has seconds and nanos with different signs"
         ));
     }
-    let total = i128::from(secs) * 1_000_000_000 + i128::from(nanos);
-    let limit: i128 = 9_223_372_036_854_775_428;
-    if !(-limit..=limit).contains(&total) {
+    if !duration_in_range(secs, nanos) {
         return Some(format!(
             "duration ({text}) must be in the range seconds:-9223372036 nanos:-854775428 to seconds:9223372036 nanos:854775428"
         ));
     }
     None
+}
+
+/// The largest duration buf accepts either way, in nanoseconds: a little
+/// under what an int64 of nanoseconds holds.
+const DURATION_LIMIT_NANOS: i128 = 9_223_372_036_854_775_428;
+
+/// Whether a duration is within buf's limit (nanos and signs aside).
+pub(super) fn duration_in_range(secs: i64, nanos: i32) -> bool {
+    let total = i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+    (-DURATION_LIMIT_NANOS..=DURATION_LIMIT_NANOS).contains(&total)
 }
 
 fn duration_value(v: &Value) -> Result<Bound, String> {

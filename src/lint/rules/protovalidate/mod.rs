@@ -28,6 +28,7 @@ mod examples;
 mod field;
 mod formats;
 mod message;
+mod times;
 
 use std::collections::HashMap;
 

@@ -150,16 +150,19 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
             exclude_imports: args.exclude_imports,
         })
         .collect();
-    let mut annotations = breaking::run(images.0, images.1, &jobs);
+    // The plugins run while the built-in rules do.
+    let (mut annotations, more) = rayon::join(
+        || breaking::run(images.0, images.1, &jobs),
+        || {
+            if ext.is_empty() {
+                Ok(Vec::new())
+            } else {
+                extension_findings(images, &ext, &modules, &plans, &pairs, args.exclude_imports)
+            }
+        },
+    );
     if !ext.is_empty() {
-        annotations.extend(extension_findings(
-            images,
-            &ext,
-            &modules,
-            &plans,
-            &pairs,
-            args.exclude_imports,
-        )?);
+        annotations.extend(more?);
         annotations = check_runs::merge(annotations, |a| a);
     }
     clock.mark("breaking");

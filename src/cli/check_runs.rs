@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::check::plugins::{self, Files, Placed, Plugin, program};
+use crate::check::plugins::{self, Files, Lookup, Placed, Plugin, program};
 use crate::check::select::{self, Universe};
 use crate::check::{self, Family};
 use crate::config::policy::Policy;
@@ -338,17 +338,20 @@ pub struct Filter<'a> {
 
 impl Filter<'_> {
     /// buf's checks, on the finding's file and then on its against file.
-    fn drops(&self, p: &Placed, current: Files, against: Option<Files>) -> bool {
+    fn drops(&self, p: &Placed, current: &mut Lookup, against: Option<&Lookup>) -> bool {
         let sides = p
             .file
             .as_ref()
-            .map(|(i, _)| (current, *i))
+            .map(|(i, _, is_import)| (current.side(), *i, *is_import))
             .into_iter()
-            .chain(p.against.zip(against).map(|(i, side)| (side, i)));
-        for (side, i) in sides {
+            .chain(
+                p.against
+                    .zip(against)
+                    .map(|((i, is_import), side)| (side.side(), i, is_import)),
+            );
+        for (side, i, is_import) in sides {
             let f = &side.image.files[i].file;
             let name = f.fd.name();
-            let is_import = side.files.iter().any(|&(j, imp)| j == i && imp);
             if self.exclude_imports && is_import {
                 return true;
             }
@@ -369,26 +372,10 @@ impl Filter<'_> {
                 return true;
             }
         }
-        if self.comment_ignores
-            && let Some((i, path)) = &p.file
-        {
-            let fd = &current.image.files[*i].file.fd;
-            let locations = fd
-                .source_code_info
-                .as_ref()
-                .map_or(&[][..], |s| &s.location[..]);
-            let ignored = (1..=path.len()).rev().any(|n| {
-                locations
-                    .iter()
-                    .find(|l| l.path == path[..n])
-                    .and_then(|l| l.leading_comments.as_deref())
-                    .is_some_and(|c| check::comment_ignores(c, &p.annotation.kind))
-            });
-            if ignored {
-                return true;
-            }
-        }
-        false
+        self.comment_ignores
+            && p.file.as_ref().is_some_and(|(i, path, _)| {
+                current.ignored_by_comment(*i, path, &p.annotation.kind)
+            })
     }
 }
 
@@ -410,9 +397,11 @@ pub fn run_tasks(tasks: &[Task]) -> Result<Vec<Vec<Placed>>, String> {
         .map(|t| {
             let annotations = plugins::check(t.plugin, &t.rules, t.current, t.against)?;
             let mut kept = Vec::with_capacity(annotations.len());
+            let mut current = plugins::Lookup::new(t.current);
+            let against = t.against.map(plugins::Lookup::new);
             for a in annotations {
-                let placed = plugins::place(t.plugin, a, t.current, t.against)?;
-                if !t.filter.drops(&placed, t.current, t.against) {
+                let placed = plugins::place(t.plugin, a, &mut current, against.as_ref())?;
+                if !t.filter.drops(&placed, &mut current, against.as_ref()) {
                     kept.push(placed);
                 }
             }

@@ -109,10 +109,19 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         .filter(|(m, rules)| !m.lint.disabled && !rules.is_empty())
         .map(|(m, rules)| module_job(m, &m.lint, rules))
         .collect();
-    let mut findings = lint::run(&built.image, &jobs);
+    // The plugins run while the built-in rules do.
+    let (mut findings, more) = rayon::join(
+        || lint::run(&built.image, &jobs),
+        || {
+            if ext.is_empty() {
+                Ok(Vec::new())
+            } else {
+                extension_findings(&built.image, &ext, &targets, &plans, module_job)
+            }
+        },
+    );
     if !ext.is_empty() {
-        let more = extension_findings(&built.image, &ext, &targets, &plans, module_job)?;
-        findings.extend(more);
+        findings.extend(more?);
         findings = check_runs::merge(findings, |f| &f.annotation);
     }
     clock.mark("lint");
@@ -202,7 +211,7 @@ fn extension_findings<'a>(
         let module_path = p
             .file
             .as_ref()
-            .map(|(i, _)| image.files[*i].file.fd.name().to_string())
+            .map(|(i, _, _)| image.files[*i].file.fd.name().to_string())
             .unwrap_or_default();
         out.push(lint::LintAnnotation {
             annotation: p.annotation,

@@ -253,7 +253,7 @@ fn lint(
                 module_path: p
                     .file
                     .as_ref()
-                    .map(|(i, _)| image.files[*i].file.fd.name().to_string())
+                    .map(|(i, _, _)| image.files[*i].file.fd.name().to_string())
                     .unwrap_or_default(),
                 annotation: p.annotation,
             }

@@ -19,12 +19,13 @@ pub mod options;
 pub mod program;
 pub mod rpc;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use prost_types::source_code_info::Location;
 
 use super::select::Universe;
+use super::source::SourceIndex;
 use super::{Family, RuleMeta};
 use crate::config::{CheckPluginConfig, ConfigVersion};
 use crate::image::Image;
@@ -336,15 +337,89 @@ impl Files<'_> {
             })
             .collect()
     }
+}
 
-    /// The image index of the file named `name` (module-relative).
-    fn find(&self, name: &str) -> Option<usize> {
-        self.files.iter().map(|&(i, _)| i).find(|&i| {
-            self.image
-                .files
-                .get(i)
-                .is_some_and(|f| f.file.fd.name() == name)
+/// A side's files by name, and their source indexes as annotations need
+/// them: what positions a plugin's answer.
+pub struct Lookup<'a> {
+    side: Files<'a>,
+    by_name: HashMap<&'a str, (usize, bool)>,
+    sources: HashMap<usize, SourceIndex>,
+}
+
+impl<'a> Lookup<'a> {
+    pub fn new(side: Files<'a>) -> Self {
+        let by_name = side
+            .files
+            .iter()
+            .filter_map(|&(i, is_import)| {
+                Some((side.image.files.get(i)?.file.fd.name(), (i, is_import)))
+            })
+            .collect();
+        Lookup {
+            side,
+            by_name,
+            sources: HashMap::new(),
+        }
+    }
+
+    /// The image index of the file named `name` (module-relative) and
+    /// whether it is an import.
+    fn find(&self, name: &str) -> Option<(usize, bool)> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The side these files belong to.
+    pub fn side(&self) -> Files<'a> {
+        self.side
+    }
+
+    /// Whether a leading comment on `path` in file `i`, or on a declaration
+    /// enclosing it, says `buf:lint:ignore <rule>` (the first location of
+    /// each path counts, as for built-in rules).
+    pub fn ignored_by_comment(&mut self, i: usize, path: &[i32], rule: &str) -> bool {
+        let fd = &self.side.image.files[i].file.fd;
+        let locations = fd
+            .source_code_info
+            .as_ref()
+            .map_or(&[][..], |s| &s.location[..]);
+        let index = self
+            .sources
+            .entry(i)
+            .or_insert_with(|| SourceIndex::new(fd));
+        (1..=path.len()).rev().any(|n| {
+            index
+                .get_in(locations, &path[..n])
+                .and_then(|k| locations.get(k))
+                .and_then(|l| l.leading_comments.as_deref())
+                .is_some_and(|c| super::comment_ignores(c, rule))
         })
+    }
+
+    /// The span buf prints for `path` in file `i`: the first location with
+    /// exactly that path; for a path with no location, the last of the
+    /// locations sharing the longest prefix with it (what buf's lookup ends
+    /// on).
+    fn span(&mut self, i: usize, path: &[i32]) -> Option<&'a [i32]> {
+        let fd = &self.side.image.files[i].file.fd;
+        let locations = fd
+            .source_code_info
+            .as_ref()
+            .map_or(&[][..], |s| &s.location[..]);
+        let index = self
+            .sources
+            .entry(i)
+            .or_insert_with(|| SourceIndex::new(fd));
+        if let Some(l) = index.get_in(locations, path).and_then(|k| locations.get(k)) {
+            return Some(&l.span);
+        }
+        let common = |l: &Location| l.path.iter().zip(path).take_while(|(a, b)| a == b).count();
+        let best = locations.iter().map(common).max()?;
+        locations
+            .iter()
+            .rev()
+            .find(|l| common(l) == best)
+            .map(|l| l.span.as_slice())
     }
 }
 
@@ -377,10 +452,12 @@ pub fn check(
 #[derive(Debug, Clone)]
 pub struct Placed {
     pub annotation: crate::report::Annotation,
-    /// Image index and source path of `file_location`, when it has one.
-    pub file: Option<(usize, Vec<i32>)>,
-    /// Image index of `against_file_location`'s file, when it has one.
-    pub against: Option<usize>,
+    /// Image index, source path and import flag of `file_location`'s file,
+    /// when it has one.
+    pub file: Option<(usize, Vec<i32>, bool)>,
+    /// Image index and import flag of `against_file_location`'s file, when
+    /// it has one.
+    pub against: Option<(usize, bool)>,
 }
 
 /// Positions `a` as buf does: only `file_location` decides the printed path
@@ -389,21 +466,21 @@ pub struct Placed {
 pub fn place(
     plugin: &Plugin,
     a: rpc::Annotation,
-    current: Files,
-    against: Option<Files>,
+    current: &mut Lookup,
+    against: Option<&Lookup>,
 ) -> Result<Placed, String> {
     let unknown =
         |name: &str| plugin.failure(&format!("cannot add annotation for unknown file: {name:?}"));
     let file = match &a.file_location {
         Some(loc) if !loc.file_name.is_empty() => {
-            let i = current
+            let (i, is_import) = current
                 .find(&loc.file_name)
                 .ok_or_else(|| unknown(&loc.file_name))?;
-            Some((i, loc.source_path.clone()))
+            Some((i, loc.source_path.clone(), is_import))
         }
         _ => None,
     };
-    let against_index = match (&a.against_file_location, against) {
+    let against_file = match (&a.against_file_location, against) {
         (Some(loc), Some(side)) if !loc.file_name.is_empty() => Some(
             side.find(&loc.file_name)
                 .ok_or_else(|| unknown(&loc.file_name))?,
@@ -421,17 +498,12 @@ pub fn place(
         plugin: plugin.name.clone(),
         policy: plugin.policy.clone().unwrap_or_default(),
     };
-    if let Some((i, path)) = &file {
-        let f = &current.image.files[*i].file;
-        annotation.path = f.display_path.clone();
-        let locations =
-            f.fd.source_code_info
-                .as_ref()
-                .map_or(&[][..], |s| &s.location[..]);
+    if let Some((i, path, _)) = &file {
+        annotation.path = current.side.image.files[*i].file.display_path.clone();
         let span = if path.is_empty() {
             None
         } else {
-            span_of(locations, path)
+            current.span(*i, path)
         };
         let (sl, sc, el, ec) = match span {
             Some([l, c, ec]) => (*l + 1, *c + 1, *l + 1, *ec + 1),
@@ -446,22 +518,6 @@ pub fn place(
     Ok(Placed {
         annotation,
         file,
-        against: against_index,
+        against: against_file,
     })
-}
-
-/// The span buf prints for `path`: the first location with exactly that
-/// path; for a path with no location, the last of the locations sharing the
-/// longest prefix with it (what buf's lookup ends on).
-fn span_of<'l>(locations: &'l [Location], path: &[i32]) -> Option<&'l [i32]> {
-    if let Some(l) = locations.iter().find(|l| l.path == path) {
-        return Some(&l.span);
-    }
-    let common = |l: &Location| l.path.iter().zip(path).take_while(|(a, b)| a == b).count();
-    let best = locations.iter().map(common).max()?;
-    locations
-        .iter()
-        .rev()
-        .find(|l| common(l) == best)
-        .map(|l| l.span.as_slice())
 }

@@ -475,6 +475,8 @@ fn targets(image: &Image) -> Vec<usize> {
 fn render(annotations: &[report::Annotation], error_format: &str) -> Result<String, PluginError> {
     let format = match error_format {
         "" => ErrorFormat::Text,
+        // protolith's SARIF is a CLI addition; buf's plugins do not know it.
+        "sarif" => return Err(PluginError::UnknownFormat(error_format.to_string())),
         other => {
             ErrorFormat::parse(other).map_err(|_| PluginError::UnknownFormat(other.to_string()))?
         }

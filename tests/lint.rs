@@ -197,6 +197,74 @@ fn relint_cache_returns_the_same_answer_and_notices_edits() {
     );
 }
 
+/// The cache stays under `PROTOLITH_CACHE_MAX_MB` (0: only the entry just
+/// stored is kept), and a damaged entry is never printed: the module is
+/// linted again and the entry replaced.
+#[test]
+fn relint_cache_is_bounded_and_never_trusts_a_damaged_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = tmp.path().join("m");
+    std::fs::create_dir_all(module.join("acme/v1")).unwrap();
+    std::fs::write(module.join("buf.yaml"), "version: v2\n").unwrap();
+    let file = module.join("acme/v1/station.proto");
+    let cache = tmp.path().join("cache");
+    let run = |max_mb: &str| {
+        let out = protolith()
+            .arg("lint")
+            .current_dir(&module)
+            .env("PROTOLITH_CACHE_DIR", &cache)
+            .env("PROTOLITH_CACHE_MAX_MB", max_mb)
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code(),
+        )
+    };
+    let entries = || {
+        std::fs::read_dir(cache.join("lint"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect::<Vec<_>>()
+    };
+    for i in 0..3 {
+        std::fs::write(
+            &file,
+            format!(
+                "syntax = \"proto3\";\npackage acme.v1;\nmessage Station{i} {{ string Id = 1; }}\n"
+            ),
+        )
+        .unwrap();
+        let (stdout, code) = run("256");
+        assert_eq!(code, Some(100));
+        assert!(
+            stdout.contains(&format!("Station{i}")) || stdout.contains("Id"),
+            "{stdout}"
+        );
+    }
+    assert_eq!(
+        entries().len(),
+        3,
+        "three states, three entries under the default bound"
+    );
+    let (expected, code) = run("0");
+    assert_eq!(code, Some(100));
+    assert_eq!(
+        entries().len(),
+        1,
+        "a zero bound keeps only the entry just used"
+    );
+    // Damage the entry: the next run must lint again, not print the damage.
+    let entry = entries().remove(0);
+    let mut bytes = std::fs::read(&entry).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x20;
+    std::fs::write(&entry, &bytes).unwrap();
+    assert_eq!(run("256"), (expected.clone(), Some(100)));
+    std::fs::write(&entry, b"1garbage that is not an entry").unwrap();
+    assert_eq!(run("256"), (expected, Some(100)));
+}
+
 /// `0x` and the hex digits after it read as `0xPTR`.
 fn mask_pointers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

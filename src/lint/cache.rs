@@ -195,7 +195,7 @@ fn evict(dir: &Path, max: u64, keep: &str) {
         return;
     }
     // Oldest first; the entry just stored last of all (and kept).
-    files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    files.sort_by_key(|f| (f.0, f.1));
     for (is_kept, _, len, path) in files {
         if total <= max || is_kept {
             break;

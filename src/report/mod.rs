@@ -186,10 +186,18 @@ pub fn finding_order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
 /// as buf's JSON logs print the time.
 pub fn rfc3339_nano(t: std::time::SystemTime) -> String {
     let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
+    rfc3339_nano_at(i128::from(d.as_secs()) * 1_000_000_000 + i128::from(d.subsec_nanos()))
+}
+
+/// Go's `time.RFC3339Nano` in UTC of `nanos` since 1970-01-01 (negative
+/// before): `1970-01-01T00:00:05.5Z`.
+pub fn rfc3339_nano_at(nanos: i128) -> String {
+    const NANOS_PER_SECOND: i128 = 1_000_000_000;
+    let secs = nanos.div_euclid(NANOS_PER_SECOND);
+    let frac = nanos.rem_euclid(NANOS_PER_SECOND);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
@@ -197,15 +205,14 @@ pub fn rfc3339_nano(t: std::time::SystemTime) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let nanos = d.subsec_nanos();
-    let frac = if nanos == 0 {
+    let year = yoe + era * 400 + i128::from(month <= 2);
+    let fraction = if frac == 0 {
         String::new()
     } else {
-        format!(".{nanos:09}").trim_end_matches('0').to_string()
+        format!(".{frac:09}").trim_end_matches('0').to_string()
     };
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{frac}Z",
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}Z",
         rem / 3_600,
         rem % 3_600 / 60,
         rem % 60

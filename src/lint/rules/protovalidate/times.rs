@@ -196,30 +196,7 @@ fn duration_text(nanos: i64) -> String {
 /// A time as Go's `time.RFC3339Nano` prints it in UTC (trailing zeros of
 /// the fraction dropped): `1970-01-01T00:00:05.5Z`.
 fn timestamp_text(nanos: i128) -> String {
-    let secs = nanos.div_euclid(NANOS_PER_SECOND);
-    let frac = nanos.rem_euclid(NANOS_PER_SECOND);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i128::from(month <= 2);
-    let fraction = if frac == 0 {
-        String::new()
-    } else {
-        format!(".{frac:09}").trim_end_matches('0').to_string()
-    };
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{fraction}Z",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
+    crate::report::rfc3339_nano_at(nanos)
 }
 
 #[cfg(test)]

@@ -369,15 +369,9 @@ impl<'a> Lookup<'a> {
         self.by_name.get(name).copied()
     }
 
-    /// The side these files belong to.
-    pub fn side(&self) -> Files<'a> {
-        self.side
-    }
-
-    /// Whether a leading comment on `path` in file `i`, or on a declaration
-    /// enclosing it, says `buf:lint:ignore <rule>` (the first location of
-    /// each path counts, as for built-in rules).
-    pub fn ignored_by_comment(&mut self, i: usize, path: &[i32], rule: &str) -> bool {
+    /// File `i`'s source locations and its index by path (built on first
+    /// use).
+    fn located(&mut self, i: usize) -> (&'a [Location], &SourceIndex) {
         let fd = &self.side.image.files[i].file.fd;
         let locations = fd
             .source_code_info
@@ -387,6 +381,19 @@ impl<'a> Lookup<'a> {
             .sources
             .entry(i)
             .or_insert_with(|| SourceIndex::new(fd));
+        (locations, index)
+    }
+
+    /// The side these files belong to.
+    pub fn side(&self) -> Files<'a> {
+        self.side
+    }
+
+    /// Whether a leading comment on `path` in file `i`, or on a declaration
+    /// enclosing it, says `buf:lint:ignore <rule>` (the first location of
+    /// each path counts, as for built-in rules).
+    pub fn ignored_by_comment(&mut self, i: usize, path: &[i32], rule: &str) -> bool {
+        let (locations, index) = self.located(i);
         (1..=path.len()).rev().any(|n| {
             index
                 .get_in(locations, &path[..n])
@@ -401,15 +408,7 @@ impl<'a> Lookup<'a> {
     /// locations sharing the longest prefix with it (what buf's lookup ends
     /// on).
     fn span(&mut self, i: usize, path: &[i32]) -> Option<&'a [i32]> {
-        let fd = &self.side.image.files[i].file.fd;
-        let locations = fd
-            .source_code_info
-            .as_ref()
-            .map_or(&[][..], |s| &s.location[..]);
-        let index = self
-            .sources
-            .entry(i)
-            .or_insert_with(|| SourceIndex::new(fd));
+        let (locations, index) = self.located(i);
         if let Some(l) = index.get_in(locations, path).and_then(|k| locations.get(k)) {
             return Some(&l.span);
         }

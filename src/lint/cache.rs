@@ -12,6 +12,8 @@
 //! store, the least recently used entries (a hit counts as a use) are
 //! removed until it fits. Concurrent runs only ever rename whole entries
 //! into place and remove them, so a reader sees a whole entry or none.
+//! A module whose findings can depend on the current time (protovalidate's
+//! `lt_now`, `gt_now`, `within`) is never cached.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -63,6 +65,11 @@ pub fn key(
         h.update(format!("{}\0{:?}\0{:?}\0", m.dir, m.lint, r).as_bytes());
     }
     let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
+    // Findings of protovalidate's `lt_now`, `gt_now` and `within` depend on
+    // the current time: such a module is never answered from the cache.
+    if contents.par_iter().any(|bytes| mentions_now_rules(bytes)) {
+        return None;
+    }
     let digests: Vec<[u8; 32]> = files
         .par_iter()
         .zip(contents)
@@ -85,6 +92,26 @@ pub fn key(
         h.update([0]);
     }
     Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether a file may set a protovalidate rule judged against the current
+/// time: `lt_now`, `gt_now`, or `within` used as a field (followed by `:`,
+/// `=` or `{`, and not after `//` on its line: not the English word in a
+/// comment).
+fn mentions_now_rules(bytes: &[u8]) -> bool {
+    use memchr::memmem;
+    if memmem::find(bytes, b"lt_now").is_some() || memmem::find(bytes, b"gt_now").is_some() {
+        return true;
+    }
+    memmem::find_iter(bytes, b"within").any(|at| {
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        let in_comment = memmem::find(&bytes[line_start..at], b"//").is_some();
+        !in_comment
+            && bytes[at + b"within".len()..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|b| matches!(b, b':' | b'=' | b'{'))
+    })
 }
 
 /// What every entry starts with: a format tag, then the SHA3-256 of the
@@ -264,6 +291,27 @@ mod tests {
         // A bound smaller than one entry still keeps the one just stored.
         evict(d, 1, "new");
         assert!(d.join("new").exists() && !d.join("used").exists());
+    }
+
+    #[test]
+    fn rules_judged_against_now_are_noticed_and_prose_is_not() {
+        for yes in [
+            &b"(buf.validate.field).timestamp.lt_now = true"[..],
+            b"timestamp: {gt_now: true}",
+            b"timestamp: {within: {seconds: 60}}",
+            b"(buf.validate.field).timestamp.within = {seconds: 1}",
+            b"timestamp { within { seconds: 1 } }",
+        ] {
+            assert!(mentions_now_rules(yes), "{}", String::from_utf8_lossy(yes));
+        }
+        for no in [
+            &b"// Must arrive within the hour."[..],
+            b"  // Unique within {container, profile}.",
+            b"message Within { int32 within_range = 1; }",
+            b"within",
+        ] {
+            assert!(!mentions_now_rules(no), "{}", String::from_utf8_lossy(no));
+        }
     }
 
     #[test]

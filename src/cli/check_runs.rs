@@ -170,7 +170,11 @@ impl Run<'_> {
 
     /// Resolves `family`'s section over the run's rules.
     pub fn choose(&self, family: Family) -> Result<Chosen, String> {
-        let universe = self.universe(family)?;
+        self.choose_in(self.universe(family)?, family)
+    }
+
+    /// [`Run::choose`] over a universe already built for `family`.
+    fn choose_in(&self, universe: Universe, family: Family) -> Result<Chosen, String> {
         let sel = select::resolve(&universe, &self.section(family))?;
         let mut builtin = Vec::new();
         let mut by_plugin = vec![Vec::new(); self.plugins.len()];
@@ -193,8 +197,13 @@ impl Run<'_> {
     /// keys are not looked at); a policy's is not checked. Its choice only
     /// matters for the unused-plugin warning.
     pub fn choose_other(&self, family: Family) -> Result<Option<Chosen>, String> {
+        let universe = match (self.universe(family), self.policy) {
+            (Ok(u), _) => u,
+            (Err(e), None) => return Err(e),
+            // A policy's other section is not checked at all.
+            (Err(_), Some(_)) => return Ok(None),
+        };
         if self.policy.is_none() {
-            let universe = self.universe(family)?;
             let full = self.section(family);
             let named = select::Section {
                 use_rules: full.use_rules,
@@ -205,7 +214,7 @@ impl Run<'_> {
         }
         // Only rules the section names in `use` count for the warning,
         // not its defaults.
-        let mut chosen = self.choose(family).ok();
+        let mut chosen = self.choose_in(universe, family).ok();
         if self.section(family).use_rules.is_empty()
             && let Some(c) = &mut chosen
         {

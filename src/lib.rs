@@ -9,6 +9,7 @@
 
 pub mod atomic;
 pub mod breaking;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod compiler;

@@ -58,25 +58,65 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     let contents = input::read(&ws)?;
     clock.mark("read");
     // Plugins are programs of their own: their answers are never cached.
-    let cache_key = if ext.is_empty() {
-        lint::cache::key(&ws, &contents, &selections, &args.error_format)
-    } else {
-        None
-    };
+    let store =
+        crate::cache::Store::open().filter(|_| ext.is_empty() && lint::cache::cacheable(&contents));
+    let digests = store.as_ref().map(|_| lint::cache::digests(&ws, &contents));
+    let result_key = digests
+        .as_deref()
+        .map(|d| lint::cache::key(&ws, d, &selections, &args.error_format));
     clock.mark("cache key");
-    if let Some(hit) = cache_key.as_deref().and_then(lint::cache::load) {
+    if let (Some(store), Some(key)) = (&store, &result_key)
+        && let Some(hit) = lint::cache::load(store, key)
+    {
         return Ok(emit(&hit.stdout, hit.findings));
     }
+    let warned = report::warnings_issued();
+    // A cached answer holds stdout alone: a run that warned is not kept.
+    let keep = |stdout: &[u8], findings: bool, state: Option<&lint::incremental::State>| {
+        if let (Some(store), Some(key)) = (&store, &result_key)
+            && report::warnings_issued() == warned
+        {
+            lint::cache::store(store, key, findings, stdout);
+            if let Some(state) = state {
+                let state_key = lint::incremental::state_key(&ws, &selections, &args.error_format);
+                store.put(crate::cache::Kind::LintState, &state_key, &state.to_bytes());
+            }
+        }
+    };
+    if let (Some(store), Some(digests)) = (&store, &digests) {
+        let state_key = lint::incremental::state_key(&ws, &selections, &args.error_format);
+        let prev = store
+            .get(crate::cache::Kind::LintState, &state_key)
+            .and_then(|b| lint::incremental::State::decode_from(&b));
+        clock.mark("state");
+        if let Some(prev) = prev {
+            let compile = |sub, bytes| {
+                input::compile_contents(sub, bytes, |_| {})
+                    .ok()
+                    .map(|b| b.image)
+            };
+            report::hold_warnings();
+            let relinted =
+                lint::incremental::relint(&ws, &contents, digests, &prev, &selections, &compile);
+            report::release_warnings(relinted.is_some());
+            clock.mark("relint");
+            if let Some((findings, state)) = relinted {
+                let stdout = render(&findings, format, ignore_yaml);
+                clock.mark("report");
+                keep(&stdout, !findings.is_empty(), Some(&state));
+                clock.mark("store");
+                return Ok(emit(&stdout, !findings.is_empty()));
+            }
+        }
+    }
     let mut stdout: Vec<u8> = Vec::new();
-    let built = input::compile_contents(ws, contents, |p| clock.mark(p));
+    let built = input::compile_contents(ws.clone(), contents, |p| clock.mark(p));
     let built = match built {
         Ok(b) => b,
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),
         Err(InputError::Compile(diags)) => {
             report::compile_errors(&diags, format, &mut stdout);
-            if let Some(key) = &cache_key {
-                lint::cache::store(key, true, &stdout);
-            }
+            keep(&stdout, true, None);
             return Ok(emit(&stdout, true));
         }
     };
@@ -103,12 +143,16 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         config,
         rules,
     };
-    let jobs: Vec<ModuleJob> = targets
-        .iter()
-        .zip(selections)
-        .filter(|(m, rules)| !m.lint.disabled && !rules.is_empty())
-        .map(|(m, rules)| module_job(m, &m.lint, rules))
-        .collect();
+    if let Some(digests) = &digests {
+        let (findings, state) =
+            lint::incremental::full(&built.workspace, digests, &built.image, &selections);
+        clock.mark("lint");
+        let stdout = render(&findings, format, ignore_yaml);
+        clock.mark("report");
+        keep(&stdout, !findings.is_empty(), Some(&state));
+        return Ok(emit(&stdout, !findings.is_empty()));
+    }
+    let jobs = lint::module_jobs(&built.workspace, &selections, &index, |_| true);
     // The plugins run while the built-in rules do.
     let (mut findings, more) = rayon::join(
         || lint::run(&built.image, &jobs),
@@ -125,7 +169,14 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         findings = check_runs::merge(findings, |f| &f.annotation);
     }
     clock.mark("lint");
-    let out = &mut stdout;
+    let stdout = render(&findings, format, ignore_yaml);
+    clock.mark("report");
+    Ok(emit(&stdout, !findings.is_empty()))
+}
+
+/// What lint prints for `findings`.
+fn render(findings: &[lint::LintAnnotation], format: ErrorFormat, ignore_yaml: bool) -> Vec<u8> {
+    let mut out = Vec::new();
     if ignore_yaml {
         if !findings.is_empty() {
             // Findings with no file (a plugin's) have nothing to ignore.
@@ -140,13 +191,9 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     } else {
         let annotations: Vec<report::Annotation> =
             findings.iter().map(|f| f.annotation.clone()).collect();
-        report::write(&annotations, format, out);
+        report::write(&annotations, format, &mut out);
     }
-    clock.mark("report");
-    if let Some(key) = &cache_key {
-        lint::cache::store(key, !findings.is_empty(), &stdout);
-    }
-    Ok(emit(&stdout, !findings.is_empty()))
+    out
 }
 
 /// The findings of the policies' built-in rules and of every plugin, in run

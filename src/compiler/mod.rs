@@ -937,3 +937,27 @@ pub fn imports(text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Every import path a file names, as its descriptor will list them: plain,
+/// public and weak imports in declaration order, then edition 2024's
+/// `import option`s (`DescriptorExtras::option_dependency`). Files that do
+/// not parse give what parsed.
+pub fn all_imports(text: &str) -> Vec<String> {
+    let source = SourceFile {
+        import_path: String::new(),
+        display_path: String::new(),
+        text: std::sync::Arc::from(text),
+    };
+    let (parsed, _) = parse(source);
+    let path = |i: &ast::ImportDecl| String::from_utf8_lossy(&i.path.value).into_owned();
+    let (option, plain): (Vec<&ast::ImportDecl>, Vec<&ast::ImportDecl>) = parsed
+        .tree
+        .decls
+        .iter()
+        .filter_map(|d| match d {
+            ast::Decl::Import(i) => Some(i),
+            _ => None,
+        })
+        .partition(|i| i.kind == ast::ImportKind::Option);
+    plain.into_iter().chain(option).map(path).collect()
+}

@@ -3,6 +3,7 @@
 //! their findings into positioned annotations (applying ignores).
 
 pub mod cache;
+pub mod incremental;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -347,18 +348,78 @@ pub struct ModuleJob<'a> {
     pub rules: Vec<&'static str>,
 }
 
+/// One job per target module of `ws` that lints anything (`rules` holds
+/// each target module's selection), over the module's target files that
+/// `index` places in the image and `keep` accepts.
+pub fn module_jobs<'a>(
+    ws: &'a crate::workspace::Workspace,
+    rules: &[Vec<&'static str>],
+    index: &HashMap<&str, usize>,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<ModuleJob<'a>> {
+    ws.modules
+        .iter()
+        .filter(|m| m.is_target)
+        .zip(rules)
+        .filter(|(m, rules)| !m.lint.disabled && !rules.is_empty())
+        .map(|(m, rules)| ModuleJob {
+            files: m
+                .files
+                .iter()
+                .filter(|f| f.is_target && keep(&f.import_path))
+                .filter_map(|f| index.get(f.import_path.as_str()).copied())
+                .collect(),
+            config: &m.lint,
+            rules: rules.clone(),
+        })
+        .collect()
+}
+
 /// Lints the modules of `image` and returns their findings as annotations,
 /// de-duplicated and in buf's order.
 pub fn run(image: &Image, jobs: &[ModuleJob]) -> Vec<LintAnnotation> {
+    run_scoped(image, jobs, Scope::All)
+}
+
+/// Which of a job's rules run: the incremental re-lint keeps the findings
+/// of rules that see one file at a time per file, and runs the rules that
+/// compare a module's files on every run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// Rules that look at one file (and what it imports).
+    PerFile,
+    /// Rules that compare the files of a module ([`Check::Module`]).
+    Module,
+}
+
+impl Scope {
+    fn wants(self, rule: &LintRule) -> bool {
+        let module = matches!(rule.check, Check::Module(_));
+        match self {
+            Scope::All => true,
+            Scope::PerFile => !module,
+            Scope::Module => module,
+        }
+    }
+}
+
+/// [`run`], with only the rules `scope` selects.
+pub fn run_scoped(image: &Image, jobs: &[ModuleJob], scope: Scope) -> Vec<LintAnnotation> {
     let indexes: Vec<OnceLock<SourceIndex>> = image.files.iter().map(|_| OnceLock::new()).collect();
     let shared = RunShared::new(image);
     let mut out: Vec<LintAnnotation> = jobs
         .iter()
-        .flat_map(|job| lint_module(image, job, &indexes, &shared))
+        .flat_map(|job| lint_module(image, job, &indexes, &shared, scope))
         .collect();
-    out.sort_by(|a, b| crate::report::finding_order(&a.annotation, &b.annotation));
-    out.dedup_by(|a, b| a.annotation == b.annotation);
+    sort_findings(&mut out);
     out
+}
+
+/// Puts findings in buf's order and drops repeats.
+pub fn sort_findings(out: &mut Vec<LintAnnotation>) {
+    out.par_sort_by(|a, b| crate::report::finding_order(&a.annotation, &b.annotation));
+    out.dedup_by(|a, b| a.annotation == b.annotation);
 }
 
 /// A positioned finding, with the module-relative path `config-ignore-yaml`
@@ -374,12 +435,13 @@ fn lint_module(
     job: &ModuleJob,
     indexes: &[OnceLock<SourceIndex>],
     shared: &RunShared,
+    scope: Scope,
 ) -> Vec<LintAnnotation> {
     let options = Options::from_config(job.config);
     let rules: Vec<&'static LintRule> = rules::ALL
         .iter()
         .copied()
-        .filter(|r| job.rules.contains(&r.meta.id))
+        .filter(|r| job.rules.contains(&r.meta.id) && scope.wants(r))
         .collect();
     let files: Vec<LintFile> = job
         .files

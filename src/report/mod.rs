@@ -179,6 +179,37 @@ pub fn finding_order(a: &Annotation, b: &Annotation) -> std::cmp::Ordering {
         .then((a.end_line, a.end_column).cmp(&(b.end_line, b.end_column)))
 }
 
+/// How many warnings this process has printed.
+static WARNINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many warnings [`warn`] has printed so far: a cached answer holds
+/// stdout only, so a run that warned is not cached.
+pub fn warnings_issued() -> usize {
+    WARNINGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Warnings held back instead of printed, while [`hold_warnings`] is on.
+static HELD: std::sync::Mutex<Option<Vec<String>>> = std::sync::Mutex::new(None);
+
+/// Holds warnings back until [`release_warnings`]: work that may be thrown
+/// away and redone (an incremental re-lint that gives way to a whole
+/// compile) must not print its warnings twice.
+pub fn hold_warnings() {
+    if let Ok(mut held) = HELD.lock() {
+        *held = Some(Vec::new());
+    }
+}
+
+/// Prints the held warnings (`print`) or drops them, and stops holding.
+pub fn release_warnings(print: bool) {
+    let held = HELD.lock().ok().and_then(|mut h| h.take());
+    if print {
+        for line in held.into_iter().flatten() {
+            let _ = std::io::stderr().write_all(line.as_bytes());
+        }
+    }
+}
+
 /// Prints a warning on stderr as buf's logger does: `BUF_LOG_FORMAT=text`
 /// gives `WARN\t<msg>`, `json` a JSON line, anything else buf's coloured
 /// default.
@@ -234,6 +265,7 @@ pub fn set_log_format(format: &str) {
 }
 
 pub fn warn(message: &str) {
+    WARNINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let format = LOG_FORMAT
         .get()
         .cloned()
@@ -250,6 +282,12 @@ pub fn warn(message: &str) {
         }
         _ => format!("\x1b[33mWARN\x1b[0m\t{message}\n"),
     };
+    if let Ok(mut held) = HELD.lock()
+        && let Some(lines) = held.as_mut()
+    {
+        lines.push(line);
+        return;
+    }
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
 

@@ -37,6 +37,8 @@ mod package_same_ruby_package;
 mod package_same_swift_prefix;
 mod package_version_suffix;
 mod protovalidate;
+
+pub use protovalidate::uses_protovalidate;
 mod rpc_no_client_streaming;
 mod rpc_no_server_streaming;
 mod rpc_pascal_case;

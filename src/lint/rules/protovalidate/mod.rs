@@ -286,7 +286,7 @@ pub(super) fn ext_path(element: &[i32], options_field: i32, ext: u32) -> Vec<i32
 }
 
 /// Whether any options of the file set a protovalidate extension.
-fn uses_protovalidate(file: &CompiledFile) -> bool {
+pub fn uses_protovalidate(file: &CompiledFile) -> bool {
     file.raw_options
         .iter()
         .any(|(_, bytes)| has_field(bytes, EXT_RULES) || has_field(bytes, EXT_PREDEFINED))

@@ -1,0 +1,351 @@
+//! protolith's own cache: results that depend only on what they are keyed by
+//! (a whole lint result, the per-file state a re-lint starts from, a compiled
+//! baseline, a breaking result), kept between runs.
+//!
+//! Location: `$PROTOLITH_CACHE_DIR`, else `$XDG_CACHE_HOME/protolith`, else
+//! `~/.cache/protolith`, one subdirectory per [`Kind`]. `PROTOLITH_NO_CACHE=1`
+//! turns it off.
+//!
+//! Every entry starts with a tag and the SHA-256 of the rest, so a torn,
+//! foreign or older-format file is never trusted: it is removed and the
+//! value recomputed. The directory is kept under a size bound,
+//! `PROTOLITH_CACHE_MAX_MB` (default 256): after each store or hit the least
+//! recently used entries of all kinds (a hit counts as a use) are removed
+//! until it fits, never the entry just used. Concurrent runs only rename
+//! whole entries into place and remove them, so a reader sees a whole entry
+//! or none; two runs storing the same key store the same value.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// What an entry holds; each kind has its own subdirectory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A whole lint run's output.
+    Lint,
+    /// The per-file state an incremental re-lint starts from.
+    LintState,
+    /// A compiled baseline image (`breaking --against`).
+    Baseline,
+    /// A whole breaking run's output.
+    Breaking,
+}
+
+const KINDS: [Kind; 4] = [Kind::Lint, Kind::LintState, Kind::Baseline, Kind::Breaking];
+
+impl Kind {
+    fn dir_name(self) -> &'static str {
+        match self {
+            Kind::Lint => "lint",
+            Kind::LintState => "lint-state",
+            Kind::Baseline => "baseline",
+            Kind::Breaking => "breaking",
+        }
+    }
+}
+
+/// The default size bound, in MiB.
+const DEFAULT_MAX_MB: u64 = 256;
+
+/// The cache directory, when caching is on.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    max: u64,
+}
+
+impl Store {
+    /// The store the environment selects, or `None` when caching is off (or
+    /// no location can be found).
+    pub fn open() -> Option<Store> {
+        if std::env::var_os("PROTOLITH_NO_CACHE").is_some_and(|v| v != "0" && !v.is_empty()) {
+            return None;
+        }
+        let root = if let Some(d) = std::env::var_os("PROTOLITH_CACHE_DIR") {
+            PathBuf::from(d)
+        } else if let Some(d) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+            PathBuf::from(d).join("protolith")
+        } else {
+            let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+            PathBuf::from(home).join(".cache/protolith")
+        };
+        let max = std::env::var("PROTOLITH_CACHE_MAX_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(DEFAULT_MAX_MB)
+            .saturating_mul(1 << 20);
+        Some(Store { root, max })
+    }
+
+    /// A store at `root` bounded to `max` bytes (tests).
+    pub fn at(root: &Path, max: u64) -> Store {
+        Store {
+            root: root.to_path_buf(),
+            max,
+        }
+    }
+
+    fn path(&self, kind: Kind, key: &str) -> PathBuf {
+        self.root.join(kind.dir_name()).join(key)
+    }
+
+    /// The body stored under `key`, if whole and sound. A damaged entry is
+    /// removed. A hit marks the entry used and keeps the bound.
+    pub fn get(&self, kind: Kind, key: &str) -> Option<Vec<u8>> {
+        let path = self.path(kind, key);
+        let mut bytes = std::fs::read(&path).ok()?;
+        if !verified(&bytes) {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        if let Ok(f) = std::fs::File::options().write(true).open(&path) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+        self.evict(&path);
+        bytes.drain(..HEADER);
+        Some(bytes)
+    }
+
+    /// Stores `body` under `key`; failures only cost a later run its
+    /// shortcut.
+    pub fn put(&self, kind: Kind, key: &str, body: &[u8]) {
+        let path = self.path(kind, key);
+        let Some(dir) = path.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let mut data = Vec::with_capacity(HEADER + body.len());
+        data.extend_from_slice(MAGIC);
+        data.extend_from_slice(sha256(body).as_ref());
+        data.extend_from_slice(body);
+        let tmp = dir.join(format!(".{key}.{}", std::process::id()));
+        if std::fs::write(&tmp, &data).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        self.evict(&path);
+    }
+
+    /// Removes the least recently used entries of every kind until the store
+    /// holds at most its bound; `keep` (the entry just used) stays. Other
+    /// runs' temporary files are left alone unless an hour old.
+    fn evict(&self, keep: &Path) {
+        let now = SystemTime::now();
+        let mut files: Vec<(bool, SystemTime, u64, PathBuf)> = Vec::new();
+        let mut total = 0u64;
+        for kind in KINDS {
+            let Ok(entries) = std::fs::read_dir(self.root.join(kind.dir_name())) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let Ok(meta) = e.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                if e.file_name().to_string_lossy().starts_with('.') {
+                    let stale = now
+                        .duration_since(modified)
+                        .is_ok_and(|age| age.as_secs() > 3600);
+                    if stale {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                    continue;
+                }
+                total += meta.len();
+                let path = e.path();
+                files.push((path == keep, modified, meta.len(), path));
+            }
+        }
+        if total <= self.max {
+            return;
+        }
+        // Oldest first; the entry in use last of all (and kept).
+        files.sort_by_key(|f| (f.0, f.1));
+        for (is_kept, _, len, path) in files {
+            if total <= self.max || is_kept {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total -= len;
+            }
+        }
+    }
+}
+
+/// A format tag every entry starts with, then the SHA-256 of the rest.
+const MAGIC: &[u8; 4] = b"PLC2";
+const HEADER: usize = MAGIC.len() + 32;
+
+fn verified(bytes: &[u8]) -> bool {
+    bytes
+        .split_at_checked(HEADER)
+        .is_some_and(|(header, body)| {
+            let (magic, sum) = header.split_at(MAGIC.len());
+            magic == MAGIC && sum == sha256(body).as_ref()
+        })
+}
+
+fn sha256(bytes: &[u8]) -> ring::digest::Digest {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+}
+
+/// Builds a key from everything a cached value depends on.
+pub struct KeyHasher(ring::digest::Context);
+
+impl Default for KeyHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl KeyHasher {
+    /// A hasher already fed with this binary's identity: a rebuilt protolith
+    /// never reuses an older one's answers.
+    pub fn new() -> Self {
+        let mut h = KeyHasher(ring::digest::Context::new(&ring::digest::SHA256));
+        h.update(binary_id().as_bytes());
+        h
+    }
+
+    /// Adds `bytes` and a separator, so that ("ab", "c") and ("a", "bc")
+    /// differ.
+    pub fn field(&mut self, bytes: &[u8]) -> &mut Self {
+        self.update(&(bytes.len() as u64).to_le_bytes());
+        self.update(bytes);
+        self
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) -> &mut Self {
+        self.0.update(bytes);
+        self
+    }
+
+    /// The key, as 64 lower-case hex digits.
+    pub fn finish(self) -> String {
+        hex(self.0.finish().as_ref())
+    }
+}
+
+/// The SHA-256 of `bytes`, raw (for per-file digests).
+pub fn digest(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(sha256(bytes).as_ref());
+    out
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// This binary: its version, size and modification time.
+fn binary_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let meta = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .ok()
+            .map(|m| format!("{}:{:?}", m.len(), m.modified().ok()))
+            .unwrap_or_default();
+        format!("{}\0{meta}\0", env!("CARGO_PKG_VERSION"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn age(path: &Path, secs: u64) {
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(SystemTime::now() - Duration::from_secs(secs))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_entry_reads_back_and_a_damaged_one_is_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Store::at(tmp.path(), u64::MAX);
+        s.put(Kind::Lint, "k", b"a.proto:1:1:x\n");
+        assert_eq!(s.get(Kind::Lint, "k").unwrap(), b"a.proto:1:1:x\n");
+        assert!(s.get(Kind::Baseline, "k").is_none());
+        // Truncated, flipped and foreign entries are misses, and removed.
+        let path = s.path(Kind::Lint, "k");
+        let whole = std::fs::read(&path).unwrap();
+        let mut flipped = whole.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        for bad in [
+            whole[..whole.len() - 1].to_vec(),
+            flipped,
+            [&b"PLC1"[..], &whole[4..]].concat(),
+            b"1a.proto:1:1:old format".to_vec(),
+            Vec::new(),
+        ] {
+            std::fs::write(&path, &bad).unwrap();
+            assert!(s.get(Kind::Lint, "k").is_none());
+            assert!(!path.exists());
+        }
+    }
+
+    #[test]
+    fn the_least_recently_used_entries_of_any_kind_go_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let body = vec![b'x'; 1000];
+        let unbounded = Store::at(tmp.path(), u64::MAX);
+        for (kind, key, secs) in [
+            (Kind::Lint, "old", 300),
+            (Kind::Baseline, "mid", 200),
+            (Kind::LintState, "used", 400),
+        ] {
+            unbounded.put(kind, key, &body);
+            age(&unbounded.path(kind, key), secs);
+        }
+        let size = std::fs::metadata(unbounded.path(Kind::Lint, "old"))
+            .unwrap()
+            .len();
+        // A hit makes "used" the most recent of the three.
+        assert!(unbounded.get(Kind::LintState, "used").is_some());
+        let s = Store::at(tmp.path(), 2 * size);
+        s.put(Kind::Breaking, "new", &body);
+        let left: Vec<bool> = [
+            (Kind::Lint, "old"),
+            (Kind::Baseline, "mid"),
+            (Kind::LintState, "used"),
+            (Kind::Breaking, "new"),
+        ]
+        .iter()
+        .map(|(k, key)| s.path(*k, key).exists())
+        .collect();
+        assert_eq!(left, [false, false, true, true]);
+        // A bound smaller than one entry still keeps the one just stored.
+        Store::at(tmp.path(), 1).put(Kind::Lint, "last", &body);
+        assert!(s.path(Kind::Lint, "last").exists());
+        assert!(!s.path(Kind::Breaking, "new").exists());
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_fresh_ones_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Store::at(tmp.path(), u64::MAX);
+        let d = tmp.path().join("lint");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(".k.1"), b"partial").unwrap();
+        std::fs::write(d.join(".k.2"), b"partial").unwrap();
+        age(&d.join(".k.1"), 7200);
+        s.put(Kind::Lint, "k", b"x");
+        assert!(!d.join(".k.1").exists());
+        assert!(d.join(".k.2").exists());
+    }
+
+    #[test]
+    fn keys_separate_their_fields() {
+        let mut a = KeyHasher::new();
+        a.field(b"ab").field(b"c");
+        let mut b = KeyHasher::new();
+        b.field(b"a").field(b"bc");
+        assert_ne!(a.finish(), b.finish());
+    }
+}

@@ -1,0 +1,731 @@
+//! The incremental re-lint. After each run the state of every file of the
+//! image is kept (in [`crate::cache::Store`], one entry per workspace,
+//! configuration and format): a key standing for everything its compiled
+//! form depends on (its path and bytes, and the keys of what it imports),
+//! its imports, the findings of the rules that look at one file, and a
+//! skeleton of it (package, imports, options, services and their source
+//! locations) for the rules that compare a module's files.
+//!
+//! The next run computes every file's key again (parsing only the files
+//! whose bytes changed), compiles just the files whose key changed and what
+//! they import, lints those files, and runs the module-wide rules again over
+//! the skeletons. What only a whole compile can tell (a symbol or extension
+//! number declared twice across files that do not import each other) is
+//! checked over the kept symbols; when anything is out of the ordinary (a
+//! compile error, a conflict, a cycle, a dependency file seen for the first
+//! time, or an edit that reaches half the files) [`relint`] answers `None`
+//! and the caller compiles everything, which gives the same answer by
+//! construction.
+
+use std::collections::{HashMap, HashSet};
+
+use prost::Message;
+use prost_types::{DescriptorProto, FileDescriptorProto, SourceCodeInfo};
+
+use super::{LintAnnotation, Scope};
+use crate::compiler::CompiledFile;
+use crate::image::{Image, ImageFile};
+use crate::report::Annotation;
+use crate::workspace::Workspace;
+
+/// What a run leaves for the next one.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct State {
+    #[prost(message, repeated, tag = "1")]
+    files: Vec<FileState>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct FileState {
+    /// The import path.
+    #[prost(string, tag = "1")]
+    name: String,
+    #[prost(bytes = "vec", tag = "2")]
+    key: Vec<u8>,
+    /// Empty for files from outside the workspace (registry dependencies,
+    /// well-known types).
+    #[prost(bytes = "vec", tag = "3")]
+    digest: Vec<u8>,
+    /// Imports, then option imports, as the descriptor lists them.
+    #[prost(string, repeated, tag = "4")]
+    imports: Vec<String>,
+    #[prost(message, repeated, tag = "5")]
+    findings: Vec<StoredFinding>,
+    #[prost(message, optional, tag = "6")]
+    skeleton: Option<FileDescriptorProto>,
+    #[prost(message, repeated, tag = "7")]
+    raw_options: Vec<RawOption>,
+    #[prost(string, tag = "8")]
+    display_path: String,
+    /// Full names declared directly in the package.
+    #[prost(string, repeated, tag = "9")]
+    top_level: Vec<String>,
+    /// `extendee#number` of every extension declared.
+    #[prost(string, repeated, tag = "10")]
+    extensions: Vec<String>,
+    /// Sets protovalidate options (a root of the rule's schema pool).
+    #[prost(bool, tag = "11")]
+    validate_user: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct RawOption {
+    #[prost(int32, repeated, tag = "1")]
+    path: Vec<i32>,
+    #[prost(bytes = "vec", tag = "2")]
+    bytes: Vec<u8>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct StoredFinding {
+    #[prost(string, tag = "1")]
+    path: String,
+    #[prost(uint64, tag = "2")]
+    start_line: u64,
+    #[prost(uint64, tag = "3")]
+    start_column: u64,
+    #[prost(uint64, tag = "4")]
+    end_line: u64,
+    #[prost(uint64, tag = "5")]
+    end_column: u64,
+    #[prost(string, tag = "6")]
+    kind: String,
+    #[prost(string, tag = "7")]
+    message: String,
+}
+
+impl State {
+    pub fn decode_from(bytes: &[u8]) -> Option<State> {
+        State::decode(bytes).ok()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+/// The key of the state for linting `ws` with `rules` into `format`: its
+/// place on disk and configuration, not its files.
+pub fn state_key(ws: &Workspace, rules: &[Vec<&str>], format: &str) -> String {
+    let mut h = crate::cache::KeyHasher::new();
+    h.field(b"lint state");
+    h.field(ws.root.as_os_str().as_encoded_bytes());
+    super::cache::config_key(&mut h, ws, rules, format);
+    h.finish()
+}
+
+/// A workspace file: where it is in `contents` and whether the input
+/// targets it.
+struct WsFile<'a> {
+    flat: usize,
+    target: bool,
+    import_path: &'a str,
+}
+
+/// What the caller compiles with: a workspace (a subset of the input's,
+/// every file a target) and its files' bytes; `None` when it does not
+/// compile.
+pub type Compile<'c> = dyn Fn(Workspace, Vec<Vec<u8>>) -> Option<Image> + 'c;
+
+/// Lints `ws` (whose files hold `contents`, with `digests` from
+/// [`super::cache::digests`]) starting from `prev`; `rules` holds each
+/// target module's selection. Returns the findings in buf's order and the
+/// state to keep, or `None` when only a whole compile can answer.
+pub fn relint(
+    ws: &Workspace,
+    contents: &[Vec<u8>],
+    digests: &[[u8; 32]],
+    prev: &State,
+    rules: &[Vec<&'static str>],
+    compile: &Compile,
+) -> Option<(Vec<LintAnnotation>, State)> {
+    let mut clock = crate::timing::PhaseClock::new();
+    let prev_by: HashMap<&str, &FileState> =
+        prev.files.iter().map(|f| (f.name.as_str(), f)).collect();
+    let mut own: HashMap<&str, WsFile> = HashMap::new();
+    let mut flat = 0;
+    for m in &ws.modules {
+        for f in &m.files {
+            own.insert(
+                &f.import_path,
+                WsFile {
+                    flat,
+                    target: m.is_target && f.is_target,
+                    import_path: &f.import_path,
+                },
+            );
+            flat += 1;
+        }
+    }
+    // The files the image will hold: the targets and what they import.
+    let mut imports: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut changed: HashSet<&str> = HashSet::new();
+    let mut stack: Vec<&str> = own
+        .values()
+        .filter(|f| f.target)
+        .map(|f| f.import_path)
+        .collect();
+    while let Some(name) = stack.pop() {
+        if imports.contains_key(name) {
+            continue;
+        }
+        let list = match own.get(name) {
+            Some(f) => match prev_by.get(name) {
+                Some(p) if p.digest == digests[f.flat] => p.imports.clone(),
+                _ => {
+                    changed.insert(name);
+                    crate::compiler::all_imports(&String::from_utf8_lossy(&contents[f.flat]))
+                }
+            },
+            // A dependency or well-known file seen for the first time.
+            None => prev_by.get(name)?.imports.clone(),
+        };
+        for i in &list {
+            if let Some((&n, _)) = own.get_key_value(i.as_str()) {
+                stack.push(n);
+            } else if let Some(p) = prev_by.get(i.as_str()) {
+                stack.push(&p.name);
+            } else {
+                // Unknown: a new dependency file, or a missing one.
+                return None;
+            }
+        }
+        imports.insert(name, list);
+    }
+    let digest_of = |name: &str| own.get(name).map(|f| digests[f.flat]);
+    let keys = compute_keys(&imports, &digest_of)?;
+    clock.mark("keys");
+    let affected: HashSet<&str> = imports
+        .keys()
+        .copied()
+        .filter(|n| prev_by.get(n).map(|p| p.key.as_slice()) != keys.get(n).map(|k| &k[..]))
+        .collect();
+    if affected.len() * 2 > imports.len() {
+        return None;
+    }
+    // Compile what changed and everything it imports.
+    let mut subset = closure(affected.iter().copied(), &imports, &own);
+    let mut image = compile_subset(ws, contents, &subset, compile)?;
+    let fresh_users: Vec<&str> = affected
+        .iter()
+        .copied()
+        .filter(|n| {
+            image
+                .files
+                .iter()
+                .any(|f| f.file.fd.name() == *n && super::rules::uses_protovalidate(&f.file))
+        })
+        .collect();
+    if !fresh_users.is_empty() {
+        // protovalidate builds one schema from every file that uses it:
+        // compile them all, as a whole run would.
+        let users: Vec<&str> = imports
+            .keys()
+            .copied()
+            .filter(|n| !affected.contains(n) && prev_by.get(n).is_some_and(|p| p.validate_user))
+            .chain(fresh_users)
+            .collect();
+        if users.iter().any(|n| !subset.contains(n)) {
+            subset = closure(subset.iter().copied().chain(users), &imports, &own);
+            image = compile_subset(ws, contents, &subset, compile)?;
+        }
+    }
+    clock.mark("compile subset");
+    let index: HashMap<&str, usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.fd.name(), i))
+        .collect();
+    // An affected file must have compiled with the imports its key used.
+    for n in &affected {
+        let f = &image.files[*index.get(n)?].file;
+        if descriptor_imports(f) != imports[n] {
+            return None;
+        }
+    }
+    let jobs = super::module_jobs(ws, rules, &index, |n| affected.contains(n));
+    let mut by_file = group(super::run_scoped(&image, &jobs, Scope::PerFile));
+    let mut names: Vec<&str> = imports.keys().copied().collect();
+    names.sort_unstable();
+    let files: Vec<FileState> = names
+        .iter()
+        .map(|n| {
+            if affected.contains(n) {
+                let f = &image.files[index[n]].file;
+                file_state(
+                    f,
+                    digest_of(n),
+                    keys[n],
+                    by_file.remove(*n).unwrap_or_default(),
+                )
+            } else {
+                prev_by[n].clone()
+            }
+        })
+        .collect();
+    let state = State { files };
+    clock.mark("per-file lint");
+    if conflicts(&state) {
+        return None;
+    }
+    clock.mark("conflicts");
+    let findings = answer(ws, &state, rules);
+    clock.mark("answer");
+    Some((findings, state))
+}
+
+/// Lints the whole of `image` (compiled from all of `ws`, whose files have
+/// `digests`): the findings in buf's order, and the state to keep.
+pub fn full(
+    ws: &Workspace,
+    digests: &[[u8; 32]],
+    image: &Image,
+    rules: &[Vec<&'static str>],
+) -> (Vec<LintAnnotation>, State) {
+    let index: HashMap<&str, usize> = image
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file.fd.name(), i))
+        .collect();
+    let jobs = super::module_jobs(ws, rules, &index, |_| true);
+    let (per_file, mut found) = rayon::join(
+        || super::run_scoped(image, &jobs, Scope::PerFile),
+        || super::run_scoped(image, &jobs, Scope::Module),
+    );
+    found.extend(per_file.iter().cloned());
+    super::sort_findings(&mut found);
+    let own: HashMap<&str, [u8; 32]> = ws
+        .modules
+        .iter()
+        .flat_map(|m| &m.files)
+        .zip(digests)
+        .map(|(f, d)| (f.import_path.as_str(), *d))
+        .collect();
+    let digest_of = |name: &str| own.get(name).copied();
+    let imports: HashMap<&str, Vec<String>> = image
+        .files
+        .iter()
+        .map(|f| (f.file.fd.name(), descriptor_imports(&f.file)))
+        .collect();
+    let keys = compute_keys(&imports, &digest_of).unwrap_or_default();
+    let mut by_file = group(per_file);
+    let mut files: Vec<FileState> = image
+        .files
+        .iter()
+        .filter_map(|f| {
+            let name = f.file.fd.name();
+            let own_findings = by_file.remove(name).unwrap_or_default();
+            Some(file_state(
+                &f.file,
+                digest_of(name),
+                *keys.get(name)?,
+                own_findings,
+            ))
+        })
+        .collect();
+    files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    (found, State { files })
+}
+
+/// Every finding of the kept state: each file's own, and the module-wide
+/// rules' run over the skeletons.
+fn answer(ws: &Workspace, state: &State, rules: &[Vec<&'static str>]) -> Vec<LintAnnotation> {
+    let skeletons = Image {
+        files: state.files.iter().map(skeleton_file).collect(),
+    };
+    let index: HashMap<&str, usize> = state
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let jobs = super::module_jobs(ws, rules, &index, |_| true);
+    let linted: HashSet<usize> = jobs.iter().flat_map(|j| j.files.iter().copied()).collect();
+    let mut out = super::run_scoped(&skeletons, &jobs, Scope::Module);
+    for (i, f) in state.files.iter().enumerate() {
+        if linted.contains(&i) {
+            out.extend(f.findings.iter().map(|s| LintAnnotation {
+                annotation: Annotation {
+                    path: s.path.clone(),
+                    start_line: s.start_line as usize,
+                    start_column: s.start_column as usize,
+                    end_line: s.end_line as usize,
+                    end_column: s.end_column as usize,
+                    kind: s.kind.clone(),
+                    message: s.message.clone(),
+                    plugin: String::new(),
+                    policy: String::new(),
+                },
+                module_path: f.name.clone(),
+            }));
+        }
+    }
+    super::sort_findings(&mut out);
+    out
+}
+
+fn group(found: Vec<LintAnnotation>) -> HashMap<String, Vec<StoredFinding>> {
+    let mut by_file: HashMap<String, Vec<StoredFinding>> = HashMap::new();
+    for f in found {
+        let a = f.annotation;
+        by_file
+            .entry(f.module_path)
+            .or_default()
+            .push(StoredFinding {
+                path: a.path,
+                start_line: a.start_line as u64,
+                start_column: a.start_column as u64,
+                end_line: a.end_line as u64,
+                end_column: a.end_column as u64,
+                kind: a.kind,
+                message: a.message,
+            });
+    }
+    by_file
+}
+
+/// Plain imports, then option imports.
+fn descriptor_imports(f: &CompiledFile) -> Vec<String> {
+    f.fd.dependency
+        .iter()
+        .chain(&f.extra.option_dependency)
+        .cloned()
+        .collect()
+}
+
+/// Each file's key: its digest and its imports' keys (a file from outside
+/// the workspace stands for itself: buf.lock and this binary fix it). `None`
+/// on an import cycle.
+fn compute_keys<'a>(
+    imports: &HashMap<&'a str, Vec<String>>,
+    digest_of: &dyn Fn(&str) -> Option<[u8; 32]>,
+) -> Option<HashMap<&'a str, [u8; 32]>> {
+    let mut keys: HashMap<&'a str, [u8; 32]> = HashMap::with_capacity(imports.len());
+    let mut on_path: HashSet<&str> = HashSet::new();
+    // Depth first, without recursion: (file, whether its imports are done).
+    for &root in imports.keys() {
+        let mut stack: Vec<(&'a str, bool)> = vec![(root, false)];
+        while let Some((name, done)) = stack.pop() {
+            if keys.contains_key(name) {
+                continue;
+            }
+            let Some(digest) = digest_of(name) else {
+                let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+                h.update(b"external\0");
+                h.update(name.as_bytes());
+                keys.insert(name, to_array(h.finish()));
+                continue;
+            };
+            let list = imports.get(name)?;
+            if done {
+                let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+                h.update(&digest);
+                for i in list {
+                    h.update(&(i.len() as u64).to_le_bytes());
+                    h.update(i.as_bytes());
+                    match keys.get(i.as_str()) {
+                        Some(k) => h.update(k),
+                        None => h.update(b"missing"),
+                    }
+                }
+                keys.insert(name, to_array(h.finish()));
+                on_path.remove(name);
+                continue;
+            }
+            if !on_path.insert(name) {
+                return None;
+            }
+            stack.push((name, true));
+            for i in list {
+                if let Some((&n, _)) = imports.get_key_value(i.as_str()) {
+                    if on_path.contains(n) {
+                        return None;
+                    }
+                    if !keys.contains_key(n) {
+                        stack.push((n, false));
+                    }
+                }
+            }
+        }
+    }
+    Some(keys)
+}
+
+fn to_array(d: ring::digest::Digest) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// `roots` and the workspace files they import, transitively.
+fn closure<'a>(
+    roots: impl Iterator<Item = &'a str>,
+    imports: &HashMap<&'a str, Vec<String>>,
+    own: &HashMap<&'a str, WsFile<'a>>,
+) -> HashSet<&'a str> {
+    let mut seen: HashSet<&'a str> = HashSet::new();
+    let mut stack: Vec<&'a str> = roots.collect();
+    while let Some(n) = stack.pop() {
+        if !seen.insert(n) {
+            continue;
+        }
+        for i in imports.get(n).into_iter().flatten() {
+            if let Some((&m, _)) = own.get_key_value(i.as_str()) {
+                stack.push(m);
+            }
+        }
+    }
+    seen
+}
+
+/// Compiles the workspace files in `subset`, every one as a target.
+fn compile_subset(
+    ws: &Workspace,
+    contents: &[Vec<u8>],
+    subset: &HashSet<&str>,
+    compile: &Compile,
+) -> Option<Image> {
+    let mut sub = ws.clone();
+    let mut bytes = Vec::new();
+    let mut flat = 0;
+    for m in &mut sub.modules {
+        m.is_target = true;
+        let mut kept = Vec::new();
+        for mut f in std::mem::take(&mut m.files) {
+            if subset.contains(f.import_path.as_str()) {
+                f.is_target = true;
+                bytes.push(contents[flat].clone());
+                kept.push(f);
+            }
+            flat += 1;
+        }
+        m.files = kept;
+    }
+    compile(sub, bytes)
+}
+
+fn file_state(
+    f: &CompiledFile,
+    digest: Option<[u8; 32]>,
+    key: [u8; 32],
+    findings: Vec<StoredFinding>,
+) -> FileState {
+    let fd = &f.fd;
+    let prefix = if fd.package().is_empty() {
+        String::new()
+    } else {
+        format!("{}.", fd.package())
+    };
+    let mut top_level: Vec<String> = Vec::new();
+    for m in &fd.message_type {
+        top_level.push(format!("{prefix}{}", m.name()));
+    }
+    for e in &fd.enum_type {
+        top_level.push(format!("{prefix}{}", e.name()));
+        // Enum values are scoped beside their enum.
+        for v in &e.value {
+            top_level.push(format!("{prefix}{}", v.name()));
+        }
+    }
+    for s in &fd.service {
+        top_level.push(format!("{prefix}{}", s.name()));
+    }
+    for x in &fd.extension {
+        top_level.push(format!("{prefix}{}", x.name()));
+    }
+    let mut extensions = Vec::new();
+    fn nested(m: &DescriptorProto, out: &mut Vec<String>) {
+        for x in &m.extension {
+            out.push(format!("{}#{}", x.extendee(), x.number()));
+        }
+        for n in &m.nested_type {
+            nested(n, out);
+        }
+    }
+    for x in &fd.extension {
+        extensions.push(format!("{}#{}", x.extendee(), x.number()));
+    }
+    for m in &fd.message_type {
+        nested(m, &mut extensions);
+    }
+    // What the module-wide rules read: package, imports, file options,
+    // services, and the source locations of those.
+    let kept = |p: &[i32]| matches!(p.first(), Some(2 | 3 | 6 | 8 | 10 | 11 | 12 | 14));
+    let skeleton = FileDescriptorProto {
+        name: fd.name.clone(),
+        package: fd.package.clone(),
+        dependency: fd.dependency.clone(),
+        public_dependency: fd.public_dependency.clone(),
+        weak_dependency: fd.weak_dependency.clone(),
+        service: fd.service.clone(),
+        options: fd.options.clone(),
+        syntax: fd.syntax.clone(),
+        source_code_info: fd.source_code_info.as_ref().map(|s| SourceCodeInfo {
+            location: s
+                .location
+                .iter()
+                .filter(|l| kept(&l.path))
+                .map(|l| prost_types::source_code_info::Location {
+                    path: l.path.clone(),
+                    span: l.span.clone(),
+                    leading_comments: l.leading_comments.clone(),
+                    trailing_comments: None,
+                    leading_detached_comments: Vec::new(),
+                })
+                .collect(),
+        }),
+        ..Default::default()
+    };
+    FileState {
+        name: fd.name().to_string(),
+        key: key.to_vec(),
+        digest: digest.map(|d| d.to_vec()).unwrap_or_default(),
+        imports: descriptor_imports(f),
+        findings,
+        skeleton: Some(skeleton),
+        raw_options: f
+            .raw_options
+            .iter()
+            .filter(|(p, _)| kept(p))
+            .map(|(p, b)| RawOption {
+                path: p.clone(),
+                bytes: b.clone(),
+            })
+            .collect(),
+        display_path: f.display_path.clone(),
+        top_level,
+        extensions,
+        validate_user: super::rules::uses_protovalidate(f),
+    }
+}
+
+fn skeleton_file(f: &FileState) -> ImageFile {
+    ImageFile {
+        file: CompiledFile {
+            fd: f.skeleton.clone().unwrap_or_default(),
+            raw_options: f
+                .raw_options
+                .iter()
+                .map(|o| (o.path.clone(), o.bytes.clone()))
+                .collect(),
+            unused_dependencies: Vec::new(),
+            syntax_unspecified: false,
+            from_wkt: false,
+            display_path: f.display_path.clone(),
+            extra: Default::default(),
+            runtime_options: Vec::new(),
+            source_only_paths: Vec::new(),
+            type_filtered: false,
+        },
+        is_import: false,
+        module_name: None,
+        module_commit: None,
+    }
+}
+
+/// Whether two files declare the same name in a package, a file declares a
+/// name that is (a prefix of) another's package, or two files extend a
+/// message with the same number: errors a whole compile reports.
+fn conflicts(state: &State) -> bool {
+    let mut symbols: HashMap<&str, &str> = HashMap::new();
+    let mut extensions: HashMap<&str, &str> = HashMap::new();
+    for f in &state.files {
+        for s in &f.top_level {
+            if symbols
+                .insert(s, &f.name)
+                .is_some_and(|other| other != f.name)
+            {
+                return true;
+            }
+        }
+        for x in &f.extensions {
+            if extensions
+                .insert(x, &f.name)
+                .is_some_and(|other| other != f.name)
+            {
+                return true;
+            }
+        }
+    }
+    state.files.iter().any(|f| {
+        let package = f.skeleton.as_ref().map_or("", |s| s.package());
+        package
+            .match_indices('.')
+            .map(|(i, _)| &package[..i])
+            .chain((!package.is_empty()).then_some(package))
+            .any(|p| symbols.contains_key(p))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn imports_of(pairs: &[(&'static str, &[&str])]) -> HashMap<&'static str, Vec<String>> {
+        pairs
+            .iter()
+            .map(|(n, is)| (*n, is.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_key_changes_with_what_the_file_imports() {
+        let imports = imports_of(&[("a", &["b", "ext"]), ("b", &[]), ("c", &[])]);
+        let mut bytes: HashMap<&str, [u8; 32]> =
+            [("a", [1; 32]), ("b", [2; 32]), ("c", [3; 32])].into();
+        let before = {
+            let b = bytes.clone();
+            compute_keys(&imports, &move |n| b.get(n).copied()).unwrap()
+        };
+        bytes.insert("b", [9; 32]);
+        let after = {
+            let b = bytes.clone();
+            compute_keys(&imports, &move |n| b.get(n).copied()).unwrap()
+        };
+        assert_ne!(before["a"], after["a"]);
+        assert_ne!(before["b"], after["b"]);
+        assert_eq!(before["c"], after["c"]);
+    }
+
+    #[test]
+    fn an_import_cycle_has_no_keys() {
+        let imports = imports_of(&[("a", &["b"]), ("b", &["a"])]);
+        assert!(compute_keys(&imports, &|_| Some([0; 32])).is_none());
+    }
+
+    fn file(name: &str, package: &str, top: &[&str], ext: &[&str]) -> FileState {
+        FileState {
+            name: name.into(),
+            skeleton: Some(FileDescriptorProto {
+                package: Some(package.into()),
+                ..Default::default()
+            }),
+            top_level: top.iter().map(|s| s.to_string()).collect(),
+            extensions: ext.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn names_declared_twice_across_files_are_conflicts() {
+        let ok = State {
+            files: vec![
+                file("a", "p", &["p.A"], &[".p.M#100"]),
+                file("b", "p", &["p.B"], &[".p.M#101"]),
+            ],
+        };
+        assert!(!conflicts(&ok));
+        for bad in [
+            vec![file("a", "p", &["p.A"], &[]), file("b", "p", &["p.A"], &[])],
+            vec![file("a", "p", &["p.q"], &[]), file("b", "p.q.r", &[], &[])],
+            vec![
+                file("a", "p", &[], &[".p.M#100"]),
+                file("b", "p", &[], &[".p.M#100"]),
+            ],
+        ] {
+            assert!(conflicts(&State { files: bad }));
+        }
+    }
+}

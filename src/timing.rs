@@ -20,6 +20,16 @@ impl PhaseClock {
         }
     }
 
+    /// Prints `timing: {text}` (a count, not a time).
+    pub fn note(&self, text: &str) {
+        if self.on {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("timing: {text}");
+            }
+        }
+    }
+
     pub fn mark(&mut self, phase: &str) {
         if self.on {
             let now = std::time::Instant::now();

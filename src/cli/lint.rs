@@ -72,15 +72,16 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     }
     let warned = report::warnings_issued();
     // A cached answer holds stdout alone: a run that warned is not kept.
-    let keep = |stdout: &[u8], findings: bool, state: Option<&lint::incremental::State>| {
+    let keep = |stdout: &[u8], findings: bool, state: Option<&[u8]>| {
         if let (Some(store), Some(key)) = (&store, &result_key)
             && report::warnings_issued() == warned
         {
-            lint::cache::store(store, key, findings, stdout);
+            // The answer last: under a tight bound it is what stays.
             if let Some(state) = state {
                 let state_key = lint::incremental::state_key(&ws, &selections, &args.error_format);
-                store.put(crate::cache::Kind::LintState, &state_key, &state.to_bytes());
+                store.put(crate::cache::Kind::LintState, &state_key, state);
             }
+            lint::cache::store(store, key, findings, stdout);
         }
     };
     if let (Some(store), Some(digests)) = (&store, &digests) {
@@ -97,13 +98,13 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             };
             report::hold_warnings();
             let relinted =
-                lint::incremental::relint(&ws, &contents, digests, &prev, &selections, &compile);
+                lint::incremental::relint(&ws, &contents, digests, prev, &selections, &compile);
             report::release_warnings(relinted.is_some());
             clock.mark("relint");
             if let Some((findings, state)) = relinted {
                 let stdout = render(&findings, format, ignore_yaml);
                 clock.mark("report");
-                keep(&stdout, !findings.is_empty(), Some(&state));
+                keep(&stdout, !findings.is_empty(), Some(&state[..]));
                 clock.mark("store");
                 return Ok(emit(&stdout, !findings.is_empty()));
             }
@@ -149,7 +150,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         clock.mark("lint");
         let stdout = render(&findings, format, ignore_yaml);
         clock.mark("report");
-        keep(&stdout, !findings.is_empty(), Some(&state));
+        keep(&stdout, !findings.is_empty(), Some(&state[..]));
         return Ok(emit(&stdout, !findings.is_empty()));
     }
     let jobs = lint::module_jobs(&built.workspace, &selections, &index, |_| true);

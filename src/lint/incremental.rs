@@ -78,8 +78,6 @@ struct RawOption {
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct StoredFinding {
-    #[prost(string, tag = "1")]
-    path: String,
     #[prost(uint64, tag = "2")]
     start_line: u64,
     #[prost(uint64, tag = "3")]
@@ -130,18 +128,60 @@ pub type Compile<'c> = dyn Fn(Workspace, Vec<Vec<u8>>) -> Option<Image> + 'c;
 /// Lints `ws` (whose files hold `contents`, with `digests` from
 /// [`super::cache::digests`]) starting from `prev`; `rules` holds each
 /// target module's selection. Returns the findings in buf's order and the
-/// state to keep, or `None` when only a whole compile can answer.
+/// encoded state to keep, or `None` when only a whole compile can answer.
 pub fn relint(
+    ws: &Workspace,
+    contents: &[Vec<u8>],
+    digests: &[[u8; 32]],
+    mut prev: State,
+    rules: &[Vec<&'static str>],
+    compile: &Compile,
+) -> Option<(Vec<LintAnnotation>, Vec<u8>)> {
+    let mut clock = crate::timing::PhaseClock::new();
+    let slots = plan(ws, contents, digests, &prev, rules, compile)?;
+    let files = slots
+        .into_iter()
+        .map(|s| match s {
+            Slot::Fresh(f) => f,
+            Slot::Kept(i) => std::mem::take(&mut prev.files[i]),
+        })
+        .collect();
+    let state = State { files };
+    if conflicts(&state) {
+        return None;
+    }
+    clock.mark("conflicts");
+    let bytes = state.to_bytes();
+    clock.mark("encode state");
+    let findings = answer(ws, state, rules);
+    clock.mark("answer");
+    Some((findings, bytes))
+}
+
+/// A file of the next state: compiled again, or kept (an index into the
+/// previous state's files).
+enum Slot {
+    Fresh(FileState),
+    Kept(usize),
+}
+
+/// The next state's files, in name order.
+fn plan(
     ws: &Workspace,
     contents: &[Vec<u8>],
     digests: &[[u8; 32]],
     prev: &State,
     rules: &[Vec<&'static str>],
     compile: &Compile,
-) -> Option<(Vec<LintAnnotation>, State)> {
+) -> Option<Vec<Slot>> {
     let mut clock = crate::timing::PhaseClock::new();
-    let prev_by: HashMap<&str, &FileState> =
-        prev.files.iter().map(|f| (f.name.as_str(), f)).collect();
+    let prev_at: HashMap<&str, usize> = prev
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let prev_by = |n: &str| prev_at.get(n).map(|&i| &prev.files[i]);
     let mut own: HashMap<&str, WsFile> = HashMap::new();
     let mut flat = 0;
     for m in &ws.modules {
@@ -157,9 +197,23 @@ pub fn relint(
             flat += 1;
         }
     }
+    // Files whose bytes changed since: parsed for their imports.
+    let parsed: HashMap<&str, Vec<String>> = {
+        use rayon::prelude::*;
+        let files: Vec<&WsFile> = own
+            .values()
+            .filter(|f| prev_by(f.import_path).is_none_or(|p| p.digest != digests[f.flat]))
+            .collect();
+        files
+            .par_iter()
+            .map(|f| {
+                let text = String::from_utf8_lossy(&contents[f.flat]);
+                (f.import_path, crate::compiler::all_imports(&text))
+            })
+            .collect()
+    };
     // The files the image will hold: the targets and what they import.
-    let mut imports: HashMap<&str, Vec<String>> = HashMap::new();
-    let mut changed: HashSet<&str> = HashSet::new();
+    let mut imports: HashMap<&str, &[String]> = HashMap::with_capacity(own.len());
     let mut stack: Vec<&str> = own
         .values()
         .filter(|f| f.target)
@@ -169,21 +223,16 @@ pub fn relint(
         if imports.contains_key(name) {
             continue;
         }
-        let list = match own.get(name) {
-            Some(f) => match prev_by.get(name) {
-                Some(p) if p.digest == digests[f.flat] => p.imports.clone(),
-                _ => {
-                    changed.insert(name);
-                    crate::compiler::all_imports(&String::from_utf8_lossy(&contents[f.flat]))
-                }
-            },
-            // A dependency or well-known file seen for the first time.
-            None => prev_by.get(name)?.imports.clone(),
+        let list: &[String] = match parsed.get(name) {
+            Some(list) => list,
+            // Unchanged, or a dependency or well-known file (when seen for
+            // the first time, only a whole compile tells what it is).
+            None => &prev_by(name)?.imports,
         };
-        for i in &list {
+        for i in list {
             if let Some((&n, _)) = own.get_key_value(i.as_str()) {
                 stack.push(n);
-            } else if let Some(p) = prev_by.get(i.as_str()) {
+            } else if let Some(p) = prev_by(i.as_str()) {
                 stack.push(&p.name);
             } else {
                 // Unknown: a new dependency file, or a missing one.
@@ -198,7 +247,7 @@ pub fn relint(
     let affected: HashSet<&str> = imports
         .keys()
         .copied()
-        .filter(|n| prev_by.get(n).map(|p| p.key.as_slice()) != keys.get(n).map(|k| &k[..]))
+        .filter(|n| prev_by(n).map(|p| p.key.as_slice()) != keys.get(n).map(|k| &k[..]))
         .collect();
     if affected.len() * 2 > imports.len() {
         return None;
@@ -222,7 +271,7 @@ pub fn relint(
         let users: Vec<&str> = imports
             .keys()
             .copied()
-            .filter(|n| !affected.contains(n) && prev_by.get(n).is_some_and(|p| p.validate_user))
+            .filter(|n| !affected.contains(n) && prev_by(n).is_some_and(|p| p.validate_user))
             .chain(fresh_users)
             .collect();
         if users.iter().any(|n| !subset.contains(n)) {
@@ -248,31 +297,25 @@ pub fn relint(
     let mut by_file = group(super::run_scoped(&image, &jobs, Scope::PerFile));
     let mut names: Vec<&str> = imports.keys().copied().collect();
     names.sort_unstable();
-    let files: Vec<FileState> = names
+    let slots = names
         .iter()
         .map(|n| {
             if affected.contains(n) {
                 let f = &image.files[index[n]].file;
-                file_state(
-                    f,
-                    digest_of(n),
-                    keys[n],
-                    by_file.remove(*n).unwrap_or_default(),
-                )
+                let own_findings = by_file.remove(*n).unwrap_or_default();
+                Slot::Fresh(file_state(f, digest_of(n), keys[n], own_findings))
             } else {
-                prev_by[n].clone()
+                Slot::Kept(prev_at[n])
             }
         })
         .collect();
-    let state = State { files };
     clock.mark("per-file lint");
-    if conflicts(&state) {
-        return None;
-    }
-    clock.mark("conflicts");
-    let findings = answer(ws, &state, rules);
-    clock.mark("answer");
-    Some((findings, state))
+    clock.note(&format!(
+        "incremental: {} of {} files compiled",
+        image.files.len(),
+        imports.len()
+    ));
+    Some(slots)
 }
 
 /// Lints the whole of `image` (compiled from all of `ws`, whose files have
@@ -282,7 +325,7 @@ pub fn full(
     digests: &[[u8; 32]],
     image: &Image,
     rules: &[Vec<&'static str>],
-) -> (Vec<LintAnnotation>, State) {
+) -> (Vec<LintAnnotation>, Vec<u8>) {
     let index: HashMap<&str, usize> = image
         .files
         .iter()
@@ -326,41 +369,53 @@ pub fn full(
         })
         .collect();
     files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    (found, State { files })
+    (found, State { files }.to_bytes())
 }
 
 /// Every finding of the kept state: each file's own, and the module-wide
 /// rules' run over the skeletons.
-fn answer(ws: &Workspace, state: &State, rules: &[Vec<&'static str>]) -> Vec<LintAnnotation> {
+fn answer(ws: &Workspace, state: State, rules: &[Vec<&'static str>]) -> Vec<LintAnnotation> {
+    let mut files = state.files;
     let skeletons = Image {
-        files: state.files.iter().map(skeleton_file).collect(),
+        files: files.iter_mut().map(skeleton_file).collect(),
     };
-    let index: HashMap<&str, usize> = state
-        .files
+    let index: HashMap<&str, usize> = files
         .iter()
         .enumerate()
         .map(|(i, f)| (f.name.as_str(), i))
         .collect();
     let jobs = super::module_jobs(ws, rules, &index, |_| true);
-    let linted: HashSet<usize> = jobs.iter().flat_map(|j| j.files.iter().copied()).collect();
+    let mut linted = vec![false; files.len()];
+    for i in jobs.iter().flat_map(|j| &j.files) {
+        linted[*i] = true;
+    }
     let mut out = super::run_scoped(&skeletons, &jobs, Scope::Module);
-    for (i, f) in state.files.iter().enumerate() {
-        if linted.contains(&i) {
-            out.extend(f.findings.iter().map(|s| LintAnnotation {
-                annotation: Annotation {
-                    path: s.path.clone(),
-                    start_line: s.start_line as usize,
-                    start_column: s.start_column as usize,
-                    end_line: s.end_line as usize,
-                    end_column: s.end_column as usize,
-                    kind: s.kind.clone(),
-                    message: s.message.clone(),
-                    plugin: String::new(),
-                    policy: String::new(),
-                },
-                module_path: f.name.clone(),
-            }));
+    drop(jobs);
+    drop(index);
+    for (f, linted) in files.into_iter().zip(linted) {
+        if !linted {
+            continue;
         }
+        let FileState {
+            name,
+            display_path,
+            findings,
+            ..
+        } = f;
+        out.extend(findings.into_iter().map(|s| LintAnnotation {
+            annotation: Annotation {
+                path: display_path.clone(),
+                start_line: s.start_line as usize,
+                start_column: s.start_column as usize,
+                end_line: s.end_line as usize,
+                end_column: s.end_column as usize,
+                kind: s.kind,
+                message: s.message,
+                plugin: String::new(),
+                policy: String::new(),
+            },
+            module_path: name.clone(),
+        }));
     }
     super::sort_findings(&mut out);
     out
@@ -374,7 +429,6 @@ fn group(found: Vec<LintAnnotation>) -> HashMap<String, Vec<StoredFinding>> {
             .entry(f.module_path)
             .or_default()
             .push(StoredFinding {
-                path: a.path,
                 start_line: a.start_line as u64,
                 start_column: a.start_column as u64,
                 end_line: a.end_line as u64,
@@ -398,8 +452,8 @@ fn descriptor_imports(f: &CompiledFile) -> Vec<String> {
 /// Each file's key: its digest and its imports' keys (a file from outside
 /// the workspace stands for itself: buf.lock and this binary fix it). `None`
 /// on an import cycle.
-fn compute_keys<'a>(
-    imports: &HashMap<&'a str, Vec<String>>,
+fn compute_keys<'a, L: AsRef<[String]>>(
+    imports: &HashMap<&'a str, L>,
     digest_of: &dyn Fn(&str) -> Option<[u8; 32]>,
 ) -> Option<HashMap<&'a str, [u8; 32]>> {
     let mut keys: HashMap<&'a str, [u8; 32]> = HashMap::with_capacity(imports.len());
@@ -418,7 +472,7 @@ fn compute_keys<'a>(
                 keys.insert(name, to_array(h.finish()));
                 continue;
             };
-            let list = imports.get(name)?;
+            let list = imports.get(name)?.as_ref();
             if done {
                 let mut h = ring::digest::Context::new(&ring::digest::SHA256);
                 h.update(&digest);
@@ -462,7 +516,7 @@ fn to_array(d: ring::digest::Digest) -> [u8; 32] {
 /// `roots` and the workspace files they import, transitively.
 fn closure<'a>(
     roots: impl Iterator<Item = &'a str>,
-    imports: &HashMap<&'a str, Vec<String>>,
+    imports: &HashMap<&'a str, &'a [String]>,
     own: &HashMap<&'a str, WsFile<'a>>,
 ) -> HashSet<&'a str> {
     let mut seen: HashSet<&'a str> = HashSet::new();
@@ -471,7 +525,7 @@ fn closure<'a>(
         if !seen.insert(n) {
             continue;
         }
-        for i in imports.get(n).into_iter().flatten() {
+        for i in imports.get(n).copied().into_iter().flatten() {
             if let Some((&m, _)) = own.get_key_value(i.as_str()) {
                 stack.push(m);
             }
@@ -550,9 +604,14 @@ fn file_state(
     for m in &fd.message_type {
         nested(m, &mut extensions);
     }
-    // What the module-wide rules read: package, imports, file options,
-    // services, and the source locations of those.
-    let kept = |p: &[i32]| matches!(p.first(), Some(2 | 3 | 6 | 8 | 10 | 11 | 12 | 14));
+    // What the module-wide rules read: package, imports, file options and
+    // services; the source locations they report at (the package, an
+    // import, a file option, a method) and those that enclose them, with
+    // leading comments only where they can ignore a rule.
+    let reported = |p: &[i32]| match p {
+        [2] | [3, _] | [8] | [8, _] | [6] | [6, _] | [6, _, 2] | [6, _, 2, _] => true,
+        _ => false,
+    };
     let skeleton = FileDescriptorProto {
         name: fd.name.clone(),
         package: fd.package.clone(),
@@ -566,11 +625,14 @@ fn file_state(
             location: s
                 .location
                 .iter()
-                .filter(|l| kept(&l.path))
+                .filter(|l| reported(&l.path))
                 .map(|l| prost_types::source_code_info::Location {
                     path: l.path.clone(),
                     span: l.span.clone(),
-                    leading_comments: l.leading_comments.clone(),
+                    leading_comments: l
+                        .leading_comments
+                        .clone()
+                        .filter(|c| c.contains("buf:lint:ignore")),
                     trailing_comments: None,
                     leading_detached_comments: Vec::new(),
                 })
@@ -588,7 +650,7 @@ fn file_state(
         raw_options: f
             .raw_options
             .iter()
-            .filter(|(p, _)| kept(p))
+            .filter(|(p, _)| p.first() == Some(&8))
             .map(|(p, b)| RawOption {
                 path: p.clone(),
                 bytes: b.clone(),
@@ -601,14 +663,14 @@ fn file_state(
     }
 }
 
-fn skeleton_file(f: &FileState) -> ImageFile {
+/// The skeleton of `f` as an image file (taken out of `f`).
+fn skeleton_file(f: &mut FileState) -> ImageFile {
     ImageFile {
         file: CompiledFile {
-            fd: f.skeleton.clone().unwrap_or_default(),
-            raw_options: f
-                .raw_options
-                .iter()
-                .map(|o| (o.path.clone(), o.bytes.clone()))
+            fd: f.skeleton.take().unwrap_or_default(),
+            raw_options: std::mem::take(&mut f.raw_options)
+                .into_iter()
+                .map(|o| (o.path, o.bytes))
                 .collect(),
             unused_dependencies: Vec::new(),
             syntax_unspecified: false,

@@ -1,0 +1,484 @@
+//! The incremental re-lint must answer exactly as a cold run does. A copy of
+//! part of googleapis 6.0.1 (a few API families and everything they import)
+//! gets a long series of random edits (rename, add or delete a field, add an
+//! import, move a file to another package or directory, add or delete a
+//! file, break a file and fix it again, edit a widely imported file, declare
+//! a name twice, change a file option, ignore a finding by comment); after
+//! each, `protolith lint` with the cache and with `PROTOLITH_NO_CACHE=1` must
+//! print the same bytes on stdout and stderr and exit alike. The test also
+//! checks that the edits were answered incrementally, by compiling a part
+//! of the files, and not only by falling back to a whole compile.
+//!
+//! The seed is fixed; `PROTOLITH_EDIT_SEED=<n>` and `PROTOLITH_EDIT_STEPS=<n>`
+//! run another series. Skips when scripts/refs.sh has not installed the
+//! corpus.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// The API families copied, with everything they import.
+const ROOTS: &[&str] = &[
+    "google/cloud/language",
+    "google/cloud/translate/v3",
+    "google/cloud/tasks/v2",
+    "google/longrunning",
+    "google/iam/v1",
+    "google/spanner",
+    "google/firestore",
+    "google/cloud/talent",
+    "google/cloud/dialogflow/cx/v3",
+    "google/pubsub",
+];
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        if items.is_empty() {
+            None
+        } else {
+            items.get(self.below(items.len()))
+        }
+    }
+}
+
+fn imports_of(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix("import ")?;
+            let start = rest.find('"')? + 1;
+            let end = start + rest[start..].find('"')?;
+            Some(rest[start..end].to_string())
+        })
+        .collect()
+}
+
+/// Copies the roots' files and their imports (the corpus's own, not the
+/// well-known types) into `dest`.
+fn copy_corpus(corpus: &Path, dest: &Path) -> usize {
+    let mut todo: Vec<String> = Vec::new();
+    for r in ROOTS {
+        let mut files = Vec::new();
+        proto_files(&corpus.join(r), &mut files);
+        for f in files {
+            let rel = f.strip_prefix(corpus).unwrap();
+            todo.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    let mut done = BTreeSet::new();
+    while let Some(rel) = todo.pop() {
+        let src = corpus.join(&rel);
+        if !src.is_file() || !done.insert(rel.clone()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&src).unwrap();
+        todo.extend(imports_of(&text));
+        let to = dest.join(&rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(to, text).unwrap();
+    }
+    done.len()
+}
+
+/// One run's observable result.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn lint(dir: &Path, cache: Option<&Path>, format: &str) -> (Answer, Option<(usize, usize)>) {
+    let mut cmd = protolith();
+    cmd.current_dir(dir)
+        .args(["lint", "--error-format", format])
+        .env("NO_COLOR", "1");
+    match cache {
+        Some(c) => cmd
+            .env("PROTOLITH_CACHE_DIR", c)
+            .env("PROTOLITH_TIMING", "1"),
+        None => cmd.env("PROTOLITH_NO_CACHE", "1"),
+    };
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // "timing: incremental: N of M files compiled"
+    let counts = stderr.lines().find_map(|l| {
+        let rest = l.strip_prefix("timing: incremental: ")?;
+        let mut words = rest.split(' ');
+        let n = words.next()?.parse().ok()?;
+        let m = words.nth(1)?.parse().ok()?;
+        Some((n, m))
+    });
+    let answer = Answer {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: stderr
+            .lines()
+            .filter(|l| !l.starts_with("timing: "))
+            .map(|l| format!("{l}\n"))
+            .collect(),
+        code: out.status.code(),
+    };
+    (answer, counts)
+}
+
+/// The module's files, relative, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    proto_files(dir, &mut out);
+    out.iter()
+        .map(|p| {
+            p.strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
+/// Lines of `text` declaring a field: `[label] type name = number ...;`.
+fn field_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim();
+            let words: Vec<&str> = t.split_whitespace().collect();
+            t.ends_with(';')
+                && words.len() >= 4
+                && words.iter().position(|w| *w == "=") == Some(words.len() - 2)
+                && !matches!(
+                    words[0],
+                    "option" | "import" | "syntax" | "package" | "reserved" | "edition"
+                )
+                && words[1..words.len() - 2]
+                    .iter()
+                    .all(|w| w.chars().all(|c| c.is_alphanumeric() || "_.".contains(c)))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn lines_matching(text: &str, pred: impl Fn(&str) -> bool) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| pred(l.trim()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn edit_line(text: &str, at: usize, f: impl Fn(&str) -> Option<String>) -> String {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| if i == at { f(l) } else { Some(l.to_string()) })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// Applies one random edit; returns what it did.
+fn edit(dir: &Path, rng: &mut Rng, step: usize, broken: &mut BTreeMap<String, String>) -> String {
+    let all = files(dir);
+    let Some(rel) = rng.pick(&all).cloned() else {
+        return "nothing".into();
+    };
+    let path = dir.join(&rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let write = |t: String| std::fs::write(&path, t).unwrap();
+    match rng.below(14) {
+        0 | 1 => {
+            let Some(&at) = rng.pick(&field_lines(&text)) else {
+                return "no field to rename".into();
+            };
+            write(edit_line(&text, at, |l| {
+                let eq = l.find(" =")?;
+                Some(format!("{}_r{step}{}", &l[..eq], &l[eq..]))
+            }));
+            format!("rename a field in {rel}")
+        }
+        2 => {
+            let Some(&at) = rng.pick(&lines_matching(&text, |l| {
+                l.starts_with("message ") && l.ends_with('{')
+            })) else {
+                return "no message".into();
+            };
+            write(edit_line(&text, at, |l| {
+                Some(format!(
+                    "{l}\n  int32 added_field_{step} = {};",
+                    9000 + step
+                ))
+            }));
+            format!("add a field in {rel}")
+        }
+        3 => {
+            let Some(&at) = rng.pick(&field_lines(&text)) else {
+                return "no field to delete".into();
+            };
+            write(edit_line(&text, at, |_| None));
+            format!("delete a field in {rel}")
+        }
+        4 => {
+            let Some(target) = rng.pick(&all) else {
+                return "no import".into();
+            };
+            let Some(&at) = rng.pick(&lines_matching(&text, |l| l.starts_with("package "))) else {
+                return "no package".into();
+            };
+            write(edit_line(&text, at, |l| {
+                Some(format!("{l}\nimport \"{target}\";"))
+            }));
+            format!("import {target} in {rel}")
+        }
+        5 => {
+            let Some(&at) = rng.pick(&lines_matching(&text, |l| l.starts_with("package "))) else {
+                return "no package".into();
+            };
+            write(edit_line(&text, at, |l| {
+                Some(format!("{}.moved{};", l.trim_end_matches(';'), step % 3))
+            }));
+            format!("move {rel} to another package")
+        }
+        6 => {
+            // Another directory: nothing can import it by its old path.
+            let to = format!("google/moved/v{}/{}", step % 2 + 1, rel.replace('/', "_"));
+            let dest = dir.join(&to);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::rename(&path, dest).unwrap();
+            format!("move {rel} to {to}")
+        }
+        7 => {
+            broken.insert(rel.clone(), text.clone());
+            write(format!("{text}\nmessage Broken{step} {{\n  int32 x = ;\n"));
+            format!("break {rel}")
+        }
+        8 => {
+            let Some((rel, old)) = broken.pop_first() else {
+                return "nothing to fix".into();
+            };
+            if dir.join(&rel).exists() {
+                std::fs::write(dir.join(&rel), old).unwrap();
+            }
+            format!("fix {rel}")
+        }
+        9 => {
+            let wide = dir.join("google/api/field_behavior.proto");
+            let Ok(t) = std::fs::read_to_string(&wide) else {
+                return "no field_behavior.proto".into();
+            };
+            let t = t.replacen(
+                "FIELD_BEHAVIOR_UNSPECIFIED = 0;",
+                &format!(
+                    "FIELD_BEHAVIOR_UNSPECIFIED = 0;\n\n  // Added.\n  ADDED_{step} = {};",
+                    100 + step
+                ),
+                1,
+            );
+            std::fs::write(wide, t).unwrap();
+            "edit google/api/field_behavior.proto".into()
+        }
+        10 => {
+            let new = format!("google/added/v1/added_{step}.proto");
+            let import = rng.pick(&all).cloned().unwrap_or_default();
+            let dest = dir.join(&new);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::write(
+                dest,
+                format!(
+                    "syntax = \"proto3\";\n\npackage google.added.v1;\n\nimport \"{import}\";\n\n\
+                     // Added{step} is new.\nmessage Added{step} {{\n  string name = 1;\n}}\n\n\
+                     service Adder{step} {{\n  rpc Add(Added{step}) returns (Added{step});\n}}\n"
+                ),
+            )
+            .unwrap();
+            format!("add {new} importing {import}")
+        }
+        11 => {
+            std::fs::remove_file(&path).unwrap();
+            format!("delete {rel}")
+        }
+        12 => {
+            // A name another file of the package may already declare.
+            let Some(other) = rng.pick(&all) else {
+                return "no file".into();
+            };
+            let other_text = std::fs::read_to_string(dir.join(other)).unwrap_or_default();
+            let Some(name) = other_text.lines().find_map(|l| {
+                l.strip_prefix("message ")
+                    .and_then(|r| r.split_whitespace().next())
+                    .map(str::to_string)
+            }) else {
+                return "no message to repeat".into();
+            };
+            write(format!("{text}\nmessage {name} {{}}\n"));
+            format!("declare {name} again in {rel}")
+        }
+        _ => {
+            let choice = rng.below(2);
+            if choice == 0 {
+                let Some(&at) = rng.pick(&lines_matching(&text, |l| {
+                    l.starts_with("option go_package")
+                })) else {
+                    return "no go_package".into();
+                };
+                write(edit_line(&text, at, |_| {
+                    Some(format!("option go_package = \"example.com/edited{step}\";"))
+                }));
+                format!("change go_package in {rel}")
+            } else {
+                let Some(&at) = rng.pick(&lines_matching(&text, |l| l.starts_with("rpc "))) else {
+                    return "no rpc".into();
+                };
+                write(edit_line(&text, at, |l| {
+                    Some(format!(
+                        "  // buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE\n  // buf:lint:ignore RPC_REQUEST_STANDARD_NAME\n{l}"
+                    ))
+                }));
+                format!("ignore by comment in {rel}")
+            }
+        }
+    }
+}
+
+/// Every file of the tree, by relative path.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    files(dir)
+        .into_iter()
+        .map(|rel| {
+            let bytes = std::fs::read(dir.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// Puts the tree back as `snapshot` had it.
+fn restore(dir: &Path, snapshot: &BTreeMap<String, Vec<u8>>) {
+    for rel in files(dir) {
+        if !snapshot.contains_key(&rel) {
+            std::fs::remove_file(dir.join(rel)).unwrap();
+        }
+    }
+    for (rel, bytes) in snapshot {
+        let path = dir.join(rel);
+        if std::fs::read(&path).ok().as_ref() != Some(bytes) {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+}
+
+#[test]
+fn random_edits_relint_as_a_cold_run_does() {
+    let corpus = root().join(".refs/googleapis-6.0.1");
+    if !corpus.is_dir() {
+        eprintln!("skipped: run scripts/refs.sh to install googleapis");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let copied = copy_corpus(&corpus, &dir);
+    assert!(copied > 50, "copied {copied} files");
+    std::fs::write(
+        dir.join("buf.yaml"),
+        "version: v2\nlint:\n  use: [STANDARD, COMMENTS, STABLE_PACKAGE_NO_IMPORT_UNSTABLE]\n  \
+         ignore_only:\n    FIELD_LOWER_SNAKE_CASE: [google/longrunning]\n",
+    )
+    .unwrap();
+    let cache: PathBuf = tmp.path().join("cache");
+    let seed = std::env::var("PROTOLITH_EDIT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_1234_u64);
+    let steps: usize = std::env::var("PROTOLITH_EDIT_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let mut rng = Rng(seed | 1);
+    let mut broken = BTreeMap::new();
+    let mut partial = 0;
+    let mut whole = 0;
+    let mut failures = Vec::new();
+    // The last tree that compiled, and whether the tree compiles now.
+    let mut before: BTreeMap<String, Vec<u8>> = snapshot(&dir);
+    let mut compiles = true;
+    // Step 0 fills the cache.
+    for step in 0..=steps {
+        let what = if step == 0 {
+            "first run".to_string()
+        } else if !compiles && rng.below(3) > 0 {
+            // Mostly undo an edit that broke the build, so that the series
+            // keeps exercising compiling trees too.
+            restore(&dir, &before);
+            "undo the last edit".to_string()
+        } else {
+            if compiles {
+                before = snapshot(&dir);
+            }
+            edit(&dir, &mut rng, step, &mut broken)
+        };
+        compiles = protolith()
+            .current_dir(&dir)
+            .args(["build", "-o", "/dev/null"])
+            .env("PROTOLITH_NO_CACHE", "1")
+            .output()
+            .unwrap()
+            .status
+            .success();
+        // Mostly text; now and then another format (a state of its own).
+        let format = if step % 9 == 4 { "json" } else { "text" };
+        let (cached, counts) = lint(&dir, Some(&cache), format);
+        let (cold, _) = lint(&dir, None, format);
+        eprintln!("step {step}: {what}; compiles: {compiles}; compiled: {counts:?}");
+        if let Some((compiled, total)) = counts {
+            if compiled < total {
+                partial += 1;
+            } else {
+                whole += 1;
+            }
+        }
+        if cached != cold {
+            failures.push(format!(
+                "step {step} ({what}): cached {:?} / cold {:?}\ncached stdout:\n{}\ncold stdout:\n{}\ncached stderr:\n{}\ncold stderr:\n{}",
+                cached.code,
+                cold.code,
+                cached.stdout.lines().take(8).collect::<Vec<_>>().join("\n"),
+                cold.stdout.lines().take(8).collect::<Vec<_>>().join("\n"),
+                cached.stderr,
+                cold.stderr
+            ));
+        }
+        // The same state again: answered from the cache, still equal.
+        if step % 5 == 3 {
+            let (again, _) = lint(&dir, Some(&cache), format);
+            if again != cold {
+                failures.push(format!("step {step} ({what}): repeated run differs"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} of {steps} steps differ:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    eprintln!("{partial} incremental answers compiled part of the files, {whole} all of them");
+    assert!(
+        partial >= steps / 4,
+        "only {partial} of {steps} edits were answered incrementally"
+    );
+}

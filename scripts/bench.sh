@@ -28,6 +28,11 @@
 #   --cache         let protolith use its re-lint cache (off by default, so runs
 #                   measure real work); with the warm-up filling it, the timed
 #                   runs measure the pre-commit case of an unchanged module
+#   --edit FILE     before every run (warm-up included) edit FILE (relative to
+#                   the corpus) anew in a copy of the corpus, with
+#                   scripts/bench-edit.py: the pre-commit case of a module
+#                   edited between runs. With --cache, the last cached answer
+#                   is then compared with a cold run's (PROTOLITH_NO_CACHE=1)
 #
 # Environment: PROTOLITH (default target/release/protolith, built with
 # `cargo build --release` if missing), BUF (default .refs/bin/buf).
@@ -47,6 +52,8 @@ buf_only=0
 warmup=1
 use_cache=0
 git_against=""
+edit_file=""
+edits=0
 corpus=""
 extra=()
 while [[ $# -gt 0 ]]; do
@@ -59,6 +66,7 @@ while [[ $# -gt 0 ]]; do
         --no-warmup) warmup=0 ;;
         --cache)     use_cache=1 ;;
         --git-against) git_against="$2"; shift ;;
+        --edit)      edit_file="$2"; shift ;;
         -h|--help)   sed -n '2,40p' "$0"; exit 0 ;;
         --)          shift; extra=("$@"); break ;;
         -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
@@ -114,6 +122,13 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 rundir="$PWD"
+if [[ -n "$edit_file" ]]; then
+    [[ -f "$corpus/$edit_file" ]] || { echo "bench.sh: no such file $corpus/$edit_file" >&2; exit 2; }
+    echo "[bench] copying the corpus to edit $edit_file before every run" >&2
+    cp -R "$corpus"/. "$WORK/corpus"
+    cp "$corpus/$edit_file" "$WORK/edit-original.proto"
+    corpus="$WORK/corpus"
+fi
 if [[ -n "$git_against" ]]; then
     [[ -d "$git_against" ]] || { echo "bench.sh: no such directory $git_against" >&2; exit 2; }
     echo "[bench] preparing a git repository: main = $git_against, work tree = $corpus" >&2
@@ -140,6 +155,11 @@ run_tool() {
     if [[ $cmd == format && $format_to_dir == 1 ]]; then
         rm -rf "$WORK/${tools[$i]}.fmt"
         args+=(-o "$WORK/${tools[$i]}.fmt")
+    fi
+    if [[ -n "$edit_file" ]]; then
+        edits=$((edits + 1))
+        python3 "$ROOT/scripts/bench-edit.py" "$WORK/edit-original.proto" \
+            "$corpus/$edit_file" "$edits"
     fi
     local rc=0
     (cd "$rundir" && "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
@@ -180,6 +200,17 @@ fi
 for ((r = 1; r <= runs; r++)); do
     for i in "${!tools[@]}"; do run_tool "$i" "run$r"; done
 done
+
+if [[ -n "$edit_file" && $use_cache == 1 && $buf_only == 0 ]]; then
+    last=$((${#tools[@]} - 1))
+    (cd "$rundir" && PROTOLITH_NO_CACHE=1 "${bins[$last]}" "$cmd" "$corpus" "${extra[@]}" \
+        >"$WORK/cold.out" 2>"$WORK/cold.err") || true
+    if cmp -s "$WORK/cold.out" "$WORK/${tools[$last]}.out"; then
+        echo "cached answer after the last edit: identical to a cold run"
+    else
+        echo "cached answer after the last edit: DIFFERS from a cold run"
+    fi
+fi
 
 # summarise: median wall, max RSS, exit codes
 declare -A med rss codes cpus

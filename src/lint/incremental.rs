@@ -35,6 +35,8 @@ pub struct State {
     files: Vec<FileState>,
 }
 
+/// What a run needs of every file to tell what changed: small, decoded on
+/// every run.
 #[derive(Clone, PartialEq, prost::Message)]
 struct FileState {
     /// The import path.
@@ -49,23 +51,32 @@ struct FileState {
     /// Imports, then option imports, as the descriptor lists them.
     #[prost(string, repeated, tag = "4")]
     imports: Vec<String>,
-    #[prost(message, repeated, tag = "5")]
+    /// Sets protovalidate options (a root of the rule's schema pool).
+    #[prost(bool, tag = "5")]
+    validate_user: bool,
+    /// An encoded [`FileBody`]: decoded only when the run goes on
+    /// incrementally, and kept as it is for a file that did not change.
+    #[prost(bytes = "vec", tag = "6")]
+    body: Vec<u8>,
+}
+
+/// The rest of a file's state.
+#[derive(Clone, PartialEq, prost::Message)]
+struct FileBody {
+    #[prost(message, repeated, tag = "1")]
     findings: Vec<StoredFinding>,
-    #[prost(message, optional, tag = "6")]
+    #[prost(message, optional, tag = "2")]
     skeleton: Option<FileDescriptorProto>,
-    #[prost(message, repeated, tag = "7")]
+    #[prost(message, repeated, tag = "3")]
     raw_options: Vec<RawOption>,
-    #[prost(string, tag = "8")]
+    #[prost(string, tag = "4")]
     display_path: String,
     /// Full names declared directly in the package.
-    #[prost(string, repeated, tag = "9")]
+    #[prost(string, repeated, tag = "5")]
     top_level: Vec<String>,
     /// `extendee#number` of every extension declared.
-    #[prost(string, repeated, tag = "10")]
+    #[prost(string, repeated, tag = "6")]
     extensions: Vec<String>,
-    /// Sets protovalidate options (a root of the rule's schema pool).
-    #[prost(bool, tag = "11")]
-    validate_user: bool,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -147,13 +158,22 @@ pub fn relint(
         })
         .collect();
     let state = State { files };
-    if conflicts(&state) {
+    let bodies: Vec<FileBody> = {
+        use rayon::prelude::*;
+        state
+            .files
+            .par_iter()
+            .map(|f| FileBody::decode(f.body.as_slice()).ok())
+            .collect::<Option<_>>()?
+    };
+    clock.mark("decode");
+    if conflicts(&state.files, &bodies) {
         return None;
     }
     clock.mark("conflicts");
     let bytes = state.to_bytes();
     clock.mark("encode state");
-    let findings = answer(ws, state, rules);
+    let findings = answer(ws, &state.files, bodies, rules);
     clock.mark("answer");
     Some((findings, bytes))
 }
@@ -353,31 +373,33 @@ pub fn full(
         .map(|f| (f.file.fd.name(), descriptor_imports(&f.file)))
         .collect();
     let keys = compute_keys(&imports, &digest_of).unwrap_or_default();
-    let mut by_file = group(per_file);
-    let mut files: Vec<FileState> = image
-        .files
-        .iter()
-        .filter_map(|f| {
-            let name = f.file.fd.name();
-            let own_findings = by_file.remove(name).unwrap_or_default();
-            Some(file_state(
-                &f.file,
-                digest_of(name),
-                *keys.get(name)?,
-                own_findings,
-            ))
-        })
-        .collect();
+    let by_file = group(per_file);
+    let mut files: Vec<FileState> = {
+        use rayon::prelude::*;
+        image
+            .files
+            .par_iter()
+            .filter_map(|f| {
+                let name = f.file.fd.name();
+                let own_findings = by_file.get(name).cloned().unwrap_or_default();
+                Some(file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings))
+            })
+            .collect()
+    };
     files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     (found, State { files }.to_bytes())
 }
 
 /// Every finding of the kept state: each file's own, and the module-wide
 /// rules' run over the skeletons.
-fn answer(ws: &Workspace, state: State, rules: &[Vec<&'static str>]) -> Vec<LintAnnotation> {
-    let mut files = state.files;
+fn answer(
+    ws: &Workspace,
+    files: &[FileState],
+    mut bodies: Vec<FileBody>,
+    rules: &[Vec<&'static str>],
+) -> Vec<LintAnnotation> {
     let skeletons = Image {
-        files: files.iter_mut().map(skeleton_file).collect(),
+        files: bodies.iter_mut().map(skeleton_file).collect(),
     };
     let index: HashMap<&str, usize> = files
         .iter()
@@ -390,18 +412,15 @@ fn answer(ws: &Workspace, state: State, rules: &[Vec<&'static str>]) -> Vec<Lint
         linted[*i] = true;
     }
     let mut out = super::run_scoped(&skeletons, &jobs, Scope::Module);
-    drop(jobs);
-    drop(index);
-    for (f, linted) in files.into_iter().zip(linted) {
+    for ((f, body), linted) in files.iter().zip(bodies).zip(linted) {
         if !linted {
             continue;
         }
-        let FileState {
-            name,
+        let FileBody {
             display_path,
             findings,
             ..
-        } = f;
+        } = body;
         out.extend(findings.into_iter().map(|s| LintAnnotation {
             annotation: Annotation {
                 path: display_path.clone(),
@@ -414,7 +433,7 @@ fn answer(ws: &Workspace, state: State, rules: &[Vec<&'static str>]) -> Vec<Lint
                 plugin: String::new(),
                 policy: String::new(),
             },
-            module_path: name.clone(),
+            module_path: f.name.clone(),
         }));
     }
     super::sort_findings(&mut out);
@@ -640,11 +659,7 @@ fn file_state(
         }),
         ..Default::default()
     };
-    FileState {
-        name: fd.name().to_string(),
-        key: key.to_vec(),
-        digest: digest.map(|d| d.to_vec()).unwrap_or_default(),
-        imports: descriptor_imports(f),
+    let body = FileBody {
         findings,
         skeleton: Some(skeleton),
         raw_options: f
@@ -659,12 +674,19 @@ fn file_state(
         display_path: f.display_path.clone(),
         top_level,
         extensions,
+    };
+    FileState {
+        name: fd.name().to_string(),
+        key: key.to_vec(),
+        digest: digest.map(|d| d.to_vec()).unwrap_or_default(),
+        imports: descriptor_imports(f),
         validate_user: super::rules::uses_protovalidate(f),
+        body: body.encode_to_vec(),
     }
 }
 
 /// The skeleton of `f` as an image file (taken out of `f`).
-fn skeleton_file(f: &mut FileState) -> ImageFile {
+fn skeleton_file(f: &mut FileBody) -> ImageFile {
     ImageFile {
         file: CompiledFile {
             fd: f.skeleton.take().unwrap_or_default(),
@@ -690,29 +712,23 @@ fn skeleton_file(f: &mut FileState) -> ImageFile {
 /// Whether two files declare the same name in a package, a file declares a
 /// name that is (a prefix of) another's package, or two files extend a
 /// message with the same number: errors a whole compile reports.
-fn conflicts(state: &State) -> bool {
+fn conflicts(files: &[FileState], bodies: &[FileBody]) -> bool {
     let mut symbols: HashMap<&str, &str> = HashMap::new();
     let mut extensions: HashMap<&str, &str> = HashMap::new();
-    for f in &state.files {
-        for s in &f.top_level {
-            if symbols
-                .insert(s, &f.name)
-                .is_some_and(|other| other != f.name)
-            {
+    for (f, b) in files.iter().zip(bodies) {
+        for s in &b.top_level {
+            if symbols.insert(s, &f.name).is_some_and(|other| other != f.name) {
                 return true;
             }
         }
-        for x in &f.extensions {
-            if extensions
-                .insert(x, &f.name)
-                .is_some_and(|other| other != f.name)
-            {
+        for x in &b.extensions {
+            if extensions.insert(x, &f.name).is_some_and(|other| other != f.name) {
                 return true;
             }
         }
     }
-    state.files.iter().any(|f| {
-        let package = f.skeleton.as_ref().map_or("", |s| s.package());
+    bodies.iter().any(|b| {
+        let package = b.skeleton.as_ref().map_or("", |s| s.package());
         package
             .match_indices('.')
             .map(|(i, _)| &package[..i])
@@ -757,28 +773,35 @@ mod tests {
         assert!(compute_keys(&imports, &|_| Some([0; 32])).is_none());
     }
 
-    fn file(name: &str, package: &str, top: &[&str], ext: &[&str]) -> FileState {
-        FileState {
-            name: name.into(),
-            skeleton: Some(FileDescriptorProto {
-                package: Some(package.into()),
+    fn file(name: &str, package: &str, top: &[&str], ext: &[&str]) -> (FileState, FileBody) {
+        (
+            FileState {
+                name: name.into(),
                 ..Default::default()
-            }),
-            top_level: top.iter().map(|s| s.to_string()).collect(),
-            extensions: ext.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        }
+            },
+            FileBody {
+                skeleton: Some(FileDescriptorProto {
+                    package: Some(package.into()),
+                    ..Default::default()
+                }),
+                top_level: top.iter().map(|s| s.to_string()).collect(),
+                extensions: ext.iter().map(|s| s.to_string()).collect(),
+                ..Default::default()
+            },
+        )
+    }
+
+    fn conflicting(files: Vec<(FileState, FileBody)>) -> bool {
+        let (files, bodies): (Vec<FileState>, Vec<FileBody>) = files.into_iter().unzip();
+        conflicts(&files, &bodies)
     }
 
     #[test]
     fn names_declared_twice_across_files_are_conflicts() {
-        let ok = State {
-            files: vec![
-                file("a", "p", &["p.A"], &[".p.M#100"]),
-                file("b", "p", &["p.B"], &[".p.M#101"]),
-            ],
-        };
-        assert!(!conflicts(&ok));
+        assert!(!conflicting(vec![
+            file("a", "p", &["p.A"], &[".p.M#100"]),
+            file("b", "p", &["p.B"], &[".p.M#101"]),
+        ]));
         for bad in [
             vec![file("a", "p", &["p.A"], &[]), file("b", "p", &["p.A"], &[])],
             vec![file("a", "p", &["p.q"], &[]), file("b", "p.q.r", &[], &[])],
@@ -787,7 +810,7 @@ mod tests {
                 file("b", "p", &[], &[".p.M#100"]),
             ],
         ] {
-            assert!(conflicts(&State { files: bad }));
+            assert!(conflicting(bad));
         }
     }
 }

@@ -5,7 +5,7 @@
 
 Writes ORIGINAL to TARGET with one field renamed: the first field of the
 first message whose name ends in "Request" (else of the first message) gets
-the suffix _e<N>; a file without messages gets a new last value
+the suffix _e<N>; a file without such a field gets a new last value
 BENCH_ADDED_<N> in its first enum. Each N gives new bytes, so a cache never sees the same
 state twice; for a file nothing imports, only that file's answers change.
 """
@@ -32,10 +32,11 @@ for start in requests + starts:
     if lines != text.split("\n"):
         break
 else:
-    enum = [i for i, l in enumerate(lines) if re.match(r"^enum \w+ \{", l)]
-    close = next((j for i in enum for j in range(i, len(lines)) if lines[j].startswith("}")), None)
-    if close is None:
+    enum = next((i for i, l in enumerate(lines) if re.match(r"^\s*enum \w+ \{", l)), None)
+    if enum is None:
         sys.exit(f"bench-edit.py: no field to rename or enum to extend in {original}")
-    lines.insert(close, f"  BENCH_ADDED_{n} = {1000 + int(n)};")
+    indent = lines[enum][: len(lines[enum]) - len(lines[enum].lstrip())]
+    close = next(j for j in range(enum, len(lines)) if lines[j] == indent + "}")
+    lines.insert(close, f"{indent}  BENCH_ADDED_{n} = {1000 + int(n)};")
 with open(target, "w", encoding="utf-8") as f:
     f.write("\n".join(lines))

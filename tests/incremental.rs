@@ -482,3 +482,126 @@ fn random_edits_relint_as_a_cold_run_does() {
         "only {partial} of {steps} edits were answered incrementally"
     );
 }
+
+/// A module of `n` files in two packages, each importing the one before.
+fn small_module(dir: &Path, n: usize) {
+    std::fs::create_dir_all(dir.join("acme/v1")).unwrap();
+    std::fs::create_dir_all(dir.join("acme/v2")).unwrap();
+    std::fs::write(
+        dir.join("buf.yaml"),
+        "version: v2\nlint:\n  use: [STANDARD, COMMENTS]\n",
+    )
+    .unwrap();
+    for i in 0..n {
+        let v = 1 + i % 2;
+        let import = if i == 0 {
+            String::new()
+        } else {
+            format!("import \"acme/v{}/f{}.proto\";\n", 1 + (i - 1) % 2, i - 1)
+        };
+        std::fs::write(
+            dir.join(format!("acme/v{v}/f{i}.proto")),
+            format!(
+                "syntax = \"proto3\";\npackage acme.v{v};\n{import}\nmessage M{i} {{ string Name{i} = 1; }}\n\
+                 service S{i} {{ rpc Get(M{i}) returns (M{i}); }}\n"
+            ),
+        )
+        .unwrap();
+    }
+}
+
+fn lint_output(dir: &Path, cache: Option<&Path>) -> (Vec<u8>, Vec<u8>, Option<i32>) {
+    let mut cmd = protolith();
+    cmd.current_dir(dir).arg("lint");
+    match cache {
+        Some(c) => cmd.env("PROTOLITH_CACHE_DIR", c),
+        None => cmd.env("PROTOLITH_NO_CACHE", "1"),
+    };
+    let out = cmd.output().unwrap();
+    (out.stdout, out.stderr, out.status.code())
+}
+
+/// Several processes linting the same module with the same cache at once
+/// all answer as a cold run does, edit after edit, and leave sound entries.
+#[test]
+fn concurrent_runs_share_one_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    small_module(&dir, 24);
+    let cache = tmp.path().join("cache");
+    for round in 0..6 {
+        let file = dir.join(format!("acme/v1/f{}.proto", (round * 4) % 24));
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(
+            &file,
+            text.replace(" = 1;", &format!(" = 1; int32 x{round} = 2;")),
+        )
+        .unwrap();
+        let cold = lint_output(&dir, None);
+        assert_eq!(cold.2, Some(100));
+        let answers: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| lint_output(&dir, Some(&cache))))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for a in answers {
+            assert_eq!(a, cold, "round {round}");
+        }
+    }
+    // What they left is whole: no temporary files, and a later run reads it.
+    for kind in ["lint", "lint-state"] {
+        for e in std::fs::read_dir(cache.join(kind)).unwrap() {
+            let name = e.unwrap().file_name();
+            assert!(
+                !name.to_string_lossy().starts_with('.'),
+                "{name:?} left behind"
+            );
+        }
+    }
+    assert_eq!(lint_output(&dir, Some(&cache)), lint_output(&dir, None));
+}
+
+/// Damaged entries are never trusted: each is dropped and the answer
+/// computed again; `PROTOLITH_NO_CACHE=1` writes nothing.
+#[test]
+fn damaged_entries_are_replaced_and_no_cache_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    small_module(&dir, 8);
+    let cache = tmp.path().join("cache");
+    let cold = lint_output(&dir, None);
+    assert!(!cache.exists(), "PROTOLITH_NO_CACHE=1 wrote a cache");
+    assert_eq!(lint_output(&dir, Some(&cache)), cold);
+    let entries = |kind: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(cache.join(kind))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect()
+    };
+    assert_eq!(entries("lint").len(), 1);
+    assert_eq!(entries("lint-state").len(), 1);
+    // An edit, so that the next run needs the state; then damage both.
+    let file = dir.join("acme/v1/f0.proto");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("Name0", "name0")).unwrap();
+    let cold = lint_output(&dir, None);
+    let state = entries("lint-state").remove(0);
+    let mut damaged = std::fs::read(&state).unwrap();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x20;
+    std::fs::write(&state, &damaged).unwrap();
+    assert_eq!(lint_output(&dir, Some(&cache)), cold);
+    let replaced = std::fs::read(&state).unwrap();
+    assert!(replaced != damaged, "the damaged state was kept");
+    // A damaged answer: recomputed and stored again.
+    let answer = entries("lint")
+        .into_iter()
+        .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
+        .unwrap();
+    std::fs::write(&answer, b"PLC2 not an entry").unwrap();
+    assert_eq!(lint_output(&dir, Some(&cache)), cold);
+    assert!(std::fs::read(&answer).unwrap() != b"PLC2 not an entry");
+    assert_eq!(lint_output(&dir, Some(&cache)), cold);
+    assert_eq!(lint_output(&dir, Some(&cache)), cold);
+}

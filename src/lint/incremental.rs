@@ -13,11 +13,11 @@
 //! number declared twice across files that do not import each other) is
 //! checked over the kept symbols; when anything is out of the ordinary (a
 //! compile error, a conflict, a cycle, a dependency file seen for the first
-//! time, or an edit that reaches half the files) [`relint`] answers `None`
+//! time, or an edit that reaches four in five files) [`relint`] answers `None`
 //! and the caller compiles everything, which gives the same answer by
 //! construction.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use prost::Message;
 use prost_types::{DescriptorProto, FileDescriptorProto, SourceCodeInfo};
@@ -202,7 +202,7 @@ fn plan(
         .map(|(i, f)| (f.name.as_str(), i))
         .collect();
     let prev_by = |n: &str| prev_at.get(n).map(|&i| &prev.files[i]);
-    let mut own: HashMap<&str, WsFile> = HashMap::new();
+    let mut own: HashMap<&str, WsFile> = HashMap::default();
     let mut flat = 0;
     for m in &ws.modules {
         for f in &m.files {
@@ -233,7 +233,8 @@ fn plan(
             .collect()
     };
     // The files the image will hold: the targets and what they import.
-    let mut imports: HashMap<&str, &[String]> = HashMap::with_capacity(own.len());
+    let mut imports: HashMap<&str, &[String]> =
+        HashMap::with_capacity_and_hasher(own.len(), Default::default());
     let mut stack: Vec<&str> = own
         .values()
         .filter(|f| f.target)
@@ -269,7 +270,14 @@ fn plan(
         .copied()
         .filter(|n| prev_by(n).map(|p| p.key.as_slice()) != keys.get(n).map(|k| &k[..]))
         .collect();
-    if affected.len() * 2 > imports.len() {
+    // Past four in five files, compiling the rest is cheaper than the
+    // bookkeeping.
+    if affected.len() * 5 > imports.len() * 4 {
+        clock.note(&format!(
+            "whole compile: {} of {} files changed",
+            affected.len(),
+            imports.len()
+        ));
         return None;
     }
     // Compile what changed and everything it imports.
@@ -382,7 +390,12 @@ pub fn full(
             .filter_map(|f| {
                 let name = f.file.fd.name();
                 let own_findings = by_file.get(name).cloned().unwrap_or_default();
-                Some(file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings))
+                Some(file_state(
+                    &f.file,
+                    digest_of(name),
+                    *keys.get(name)?,
+                    own_findings,
+                ))
             })
             .collect()
     };
@@ -441,7 +454,7 @@ fn answer(
 }
 
 fn group(found: Vec<LintAnnotation>) -> HashMap<String, Vec<StoredFinding>> {
-    let mut by_file: HashMap<String, Vec<StoredFinding>> = HashMap::new();
+    let mut by_file: HashMap<String, Vec<StoredFinding>> = HashMap::default();
     for f in found {
         let a = f.annotation;
         by_file
@@ -475,8 +488,9 @@ fn compute_keys<'a, L: AsRef<[String]>>(
     imports: &HashMap<&'a str, L>,
     digest_of: &dyn Fn(&str) -> Option<[u8; 32]>,
 ) -> Option<HashMap<&'a str, [u8; 32]>> {
-    let mut keys: HashMap<&'a str, [u8; 32]> = HashMap::with_capacity(imports.len());
-    let mut on_path: HashSet<&str> = HashSet::new();
+    let mut keys: HashMap<&'a str, [u8; 32]> =
+        HashMap::with_capacity_and_hasher(imports.len(), Default::default());
+    let mut on_path: HashSet<&str> = HashSet::default();
     // Depth first, without recursion: (file, whether its imports are done).
     for &root in imports.keys() {
         let mut stack: Vec<(&'a str, bool)> = vec![(root, false)];
@@ -538,7 +552,7 @@ fn closure<'a>(
     imports: &HashMap<&'a str, &'a [String]>,
     own: &HashMap<&'a str, WsFile<'a>>,
 ) -> HashSet<&'a str> {
-    let mut seen: HashSet<&'a str> = HashSet::new();
+    let mut seen: HashSet<&'a str> = HashSet::default();
     let mut stack: Vec<&'a str> = roots.collect();
     while let Some(n) = stack.pop() {
         if !seen.insert(n) {
@@ -713,16 +727,22 @@ fn skeleton_file(f: &mut FileBody) -> ImageFile {
 /// name that is (a prefix of) another's package, or two files extend a
 /// message with the same number: errors a whole compile reports.
 fn conflicts(files: &[FileState], bodies: &[FileBody]) -> bool {
-    let mut symbols: HashMap<&str, &str> = HashMap::new();
-    let mut extensions: HashMap<&str, &str> = HashMap::new();
+    let mut symbols: HashMap<&str, &str> = HashMap::default();
+    let mut extensions: HashMap<&str, &str> = HashMap::default();
     for (f, b) in files.iter().zip(bodies) {
         for s in &b.top_level {
-            if symbols.insert(s, &f.name).is_some_and(|other| other != f.name) {
+            if symbols
+                .insert(s, &f.name)
+                .is_some_and(|other| other != f.name)
+            {
                 return true;
             }
         }
         for x in &b.extensions {
-            if extensions.insert(x, &f.name).is_some_and(|other| other != f.name) {
+            if extensions
+                .insert(x, &f.name)
+                .is_some_and(|other| other != f.name)
+            {
                 return true;
             }
         }
@@ -751,8 +771,9 @@ mod tests {
     #[test]
     fn a_key_changes_with_what_the_file_imports() {
         let imports = imports_of(&[("a", &["b", "ext"]), ("b", &[]), ("c", &[])]);
-        let mut bytes: HashMap<&str, [u8; 32]> =
-            [("a", [1; 32]), ("b", [2; 32]), ("c", [3; 32])].into();
+        let mut bytes: HashMap<&str, [u8; 32]> = [("a", [1; 32]), ("b", [2; 32]), ("c", [3; 32])]
+            .into_iter()
+            .collect();
         let before = {
             let b = bytes.clone();
             compute_keys(&imports, &move |n| b.get(n).copied()).unwrap()

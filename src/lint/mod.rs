@@ -351,10 +351,10 @@ pub struct ModuleJob<'a> {
 /// One job per target module of `ws` that lints anything (`rules` holds
 /// each target module's selection), over the module's target files that
 /// `index` places in the image and `keep` accepts.
-pub fn module_jobs<'a>(
+pub fn module_jobs<'a, S: std::hash::BuildHasher>(
     ws: &'a crate::workspace::Workspace,
     rules: &[Vec<&'static str>],
-    index: &HashMap<&str, usize>,
+    index: &HashMap<&str, usize, S>,
     keep: impl Fn(&str) -> bool,
 ) -> Vec<ModuleJob<'a>> {
     ws.modules

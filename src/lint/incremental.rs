@@ -641,9 +641,11 @@ fn file_state(
     // services; the source locations they report at (the package, an
     // import, a file option, a method) and those that enclose them, with
     // leading comments only where they can ignore a rule.
-    let reported = |p: &[i32]| match p {
-        [2] | [3, _] | [8] | [8, _] | [6] | [6, _] | [6, _, 2] | [6, _, 2, _] => true,
-        _ => false,
+    let reported = |p: &[i32]| {
+        matches!(
+            p,
+            [2] | [3, _] | [8] | [8, _] | [6] | [6, _] | [6, _, 2] | [6, _, 2, _]
+        )
     };
     let skeleton = FileDescriptorProto {
         name: fd.name.clone(),

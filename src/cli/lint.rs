@@ -102,11 +102,12 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             report::release_warnings(relinted.is_some());
             clock.mark("relint");
             if let Some((findings, state)) = relinted {
-                let stdout = render(&findings, format, ignore_yaml);
+                let found = !findings.is_empty();
+                let stdout = render(findings, format, ignore_yaml);
                 clock.mark("report");
-                keep(&stdout, !findings.is_empty(), Some(&state[..]));
+                keep(&stdout, found, Some(&state[..]));
                 clock.mark("store");
-                return Ok(emit(&stdout, !findings.is_empty()));
+                return Ok(emit(&stdout, found));
             }
         }
     }
@@ -148,10 +149,11 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         let (findings, state) =
             lint::incremental::full(&built.workspace, digests, &built.image, &selections);
         clock.mark("lint");
-        let stdout = render(&findings, format, ignore_yaml);
+        let found = !findings.is_empty();
+        let stdout = render(findings, format, ignore_yaml);
         clock.mark("report");
-        keep(&stdout, !findings.is_empty(), Some(&state[..]));
-        return Ok(emit(&stdout, !findings.is_empty()));
+        keep(&stdout, found, Some(&state[..]));
+        return Ok(emit(&stdout, found));
     }
     let jobs = lint::module_jobs(&built.workspace, &selections, &index, |_| true);
     // The plugins run while the built-in rules do.
@@ -170,13 +172,14 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         findings = check_runs::merge(findings, |f| &f.annotation);
     }
     clock.mark("lint");
-    let stdout = render(&findings, format, ignore_yaml);
+    let found = !findings.is_empty();
+    let stdout = render(findings, format, ignore_yaml);
     clock.mark("report");
-    Ok(emit(&stdout, !findings.is_empty()))
+    Ok(emit(&stdout, found))
 }
 
 /// What lint prints for `findings`.
-fn render(findings: &[lint::LintAnnotation], format: ErrorFormat, ignore_yaml: bool) -> Vec<u8> {
+fn render(findings: Vec<lint::LintAnnotation>, format: ErrorFormat, ignore_yaml: bool) -> Vec<u8> {
     let mut out = Vec::new();
     if ignore_yaml {
         if !findings.is_empty() {
@@ -191,7 +194,7 @@ fn render(findings: &[lint::LintAnnotation], format: ErrorFormat, ignore_yaml: b
         }
     } else {
         let annotations: Vec<report::Annotation> =
-            findings.iter().map(|f| f.annotation.clone()).collect();
+            findings.into_iter().map(|f| f.annotation).collect();
         report::write(&annotations, format, &mut out);
     }
     out

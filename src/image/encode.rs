@@ -2,7 +2,7 @@
 //! code does, taking every options message from the interpreter's bytes so
 //! custom options and their order survive exactly.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use prost::Message;
 use prost_types::{
@@ -245,7 +245,7 @@ fn encode(
                 .map(|(p, b)| (p.as_slice(), b.as_slice()))
                 .collect()
         } else {
-            HashMap::new()
+            HashMap::default()
         },
         visibility: f
             .extra

@@ -807,6 +807,7 @@ fn move_option_comments(
         to.trailing_comments = from.trailing_comments.take();
         to.leading_detached_comments = std::mem::take(&mut from.leading_detached_comments);
     }
+    locations.reserve_exact(interpreted.len());
     locations.extend(interpreted);
 }
 

@@ -2,7 +2,7 @@
 //! for relative names, and resolution of field types, extendees and method
 //! types. Records which imports each file actually used.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use prost_types::{
     DescriptorProto, EnumDescriptorProto, FileDescriptorProto,
@@ -67,8 +67,8 @@ pub struct SymbolTable {
 impl SymbolTable {
     pub fn build(files: &[&FileDescriptorProto]) -> Self {
         let mut t = SymbolTable {
-            symbols: HashMap::with_capacity(files.len() * 64),
-            packages: HashMap::new(),
+            symbols: HashMap::with_capacity_and_hasher(files.len() * 64, Default::default()),
+            packages: HashMap::default(),
             duplicates: Vec::new(),
         };
         for (fi, fd) in files.iter().enumerate() {
@@ -211,8 +211,8 @@ pub fn visibility(
     deps: &[Option<u32>],
     public_deps: &dyn Fn(u32) -> Vec<u32>,
 ) -> Visibility {
-    let mut files = HashSet::new();
-    let mut via = HashMap::new();
+    let mut files = HashSet::default();
+    let mut via = HashMap::default();
     files.insert(self_idx);
     // A file imported directly is used through that import, even when another
     // import re-exports it too (buf then reports the re-exporting one unused).

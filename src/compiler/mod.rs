@@ -14,7 +14,7 @@ pub mod parser;
 pub mod validate;
 pub mod wkt;
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use prost_types::{FileDescriptorProto, SourceCodeInfo};
@@ -140,7 +140,8 @@ pub fn compile_with(
         .map(|f| parse_and_lower(f, false))
         .collect();
     timer.mark("parse+lower");
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(units.len());
+    let mut index: HashMap<String, usize> =
+        HashMap::with_capacity_and_hasher(units.len(), Default::default());
     for (i, u) in units.iter().enumerate() {
         index.entry(u.source.import_path.clone()).or_insert(i);
     }
@@ -156,7 +157,7 @@ pub fn compile_with(
         }
         scan_from = units.len();
         let mut round: Vec<(SourceFile, bool)> = Vec::new();
-        let mut queued: std::collections::HashSet<String> = Default::default();
+        let mut queued: HashSet<String> = Default::default();
         for w in std::mem::take(&mut wanted) {
             if index.contains_key(&w) || !queued.insert(w.clone()) {
                 continue;
@@ -272,11 +273,18 @@ pub fn compile_with(
                 .map(move |(p, _)| (i as u32, p.clone()))
         })
         .collect();
-    // Phase 1: resolve type references, in parallel.
-    let phase1: Vec<Phase1> = units
+    // Phase 1: resolve type references, in parallel. Each file's descriptor
+    // moves out of its unit rather than being copied: resolution reads only
+    // the symbol table, never another file's descriptor.
+    let fds: Vec<FileDescriptorProto> = units
+        .iter_mut()
+        .map(|u| std::mem::take(&mut u.lowered.fd))
+        .collect();
+    let mut phase1: Vec<Phase1> = units
         .par_iter()
+        .zip(fds)
         .enumerate()
-        .map(|(i, u)| {
+        .map(|(i, (u, mut fd))| {
             let vis = link::visibility(i as u32, &visible_deps[i], &|f| public[f as usize].clone());
             let resolver = link::Resolver {
                 table: &table,
@@ -284,7 +292,6 @@ pub fn compile_with(
                 file_packages: &packages,
                 used: Default::default(),
             };
-            let mut fd = u.lowered.fd.clone();
             let mut diags = Vec::new();
             let ctx = link::RefContext {
                 file: i as u32,
@@ -292,24 +299,44 @@ pub fn compile_with(
                 local_types: &local_types,
             };
             link::resolve_refs(&mut fd, &u.lowered.refs, &resolver, &ctx, &mut diags);
-            let enum_value_name = |type_name: &str, number: i64| -> Option<String> {
+            Phase1 {
+                fd,
+                diags,
+                used: resolver.used.into_inner(),
+            }
+        })
+        .collect();
+    // `default = ...` values need the enums of other files; few files have
+    // any, so they are converted one file at a time once every descriptor
+    // is resolved (resolution leaves enum values as they were).
+    for (i, u) in units.iter().enumerate() {
+        if u.lowered.defaults.is_empty() {
+            continue;
+        }
+        let Some(mut fd) = phase1.get_mut(i).map(|p| std::mem::take(&mut p.fd)) else {
+            continue;
+        };
+        let own = fd.clone();
+        let mut diags = Vec::new();
+        {
+            let enum_of = |type_name: &str| -> Option<&prost_types::EnumDescriptorProto> {
                 let sym = table.symbols.get(type_name.trim_start_matches('.'))?;
-                let owner = units.get(sym.file as usize)?;
-                let e = link::enum_at(&owner.lowered.fd, &sym.path)?;
-                e.value
+                let owner = if sym.file as usize == i {
+                    &own
+                } else {
+                    &phase1.get(sym.file as usize)?.fd
+                };
+                link::enum_at(owner, &sym.path)
+            };
+            let enum_value_name = |type_name: &str, number: i64| -> Option<String> {
+                enum_of(type_name)?
+                    .value
                     .iter()
                     .find(|v| i64::from(v.number()) == number)
                     .map(|v| v.name().to_string())
             };
             let enum_has_value = |type_name: &str, value: &str| -> bool {
-                let Some(sym) = table.symbols.get(type_name.trim_start_matches('.')) else {
-                    return true;
-                };
-                let Some(owner) = units.get(sym.file as usize) else {
-                    return true;
-                };
-                link::enum_at(&owner.lowered.fd, &sym.path)
-                    .is_none_or(|e| e.value.iter().any(|v| v.name() == value))
+                enum_of(type_name).is_none_or(|e| e.value.iter().any(|v| v.name() == value))
             };
             defaults::apply(
                 &mut fd,
@@ -318,16 +345,14 @@ pub fn compile_with(
                 &enum_has_value,
                 &mut diags,
             );
-            Phase1 {
-                fd,
-                diags,
-                used: resolver.used.into_inner(),
-            }
-        })
-        .collect();
+        }
+        if let Some(p) = phase1.get_mut(i) {
+            p.fd = fd;
+            p.diags.append(&mut diags);
+        }
+    }
 
     timer.mark("resolve");
-    let mut phase1 = phase1;
     check_extension_numbers(&units, &mut phase1, &table);
 
     // Packed-ness of repeated scalar fields, needed to encode option values.
@@ -339,11 +364,6 @@ pub fn compile_with(
     // Fields declared `[retention = RETENTION_SOURCE]`, per file, by path.
     let source_retention: Vec<HashSet<Vec<i32>>> =
         units.par_iter().map(source_retention_fields).collect();
-    // The resolved copies are authoritative from here on; free the originals.
-    for u in &mut units {
-        u.lowered.fd = FileDescriptorProto::default();
-    }
-
     timer.mark("packed+ext checks");
     // Phase 2: interpret options against the resolved descriptors.
     let resolved: Vec<&FileDescriptorProto> = phase1.iter().map(|p| &p.fd).collect();
@@ -579,7 +599,7 @@ fn source_retention_fields(u: &Unit) -> HashSet<Vec<i32>> {
 
 /// Which repeated scalar fields of a file are packed on the wire.
 fn packed_fields(u: &Unit, fd: &FileDescriptorProto) -> HashMap<Vec<i32>, bool> {
-    let mut map = HashMap::new();
+    let mut map = HashMap::default();
     let default_packed = match u.lowered.syntax {
         Syntax::Proto2 => false,
         Syntax::Proto3 => true,
@@ -587,7 +607,7 @@ fn packed_fields(u: &Unit, fd: &FileDescriptorProto) -> HashMap<Vec<i32>, bool> 
             p.target == lower::OptionTarget::File && p.options.iter().any(is_expanded_feature)
         }),
     };
-    let mut explicit: HashMap<Vec<i32>, bool> = HashMap::new();
+    let mut explicit: HashMap<Vec<i32>, bool> = HashMap::default();
     for p in &u.lowered.options {
         if p.target != lower::OptionTarget::Field {
             continue;
@@ -753,7 +773,7 @@ fn move_option_comments(
     interpreted: Vec<prost_types::source_code_info::Location>,
     uncommented: &[(Vec<i32>, Vec<i32>)],
 ) {
-    let mut by_span: HashMap<(&[i32], &[i32]), usize> = HashMap::new();
+    let mut by_span: HashMap<(&[i32], &[i32]), usize> = HashMap::default();
     let mut moves = Vec::new();
     let mut clears = Vec::new();
     for (i, l) in locations.iter().enumerate() {
@@ -787,6 +807,7 @@ fn move_option_comments(
         to.trailing_comments = from.trailing_comments.take();
         to.leading_detached_comments = std::mem::take(&mut from.leading_detached_comments);
     }
+    locations.reserve_exact(interpreted.len());
     locations.extend(interpreted);
 }
 
@@ -800,7 +821,7 @@ struct Phase1 {
 /// be used once per extendee across the whole build (buf reports the later
 /// one, in file order).
 fn check_extension_numbers(units: &[Unit], phase1: &mut [Phase1], table: &link::SymbolTable) {
-    let mut taken: HashMap<(String, i32), ()> = HashMap::new();
+    let mut taken: HashMap<(String, i32), ()> = HashMap::default();
     for (i, u) in units.iter().enumerate() {
         for r in &u.lowered.refs {
             if r.kind != lower::RefKind::Extendee {
@@ -873,20 +894,20 @@ fn check_extension_numbers(units: &[Unit], phase1: &mut [Phase1], table: &link::
 /// option, a range before its endpoints, a group's message before its field
 /// at file level but after it inside a message).
 fn sort_locations(locations: &mut [prost_types::source_code_info::Location]) {
-    let key = |l: &prost_types::source_code_info::Location| {
-        (
-            !l.path.is_empty(),
-            l.span.clone(),
-            declaration_order_path(&l.path),
-        )
-    };
-    locations.sort_by_cached_key(key);
+    // A comparator rather than a cached key: keys would copy every span and
+    // path of the build once more.
+    locations.sort_by(|a, b| {
+        (!a.path.is_empty())
+            .cmp(&!b.path.is_empty())
+            .then_with(|| a.span.cmp(&b.span))
+            .then_with(|| declaration_order(&a.path).cmp(declaration_order(&b.path)))
+    });
 }
 
 /// A path with the field numbers of `DescriptorProto` replaced by the order
 /// descriptor.proto declares them in (`extension` = 6 comes before
 /// `nested_type` = 3), which is how buf orders locations with equal spans.
-fn declaration_order_path(path: &[i32]) -> Vec<i32> {
+fn declaration_order(path: &[i32]) -> impl Iterator<Item = i32> + '_ {
     const DESCRIPTOR_PROTO_ORDER: [(i32, i32); 10] = [
         (1, 0),
         (2, 1),
@@ -899,20 +920,19 @@ fn declaration_order_path(path: &[i32]) -> Vec<i32> {
         (9, 8),
         (10, 9),
     ];
-    let mut out = path.to_vec();
     // Positions 2, 4, ... hold a DescriptorProto field number while the
     // prefix is a message path `[4, i, (3, j)*]`.
-    let mut k = 2;
-    while k < path.len() && path.first() == Some(&4) {
-        if let Some(&(_, rank)) = DESCRIPTOR_PROTO_ORDER.iter().find(|(n, _)| *n == path[k]) {
-            out[k] = rank;
+    let mut in_message = path.first() == Some(&4);
+    path.iter().enumerate().map(move |(k, &n)| {
+        if !in_message || k < 2 || k % 2 != 0 {
+            return n;
         }
-        if path[k] != 3 {
-            break;
-        }
-        k += 2;
-    }
-    out
+        in_message = n == 3;
+        DESCRIPTOR_PROTO_ORDER
+            .iter()
+            .find(|(field, _)| *field == n)
+            .map_or(n, |&(_, rank)| rank)
+    })
 }
 
 /// The import paths a file names (`import`, `import public`, `import weak`;

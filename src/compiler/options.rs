@@ -4,7 +4,7 @@
 //! "legacy" field order, i.e. extensions first by number, then ordinary fields
 //! by number, then members of real oneofs grouped by oneof.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use prost_types::field_descriptor_proto::{Label as PLabel, Type as PType};
 use prost_types::source_code_info::Location;
@@ -23,7 +23,7 @@ pub struct Schema<'a> {
     /// Per file: which repeated scalar fields are packed, by descriptor path.
     pub packed: &'a [HashMap<Vec<i32>, bool>],
     /// Per file: fields declared with `retention = RETENTION_SOURCE`.
-    pub source_retention: &'a [std::collections::HashSet<Vec<i32>>],
+    pub source_retention: &'a [rustc_hash::FxHashSet<Vec<i32>>],
 }
 
 #[derive(Clone, Copy)]
@@ -362,7 +362,7 @@ impl<'a> Interpreter<'a> {
         for p in pending {
             let mut root = MsgVal::default();
             let opts_msg = format!(".{}", p.target.message_name());
-            let mut counts: HashMap<Vec<i32>, i32> = HashMap::new();
+            let mut counts: HashMap<Vec<i32>, i32> = HashMap::default();
             for o in &p.options {
                 let literal =
                     self.interpret_one(o, p, &opts_msg, &mut root, &mut counts, &mut out.locations);
@@ -754,7 +754,7 @@ impl<'a> Interpreter<'a> {
         mut locs: Option<(&Vec<i32>, &mut Vec<Location>)>,
     ) -> Option<()> {
         let schema: &'a Schema<'a> = self.schema;
-        let mut counts: HashMap<(i32, bool), i32> = HashMap::new();
+        let mut counts: HashMap<(i32, bool), i32> = HashMap::default();
         let mut seen: Vec<(i32, bool)> = Vec::new();
         // Like buf, report every bad field of the literal, not just the first.
         let mut failed = false;

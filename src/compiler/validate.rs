@@ -3,7 +3,7 @@
 //! proto3 restrictions, JSON name clashes, misplaced labels, maps and groups.
 //! Messages and positions follow buf 1.75.0.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::ast::*;
 use super::diag::Diagnostic;
@@ -305,8 +305,8 @@ impl Validator<'_> {
             }
         }
         let _ = message_set;
-        let mut seen_numbers: HashMap<i64, ()> = HashMap::new();
-        let mut seen_json: HashMap<String, ()> = HashMap::new();
+        let mut seen_numbers: HashMap<i64, ()> = HashMap::default();
+        let mut seen_json: HashMap<String, ()> = HashMap::default();
         for (f, in_oneof) in &fields {
             self.field_common(f, *in_oneof);
             if let Some(body) = &f.group_body {
@@ -463,7 +463,7 @@ impl Validator<'_> {
             }
         }
         if !allow_alias {
-            let mut seen: HashMap<i64, ()> = HashMap::new();
+            let mut seen: HashMap<i64, ()> = HashMap::default();
             for v in &values {
                 if let Some(n) = &v.number {
                     let num = int_value(n);

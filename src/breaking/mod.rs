@@ -7,6 +7,7 @@
 //! see one pair at a time (or both whole sides, for file and package
 //! deletions) and report findings on the current side.
 
+pub mod cache;
 pub mod model;
 pub mod rules;
 

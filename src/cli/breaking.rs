@@ -6,13 +6,14 @@ use std::collections::HashSet;
 use clap::Args;
 
 use super::{CliError, Outcome, check_runs, emit};
+use crate::breaking::cache::{self, Baseline};
 use crate::breaking::{self, Job};
 use crate::check::Family;
 use crate::check::plugins::Files;
 use crate::image::Image;
 use crate::input::{self, InputError, Opened};
 use crate::report::{self, ErrorFormat};
-use crate::workspace::Module;
+use crate::workspace::{Module, Workspace};
 
 #[derive(Args, Debug)]
 pub struct BreakingArgs {
@@ -45,6 +46,8 @@ pub struct BreakingArgs {
 
 pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     let mut clock = crate::timing::PhaseClock::new();
+    // A cached answer holds stdout alone: a run that warned is not kept.
+    let warned = report::warnings_issued();
     let format = ErrorFormat::parse(&args.error_format).map_err(CliError::Failure)?;
     let against = match (&args.against, args.against_registry) {
         (None, false) => {
@@ -66,44 +69,105 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     // Without --limit-to-input-files both sides build at once.
     let mut against_req = req.clone();
     against_req.config_override = args.against_config.clone();
-    // --against-registry: buf builds the input first, then asks the
-    // registry for its module's default label.
-    let mut against = against;
-    let mut prebuilt = None;
-    if args.against_registry {
+    let mut caching: Option<Caching> = None;
+    let (current, previous) = if args.against_registry {
+        // buf builds the input first, then asks the registry for its
+        // module's default label.
         let current = match input::open(&args.input, &req, &cwd, |p| clock.mark(p)) {
             Ok(o) => o,
             Err(e) => return compile_failure(e, format, &mut stdout),
         };
-        match against_registry(&current.built.workspace)? {
-            Some(reference) => against = reference,
+        let against = match against_registry(&current.built.workspace)? {
+            Some(reference) => reference,
             // The module has no commit on its default label yet: buf skips.
             None => return Ok(Outcome::Ok),
-        }
-        prebuilt = Some(current);
-    }
-    let (current, previous) = if let Some(current) = prebuilt {
+        };
         let previous = input::open(&against, &against_req, &cwd, |_| {});
-        (Ok(current), previous)
+        (Ok(current), previous.map(baseline))
+    } else if let Some(store) = crate::cache::Store::open()
+        && let Some((ws, contents)) = read_current(&args.input, &req, &cwd)
+    {
+        clock.mark("read");
+        if args.limit_to_input_files {
+            against_req.paths = target_paths(&ws);
+        }
+        // The baseline is pinned (its commit resolved, its bytes read)
+        // before anything is unpacked or compiled.
+        let pinned = input::pin(&against, &cwd);
+        let baseline_key = pinned
+            .as_ref()
+            .map(|p| cache::baseline_key(&p.identity(), &against_req, &cwd));
+        let flags = cache::ResultFlags {
+            error_format: &args.error_format,
+            exclude_imports: args.exclude_imports,
+            limit_to_input_files: args.limit_to_input_files,
+        };
+        let result_key = baseline_key.as_ref().map(|b| {
+            let digests = cache::digests(&ws, &contents);
+            cache::result_key(&ws, &digests, &req, &cwd, &flags, b)
+        });
+        clock.mark("cache key");
+        if let Some(key) = &result_key
+            && let Some(hit) = cache::load_result(&store, key)
+        {
+            clock.mark("cache: result hit");
+            return Ok(emit(&hit.stdout, hit.findings));
+        }
+        // A cached baseline decodes while the input compiles.
+        let store_ref = &store;
+        let open_previous = || {
+            let key = baseline_key.as_deref();
+            let mut clock = crate::timing::PhaseClock::new();
+            if let Some(b) = key.and_then(|k| cache::load_baseline(store_ref, k)) {
+                clock.mark("cache: baseline load");
+                return (Ok(b), true);
+            }
+            let opened = match pinned {
+                Some(p) => input::open_pinned(p, &against_req, &cwd, |_| {}),
+                None => input::open(&against, &against_req, &cwd, |_| {}),
+            };
+            (opened.map(baseline), false)
+        };
+        let (current, (previous, baseline_hit)) = if args.limit_to_input_files {
+            let current = input::compile_contents(ws, contents, |p| clock.mark(p));
+            let current = match current {
+                Ok(b) => Opened::compiled(b),
+                Err(e) => return compile_failure(e, format, &mut stdout),
+            };
+            (Ok(current), open_previous())
+        } else {
+            let (current, previous) = rayon::join(
+                || input::compile_contents(ws, contents, |p| clock.mark(p)),
+                open_previous,
+            );
+            (current.map(Opened::compiled), previous)
+        };
+        clock.mark(if baseline_hit {
+            "cache: baseline hit"
+        } else {
+            "cache: baseline miss"
+        });
+        caching = Some(Caching {
+            store,
+            result_key,
+            baseline_key: baseline_key.filter(|_| !baseline_hit),
+        });
+        (current, previous)
     } else if args.limit_to_input_files {
         let current = input::open(&args.input, &req, &cwd, |p| clock.mark(p));
         let current = match current {
             Ok(o) => o,
             Err(e) => return compile_failure(e, format, &mut stdout),
         };
-        against_req.paths = current
-            .built
-            .workspace
-            .target_files()
-            .map(|(_, f)| f.external_path.clone())
-            .collect();
+        against_req.paths = target_paths(&current.built.workspace);
         let previous = input::open(&against, &against_req, &cwd, |_| {});
-        (Ok(current), previous)
+        (Ok(current), previous.map(baseline))
     } else {
-        rayon::join(
+        let (current, previous) = rayon::join(
             || input::open(&args.input, &req, &cwd, |p| clock.mark(p)),
             || input::open(&against, &against_req, &cwd, |_| {}),
-        )
+        );
+        (current, previous.map(baseline))
     };
     let current = match current {
         Ok(o) => o,
@@ -126,8 +190,11 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     // buf validates the lint section's IDs too.
     let plans = check_runs::plan(&ext, &modules, Family::Breaking).map_err(CliError::Failure)?;
 
-    for (side, opened) in [("input", &current), ("against", &previous)] {
-        if let Some(name) = breaking::first_message_set(&opened.built.image) {
+    for (side, image) in [
+        ("input", &current.built.image),
+        ("against", &previous.image),
+    ] {
+        if let Some(name) = breaking::first_message_set(image) {
             return Err(CliError::Failure(format!(
                 "{side} image: proto:\u{a0}message {} is a MessageSet, which is a legacy proto1 feature that is no longer supported",
                 crate::check::naming::go_quote(&name)
@@ -135,10 +202,8 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
         }
     }
     let cur_views = module_views(&current);
-    let prev_views = module_views(&previous);
-    let images = (&current.built.image, &previous.built.image);
-    let pairs = pair_modules(&modules, cur_views, prev_views, images)?;
-    let images = (&current.built.image, &previous.built.image);
+    let images = (&current.built.image, &previous.image);
+    let pairs = pair_modules(&modules, cur_views, previous.views.clone(), images)?;
     let jobs: Vec<Job> = pairs
         .iter()
         .filter(|(i, _, _)| !plans[*i][0].builtin.is_empty())
@@ -150,14 +215,35 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
             exclude_imports: args.exclude_imports,
         })
         .collect();
-    // The plugins run while the built-in rules do.
-    let (mut annotations, more) = rayon::join(
-        || breaking::run(images.0, images.1, &jobs),
+    let quiet = report::warnings_issued() == warned;
+    // The plugins run while the built-in rules do, and a new baseline is
+    // stored meanwhile.
+    let ((mut annotations, more), ()) = rayon::join(
         || {
-            if ext.is_empty() {
-                Ok(Vec::new())
-            } else {
-                extension_findings(images, &ext, &modules, &plans, &pairs, args.exclude_imports)
+            rayon::join(
+                || breaking::run(images.0, images.1, &jobs),
+                || {
+                    if ext.is_empty() {
+                        Ok(Vec::new())
+                    } else {
+                        extension_findings(
+                            images,
+                            &ext,
+                            &modules,
+                            &plans,
+                            &pairs,
+                            args.exclude_imports,
+                        )
+                    }
+                },
+            )
+        },
+        || {
+            if let Some(c) = &caching
+                && let Some(key) = &c.baseline_key
+                && quiet
+            {
+                cache::store_baseline(&c.store, key, &previous);
             }
         },
     );
@@ -167,7 +253,61 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
     }
     clock.mark("breaking");
     report::write(&annotations, format, &mut stdout);
+    if let Some(c) = &caching
+        && let Some(key) = &c.result_key
+        && ext.is_empty()
+        && report::warnings_issued() == warned
+    {
+        cache::store_result(&c.store, key, !annotations.is_empty(), &stdout);
+    }
     Ok(emit(&stdout, !annotations.is_empty()))
+}
+
+/// Where a cached run keeps its answers.
+struct Caching {
+    store: crate::cache::Store,
+    /// The whole result's key, when the baseline could be pinned.
+    result_key: Option<String>,
+    /// The baseline's key, when it was pinned and not found in the cache.
+    baseline_key: Option<String>,
+}
+
+/// The input, discovered and read up front when it is a directory or a
+/// `.proto` file without check plugins or policies (whose answers are never
+/// cached). `None` sends the run down the uncached path, which reports
+/// whatever went wrong here; nothing here prints.
+fn read_current(
+    raw: &str,
+    req: &crate::workspace::BuildRequest,
+    cwd: &std::path::Path,
+) -> Option<(Workspace, Vec<Vec<u8>>)> {
+    use input::reference::Format;
+    let r = input::reference::parse(raw, cwd).ok()?;
+    if !matches!(r.format, Format::Dir | Format::Protofile) || r.deprecation_warning().is_some() {
+        return None;
+    }
+    let (ws, _) = input::discover_source(&r, req, cwd).ok()?;
+    if !ws.check_plugins.is_empty() || !ws.policies.is_empty() {
+        return None;
+    }
+    let contents = input::read(&ws).ok()?;
+    Some((ws, contents))
+}
+
+/// `--limit-to-input-files`: the baseline is read at the input's targets.
+fn target_paths(ws: &Workspace) -> Vec<String> {
+    ws.target_files()
+        .map(|(_, f)| f.external_path.clone())
+        .collect()
+}
+
+/// The against side as the engine reads it; its unpacked tree, if any, is
+/// no longer needed.
+fn baseline(opened: Opened) -> Baseline {
+    Baseline {
+        views: module_views(&opened),
+        image: opened.built.image,
+    }
 }
 
 /// Compile errors of either side print like findings (exit 100); anything

@@ -33,15 +33,59 @@ impl Tree {
     }
 }
 
+/// The content an input was pinned to before opening it (see [`pin`]): the
+/// commit a local git reference resolved to, or the bytes of a local archive
+/// or image file, so that what is opened is exactly what was identified.
+#[derive(Debug, Clone)]
+pub enum Pinned {
+    Commit(String),
+    Bytes(Vec<u8>),
+}
+
+/// Pins `r` cheaply, before anything is unpacked or compiled: a local git
+/// repository's reference resolves to its commit (git's own resolution, as
+/// [`fetch_tree`] does it); a local archive or image file is read whole.
+/// `None` when the content cannot be pinned that way (remote repositories,
+/// submodules, stdin, URLs, directories) or resolving fails (opening the
+/// input reports why).
+pub fn pin(r: &InputRef, cwd: &Path) -> Option<Pinned> {
+    match r.format {
+        Format::Git => {
+            if REMOTE_SCHEMES.iter().any(|s| r.path.starts_with(s)) || r.git.recurse_submodules {
+                return None;
+            }
+            let repo = cwd.join(clean(r.path.strip_prefix("file://").unwrap_or(&r.path)));
+            let local = LocalRepo::open(&repo).ok()?;
+            local.resolve(&r.git).ok().map(Pinned::Commit)
+        }
+        Format::Tar | Format::Zip => match locate(&r.path, cwd) {
+            Location::Local(_, on_disk) => fs::read(on_disk).ok().map(Pinned::Bytes),
+            _ => None,
+        },
+        f if f.is_message() => match locate(&r.path, cwd) {
+            Location::Local(..) => read_bytes(r, cwd).ok().map(Pinned::Bytes),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Materializes a git, tar or zip input in a temporary directory.
 pub fn fetch_tree(r: &InputRef, cwd: &Path) -> Result<Tree, String> {
-    let dir = match r.format {
-        Format::Git => fetch_git(r, cwd)?,
-        Format::Tar | Format::Zip => fetch_archive(r, cwd)?,
+    fetch_tree_pinned(r, cwd, None)
+}
+
+/// [`fetch_tree`] at the content [`pin`] chose, when given.
+pub fn fetch_tree_pinned(r: &InputRef, cwd: &Path, pin: Option<&Pinned>) -> Result<Tree, String> {
+    let dir = match (r.format, pin) {
+        (Format::Git, Some(Pinned::Commit(sha))) => fetch_git_at(r, cwd, sha)?,
+        (Format::Tar | Format::Zip, Some(Pinned::Bytes(bytes))) => unpack_pinned(r, bytes)?,
+        (Format::Git, _) => fetch_git(r, cwd)?,
+        (Format::Tar | Format::Zip, _) => fetch_archive(r, cwd)?,
         other => {
             return Err(format!(
                 "a {} input is not fetched as a source tree",
-                other.as_str()
+                other.0.as_str()
             ));
         }
     };
@@ -227,26 +271,38 @@ impl<R: BufRead> Read for ZstdFrames<R> {
 // Archives
 
 fn fetch_archive(r: &InputRef, cwd: &Path) -> Result<tempfile::TempDir, String> {
-    let dir = temp_dir()?;
     let source = open_file(&r.path, cwd)?;
-    let result = match r.format {
-        Format::Zip => match locate(&r.path, cwd) {
-            Location::Local(shown, on_disk) => {
-                let file = File::open(&on_disk).map_err(|e| go_io_error("open", &shown, &e))?;
-                unpack_zip(file, dir.path(), r.strip_components)
-            }
-            _ => {
-                // Zip needs to seek; stdin is read whole first.
-                let mut bytes = Vec::new();
-                let mut source = source;
-                source
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| format!("could not read {}: {e}", quote(&r.path)))?;
-                unpack_zip(Cursor::new(bytes), dir.path(), r.strip_components)
-            }
-        },
+    let dir = temp_dir()?;
+    let result = match (r.format, locate(&r.path, cwd)) {
+        (Format::Zip, Location::Local(shown, on_disk)) => {
+            let file = File::open(&on_disk).map_err(|e| go_io_error("open", &shown, &e))?;
+            unpack_zip(file, dir.path(), r.strip_components)
+        }
+        (Format::Zip, _) => {
+            // Zip needs to seek; stdin is read whole first.
+            let mut bytes = Vec::new();
+            let mut source = source;
+            source
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("could not read {}: {e}", quote(&r.path)))?;
+            unpack_zip(Cursor::new(bytes), dir.path(), r.strip_components)
+        }
         _ => {
             let mut reader = decompressed(source, r.compression)?;
+            unpack_tar(&mut reader, dir.path(), r.strip_components)
+        }
+    };
+    result.map_err(|e| format!("{}: {e}", r.path))?;
+    Ok(dir)
+}
+
+/// An archive unpacked from the bytes [`pin`] read.
+fn unpack_pinned(r: &InputRef, bytes: &[u8]) -> Result<tempfile::TempDir, String> {
+    let dir = temp_dir()?;
+    let result = match r.format {
+        Format::Zip => unpack_zip(Cursor::new(bytes), dir.path(), r.strip_components),
+        _ => {
+            let mut reader = decompressed(Box::new(bytes), r.compression)?;
             unpack_tar(&mut reader, dir.path(), r.strip_components)
         }
     };
@@ -347,6 +403,18 @@ fn fetch_git(r: &InputRef, cwd: &Path) -> Result<tempfile::TempDir, String> {
     }
     let local = LocalRepo::open(&repo)?;
     let sha = local.resolve(&r.git)?;
+    archive_local(&local, r, &sha)
+}
+
+/// A local repository's tree at `sha`, which [`pin`] resolved.
+fn fetch_git_at(r: &InputRef, cwd: &Path, sha: &str) -> Result<tempfile::TempDir, String> {
+    let repo = cwd.join(clean(r.path.strip_prefix("file://").unwrap_or(&r.path)));
+    let local = LocalRepo::open(&repo)?;
+    archive_local(&local, r, sha)
+}
+
+fn archive_local(local: &LocalRepo, r: &InputRef, sha: &str) -> Result<tempfile::TempDir, String> {
+    let sha = sha.to_string();
     let dir = temp_dir()?;
     let paths = local.archive_paths(&sha, r.subdir.as_deref())?;
     local.archive(&sha, paths.as_deref(), dir.path())?;

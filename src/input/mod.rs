@@ -276,6 +276,18 @@ pub struct Opened {
     _tree: Option<fetch::Tree>,
 }
 
+impl Opened {
+    /// A source input the caller read ([`read`]) and compiled
+    /// ([`compile_contents`]) itself.
+    pub fn compiled(built: Built) -> Opened {
+        Opened {
+            built,
+            is_image: false,
+            _tree: None,
+        }
+    }
+}
+
 /// Opens `raw` (any buf input reference): directories, `.proto` files, git
 /// repositories and archives are built from source with `req`'s flags;
 /// image files are read. `--path` filters apply to images too.
@@ -289,13 +301,83 @@ pub fn open(
     if let Some(w) = r.deprecation_warning() {
         crate::report::warn(&w);
     }
+    open_ref(&r, None, req, cwd, mark)
+}
+
+/// An input whose content was pinned before opening: a local git
+/// repository's commit, a local archive's or image's bytes. What
+/// [`open_pinned`] opens is exactly what [`PinnedInput::identity`] names,
+/// even if the repository moves on in between.
+pub struct PinnedInput {
+    reference: reference::InputRef,
+    pinned: fetch::Pinned,
+}
+
+impl PinnedInput {
+    /// What the opened input's content depends on besides the build flags:
+    /// the commit or the bytes' digest, and every reference option that
+    /// changes which files are read or how (not `depth` or the ref's name).
+    pub fn identity(&self) -> Vec<u8> {
+        let r = &self.reference;
+        let content = match &self.pinned {
+            fetch::Pinned::Commit(sha) => format!("commit {sha}"),
+            fetch::Pinned::Bytes(b) => {
+                format!("bytes {}", crate::cache::hex(&crate::cache::digest(b)))
+            }
+        };
+        format!(
+            "{content}\0{}\0{}\0{:?}\0{:?}\0{}\0{}\0{}",
+            r.path,
+            r.format.as_str(),
+            r.compression,
+            r.subdir,
+            r.strip_components,
+            r.include_package_files,
+            r.git.recurse_submodules,
+        )
+        .into_bytes()
+    }
+}
+
+/// Pins `raw` if its content can be identified cheaply, before any unpack
+/// or compile (see [`fetch::pin`]). A reference that prints a warning when
+/// opened is not pinned.
+pub fn pin(raw: &str, cwd: &Path) -> Option<PinnedInput> {
+    let r = reference::parse(raw, cwd).ok()?;
+    if r.deprecation_warning().is_some() {
+        return None;
+    }
+    let pinned = fetch::pin(&r, cwd)?;
+    Some(PinnedInput {
+        reference: r,
+        pinned,
+    })
+}
+
+/// Opens a pinned input as [`open`] opens its reference.
+pub fn open_pinned(
+    p: PinnedInput,
+    req: &BuildRequest,
+    cwd: &Path,
+    mark: impl FnMut(&str),
+) -> Result<Opened, InputError> {
+    open_ref(&p.reference, Some(p.pinned), req, cwd, mark)
+}
+
+fn open_ref(
+    r: &reference::InputRef,
+    pinned: Option<fetch::Pinned>,
+    req: &BuildRequest,
+    cwd: &Path,
+    mark: impl FnMut(&str),
+) -> Result<Opened, InputError> {
     match r.format {
         reference::Format::Dir
         | reference::Format::Protofile
         | reference::Format::Git
         | reference::Format::Tar
         | reference::Format::Zip => {
-            let (ws, tree) = discover_source(&r, req, cwd)?;
+            let (ws, tree) = discover_source_pinned(r, pinned.as_ref(), req, cwd)?;
             let built = compile(ws, mark)?;
             Ok(Opened {
                 built,
@@ -304,7 +386,7 @@ pub fn open(
             })
         }
         reference::Format::Mod => {
-            let ws = discover_module(&r, req)?;
+            let ws = discover_module(r, req)?;
             let built = compile(ws, mark)?;
             Ok(Opened {
                 built,
@@ -316,7 +398,10 @@ pub fn open(
         | reference::Format::Json
         | reference::Format::Txtpb
         | reference::Format::Yaml => {
-            let bytes = fetch::read_bytes(&r, cwd).map_err(InputError::Failure)?;
+            let bytes = match pinned {
+                Some(fetch::Pinned::Bytes(b)) => b,
+                _ => fetch::read_bytes(r, cwd).map_err(InputError::Failure)?,
+            };
             let encoding = match r.format {
                 reference::Format::Json => crate::image::read::Encoding::Json,
                 reference::Format::Txtpb => crate::image::read::Encoding::Txtpb,
@@ -353,6 +438,15 @@ pub fn discover_source(
     req: &BuildRequest,
     cwd: &Path,
 ) -> Result<(Workspace, Option<fetch::Tree>), InputError> {
+    discover_source_pinned(r, None, req, cwd)
+}
+
+fn discover_source_pinned(
+    r: &reference::InputRef,
+    pinned: Option<&fetch::Pinned>,
+    req: &BuildRequest,
+    cwd: &Path,
+) -> Result<(Workspace, Option<fetch::Tree>), InputError> {
     match r.format {
         reference::Format::Dir | reference::Format::Protofile => {
             // buf stats a missing directory given as an absolute path or
@@ -371,7 +465,7 @@ pub fn discover_source(
             Ok((discover(&req, cwd)?, None))
         }
         reference::Format::Git | reference::Format::Tar | reference::Format::Zip => {
-            let tree = fetch::fetch_tree(r, cwd).map_err(InputError::Failure)?;
+            let tree = fetch::fetch_tree_pinned(r, cwd, pinned).map_err(InputError::Failure)?;
             let mut req = req.clone();
             req.input = tree.subdir.clone().unwrap_or_else(|| ".".into());
             let ws = discover(&req, tree.dir.path())?;

@@ -30,12 +30,6 @@ pub struct Baseline {
     pub views: Vec<Vec<(usize, bool)>>,
 }
 
-/// A cached run: the exit code and what went to stdout.
-pub struct CachedResult {
-    pub findings: bool,
-    pub stdout: Vec<u8>,
-}
-
 /// The bytes a `--config`/`--against-config` value stands for: a file's
 /// contents (it may change between runs), or the inline data itself.
 fn config_bytes(value: Option<&str>, cwd: &Path) -> Vec<u8> {
@@ -109,45 +103,6 @@ pub fn result_key(
         h.update(d);
     }
     h.finish()
-}
-
-/// Each file's digest over its paths, target flag and bytes, in module and
-/// file order (as [`crate::input::read`] returns `contents`).
-pub fn digests(ws: &Workspace, contents: &[Vec<u8>]) -> Vec<[u8; 32]> {
-    let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
-    files
-        .par_iter()
-        .zip(contents)
-        .map(|(f, bytes)| {
-            let mut h = ring::digest::Context::new(&ring::digest::SHA256);
-            for part in [f.import_path.as_bytes(), f.external_path.as_bytes()] {
-                h.update(&(part.len() as u64).to_le_bytes());
-                h.update(part);
-            }
-            h.update(&[u8::from(f.is_target)]);
-            h.update(bytes);
-            let mut out = [0u8; 32];
-            out.copy_from_slice(h.finish().as_ref());
-            out
-        })
-        .collect()
-}
-
-pub fn load_result(store: &Store, key: &str) -> Option<CachedResult> {
-    let body = store.get(Kind::Breaking, key)?;
-    let (&flag, stdout) = body.split_first()?;
-    Some(CachedResult {
-        findings: flag == b'1',
-        stdout: stdout.to_vec(),
-    })
-}
-
-/// Stores a result; failures only cost the next run its shortcut.
-pub fn store_result(store: &Store, key: &str, findings: bool, stdout: &[u8]) {
-    let mut body = Vec::with_capacity(stdout.len() + 1);
-    body.push(if findings { b'1' } else { b'0' });
-    body.extend_from_slice(stdout);
-    store.put(Kind::Breaking, key, &body);
 }
 
 pub fn load_baseline(store: &Store, key: &str) -> Option<Baseline> {

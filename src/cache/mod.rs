@@ -226,6 +226,55 @@ impl KeyHasher {
     }
 }
 
+/// A whole run's answer: the exit code (findings or not) and what went to
+/// stdout.
+pub struct Answer {
+    pub findings: bool,
+    pub stdout: Vec<u8>,
+}
+
+/// The answer stored under `key`.
+pub fn load_answer(store: &Store, kind: Kind, key: &str) -> Option<Answer> {
+    let body = store.get(kind, key)?;
+    let (&flag, stdout) = body.split_first()?;
+    Some(Answer {
+        findings: flag == b'1',
+        stdout: stdout.to_vec(),
+    })
+}
+
+/// Stores an answer; failures only cost a later run its shortcut.
+pub fn store_answer(store: &Store, kind: Kind, key: &str, findings: bool, stdout: &[u8]) {
+    let mut body = Vec::with_capacity(stdout.len() + 1);
+    body.push(if findings { b'1' } else { b'0' });
+    body.extend_from_slice(stdout);
+    store.put(kind, key, &body);
+}
+
+/// Each file's digest over its import path, printed path, target flag and
+/// bytes, in module and file order (as [`crate::input::read`] returns
+/// `contents`).
+pub fn file_digests(ws: &crate::workspace::Workspace, contents: &[Vec<u8>]) -> Vec<[u8; 32]> {
+    use rayon::prelude::*;
+    let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
+    files
+        .par_iter()
+        .zip(contents)
+        .map(|(f, bytes)| {
+            let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+            for part in [f.import_path.as_bytes(), f.external_path.as_bytes()] {
+                h.update(&(part.len() as u64).to_le_bytes());
+                h.update(part);
+            }
+            h.update(&[u8::from(f.is_target)]);
+            h.update(bytes);
+            let mut out = [0u8; 32];
+            out.copy_from_slice(h.finish().as_ref());
+            out
+        })
+        .collect()
+}
+
 /// The SHA-256 of `bytes`, raw (for per-file digests).
 pub fn digest(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];
@@ -338,6 +387,19 @@ mod tests {
         s.put(Kind::Lint, "k", b"x");
         assert!(!d.join(".k.1").exists());
         assert!(d.join(".k.2").exists());
+    }
+
+    #[test]
+    fn an_answer_reads_back_with_its_exit_code() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Store::at(tmp.path(), u64::MAX);
+        store_answer(&s, Kind::Lint, "k", true, b"a.proto:1:1:x\n");
+        let hit = load_answer(&s, Kind::Lint, "k").unwrap();
+        assert!(hit.findings);
+        assert_eq!(hit.stdout, b"a.proto:1:1:x\n");
+        assert!(load_answer(&s, Kind::Breaking, "k").is_none());
+        store_answer(&s, Kind::Lint, "k", false, b"");
+        assert!(!load_answer(&s, Kind::Lint, "k").unwrap().findings);
     }
 
     #[test]

@@ -103,12 +103,12 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
             limit_to_input_files: args.limit_to_input_files,
         };
         let result_key = baseline_key.as_ref().map(|b| {
-            let digests = cache::digests(&ws, &contents);
+            let digests = crate::cache::file_digests(&ws, &contents);
             cache::result_key(&ws, &digests, &req, &cwd, &flags, b)
         });
         clock.mark("cache key");
         if let Some(key) = &result_key
-            && let Some(hit) = cache::load_result(&store, key)
+            && let Some(hit) = crate::cache::load_answer(&store, crate::cache::Kind::Breaking, key)
         {
             clock.mark("cache: result hit");
             return Ok(emit(&hit.stdout, hit.findings));
@@ -258,7 +258,13 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
         && ext.is_empty()
         && report::warnings_issued() == warned
     {
-        cache::store_result(&c.store, key, !annotations.is_empty(), &stdout);
+        crate::cache::store_answer(
+            &c.store,
+            crate::cache::Kind::Breaking,
+            key,
+            !annotations.is_empty(),
+            &stdout,
+        );
     }
     Ok(emit(&stdout, !annotations.is_empty()))
 }

@@ -1,7 +1,5 @@
 //! `protolith lint`: compile the input and report buf's lint findings.
 
-use std::collections::HashMap;
-
 use clap::Args;
 
 use super::{CliError, Outcome, check_runs, emit};
@@ -60,13 +58,15 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     // Plugins are programs of their own: their answers are never cached.
     let store =
         crate::cache::Store::open().filter(|_| ext.is_empty() && lint::cache::cacheable(&contents));
-    let digests = store.as_ref().map(|_| lint::cache::digests(&ws, &contents));
+    let digests = store
+        .as_ref()
+        .map(|_| crate::cache::file_digests(&ws, &contents));
     let result_key = digests
         .as_deref()
         .map(|d| lint::cache::key(&ws, d, &selections, &args.error_format));
     clock.mark("cache key");
     if let (Some(store), Some(key)) = (&store, &result_key)
-        && let Some(hit) = lint::cache::load(store, key)
+        && let Some(hit) = crate::cache::load_answer(store, crate::cache::Kind::Lint, key)
     {
         return Ok(emit(&hit.stdout, hit.findings));
     }
@@ -81,7 +81,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
                 let state_key = lint::incremental::state_key(&ws, &selections, &args.error_format);
                 store.put(crate::cache::Kind::LintState, &state_key, state);
             }
-            lint::cache::store(store, key, findings, stdout);
+            crate::cache::store_answer(store, crate::cache::Kind::Lint, key, findings, stdout);
         }
     };
     if let (Some(store), Some(digests)) = (&store, &digests) {
@@ -122,13 +122,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             return Ok(emit(&stdout, true));
         }
     };
-    let index: HashMap<&str, usize> = built
-        .image
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file.fd.name(), i))
-        .collect();
+    let index = built.image.by_name();
     let targets: Vec<&crate::workspace::Module> = built
         .workspace
         .modules

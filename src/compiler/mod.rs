@@ -939,6 +939,28 @@ fn declaration_order(path: &[i32]) -> impl Iterator<Item = i32> + '_ {
 /// not edition 2024's `import option`), in declaration order. Files that do
 /// not parse give what parsed.
 pub fn imports(text: &str) -> Vec<String> {
+    import_paths(text)
+        .into_iter()
+        .filter(|(option, _)| !option)
+        .map(|(_, path)| path)
+        .collect()
+}
+
+/// Every import path a file names, as its descriptor will list them: plain,
+/// public and weak imports in declaration order, then edition 2024's
+/// `import option`s (`DescriptorExtras::option_dependency`). Files that do
+/// not parse give what parsed.
+pub fn all_imports(text: &str) -> Vec<String> {
+    let (option, plain): (Vec<_>, Vec<_>) = import_paths(text).into_iter().partition(|(o, _)| *o);
+    plain
+        .into_iter()
+        .chain(option)
+        .map(|(_, path)| path)
+        .collect()
+}
+
+/// Each import statement's path, with whether it is an `import option`.
+fn import_paths(text: &str) -> Vec<(bool, String)> {
     let source = SourceFile {
         import_path: String::new(),
         display_path: String::new(),
@@ -950,34 +972,11 @@ pub fn imports(text: &str) -> Vec<String> {
         .decls
         .iter()
         .filter_map(|d| match d {
-            ast::Decl::Import(i) if i.kind != ast::ImportKind::Option => {
-                Some(String::from_utf8_lossy(&i.path.value).into_owned())
-            }
+            ast::Decl::Import(i) => Some((
+                i.kind == ast::ImportKind::Option,
+                String::from_utf8_lossy(&i.path.value).into_owned(),
+            )),
             _ => None,
         })
         .collect()
-}
-
-/// Every import path a file names, as its descriptor will list them: plain,
-/// public and weak imports in declaration order, then edition 2024's
-/// `import option`s (`DescriptorExtras::option_dependency`). Files that do
-/// not parse give what parsed.
-pub fn all_imports(text: &str) -> Vec<String> {
-    let source = SourceFile {
-        import_path: String::new(),
-        display_path: String::new(),
-        text: std::sync::Arc::from(text),
-    };
-    let (parsed, _) = parse(source);
-    let path = |i: &ast::ImportDecl| String::from_utf8_lossy(&i.path.value).into_owned();
-    let (option, plain): (Vec<&ast::ImportDecl>, Vec<&ast::ImportDecl>) = parsed
-        .tree
-        .decls
-        .iter()
-        .filter_map(|d| match d {
-            ast::Decl::Import(i) => Some(i),
-            _ => None,
-        })
-        .partition(|i| i.kind == ast::ImportKind::Option);
-    plain.into_iter().chain(option).map(path).collect()
 }

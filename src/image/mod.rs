@@ -81,15 +81,19 @@ impl Image {
         Image { files }
     }
 
-    /// Which files `roots` reach through their imports (themselves included),
-    /// indexed like `files`.
-    pub fn reachable(&self, roots: impl IntoIterator<Item = usize>) -> Vec<bool> {
-        let index: HashMap<&str, usize> = self
-            .files
+    /// Each file's position in `files`, by name.
+    pub fn by_name(&self) -> HashMap<&str, usize> {
+        self.files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.file.fd.name(), i))
-            .collect();
+            .collect()
+    }
+
+    /// Which files `roots` reach through their imports (themselves included),
+    /// indexed like `files`.
+    pub fn reachable(&self, roots: impl IntoIterator<Item = usize>) -> Vec<bool> {
+        let index = self.by_name();
         let mut seen = vec![false; self.files.len()];
         let mut stack: Vec<usize> = roots.into_iter().collect();
         while let Some(i) = stack.pop() {

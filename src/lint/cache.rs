@@ -10,37 +10,8 @@
 
 use rayon::prelude::*;
 
-use crate::cache::{KeyHasher, Kind, Store};
+use crate::cache::KeyHasher;
 use crate::workspace::Workspace;
-
-/// A cached run: the exit code and what went to stdout.
-pub struct Cached {
-    pub findings: bool,
-    pub stdout: Vec<u8>,
-}
-
-/// Each file's digest: its import path, printed path, target flag and
-/// bytes, in module and file order (as [`crate::input::read`] returns
-/// `contents`).
-pub fn digests(ws: &Workspace, contents: &[Vec<u8>]) -> Vec<[u8; 32]> {
-    let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
-    files
-        .par_iter()
-        .zip(contents)
-        .map(|(f, bytes)| {
-            let mut h = ring::digest::Context::new(&ring::digest::SHA256);
-            for part in [f.import_path.as_bytes(), f.external_path.as_bytes()] {
-                h.update(&(part.len() as u64).to_le_bytes());
-                h.update(part);
-            }
-            h.update(&[u8::from(f.is_target)]);
-            h.update(bytes);
-            let mut out = [0u8; 32];
-            out.copy_from_slice(h.finish().as_ref());
-            out
-        })
-        .collect()
-}
 
 /// Whether answers for these files may be cached at all: not when a
 /// finding can depend on the current time.
@@ -76,23 +47,6 @@ pub fn key(ws: &Workspace, digests: &[[u8; 32]], rules: &[Vec<&str>], format: &s
     h.finish()
 }
 
-pub fn load(store: &Store, key: &str) -> Option<Cached> {
-    let body = store.get(Kind::Lint, key)?;
-    let (&flag, stdout) = body.split_first()?;
-    Some(Cached {
-        findings: flag == b'1',
-        stdout: stdout.to_vec(),
-    })
-}
-
-/// Stores a result; failures only cost the next run its shortcut.
-pub fn store(store: &Store, key: &str, findings: bool, stdout: &[u8]) {
-    let mut body = Vec::with_capacity(stdout.len() + 1);
-    body.push(if findings { b'1' } else { b'0' });
-    body.extend_from_slice(stdout);
-    store.put(Kind::Lint, key, &body);
-}
-
 /// Whether a file may set a protovalidate rule judged against the current
 /// time: `lt_now`, `gt_now`, or `within` used as a field (followed by `:`,
 /// `=` or `{`, and not after `//` on its line: not the English word in a
@@ -116,18 +70,6 @@ fn mentions_now_rules(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_result_reads_back_with_its_exit_code() {
-        let tmp = tempfile::tempdir().unwrap();
-        let s = Store::at(tmp.path(), u64::MAX);
-        store(&s, "k", true, b"a.proto:1:1:x\n");
-        let hit = load(&s, "k").unwrap();
-        assert!(hit.findings);
-        assert_eq!(hit.stdout, b"a.proto:1:1:x\n");
-        store(&s, "k", false, b"");
-        assert!(!load(&s, "k").unwrap().findings);
-    }
 
     #[test]
     fn rules_judged_against_now_are_noticed_and_prose_is_not() {

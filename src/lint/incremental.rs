@@ -137,7 +137,7 @@ struct WsFile<'a> {
 pub type Compile<'c> = dyn Fn(Workspace, Vec<Vec<u8>>) -> Option<Image> + 'c;
 
 /// Lints `ws` (whose files hold `contents`, with `digests` from
-/// [`super::cache::digests`]) starting from `prev`; `rules` holds each
+/// [`crate::cache::file_digests`]) starting from `prev`; `rules` holds each
 /// target module's selection. Returns the findings in buf's order and the
 /// encoded state to keep, or `None` when only a whole compile can answer.
 pub fn relint(
@@ -308,12 +308,7 @@ fn plan(
         }
     }
     clock.mark("compile subset");
-    let index: HashMap<&str, usize> = image
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file.fd.name(), i))
-        .collect();
+    let index = image.by_name();
     // An affected file must have compiled with the imports its key used.
     for n in &affected {
         let f = &image.files[*index.get(n)?].file;
@@ -354,12 +349,7 @@ pub fn full(
     image: &Image,
     rules: &[Vec<&'static str>],
 ) -> (Vec<LintAnnotation>, Vec<u8>) {
-    let index: HashMap<&str, usize> = image
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file.fd.name(), i))
-        .collect();
+    let index = image.by_name();
     let jobs = super::module_jobs(ws, rules, &index, |_| true);
     let (per_file, mut found) = rayon::join(
         || super::run_scoped(image, &jobs, Scope::PerFile),

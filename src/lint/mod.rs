@@ -164,12 +164,7 @@ impl<'a> RunShared<'a> {
 /// Which files of `image` `roots` selects or they import, transitively
 /// (plain and option imports).
 fn import_closure(image: &Image, roots: fn(&crate::compiler::CompiledFile) -> bool) -> Vec<bool> {
-    let by_name: HashMap<&str, usize> = image
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.file.fd.name(), i))
-        .collect();
+    let by_name = image.by_name();
     let mut wanted = vec![false; image.files.len()];
     let mut stack: Vec<usize> = image
         .files

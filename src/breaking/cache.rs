@@ -415,16 +415,4 @@ mod tests {
             assert!(decode(&bytes[..cut]).is_none(), "cut at {cut}");
         }
     }
-
-    #[test]
-    fn a_result_reads_back_with_its_exit_code() {
-        let tmp = tempfile::tempdir().unwrap();
-        let s = Store::at(tmp.path(), u64::MAX);
-        store_result(&s, "k", true, b"a.proto:1:1:x\n");
-        let hit = load_result(&s, "k").unwrap();
-        assert!(hit.findings);
-        assert_eq!(hit.stdout, b"a.proto:1:1:x\n");
-        store_result(&s, "k", false, b"");
-        assert!(!load_result(&s, "k").unwrap().findings);
-    }
 }

@@ -71,23 +71,24 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         return Ok(emit(&hit.stdout, hit.findings));
     }
     let warned = report::warnings_issued();
+    let state_key = store
+        .as_ref()
+        .map(|_| lint::incremental::state_key(&ws, &selections, &args.error_format));
     // A cached answer holds stdout alone: a run that warned is not kept.
     let keep = |stdout: &[u8], findings: bool, state: Option<&[u8]>| {
-        if let (Some(store), Some(key)) = (&store, &result_key)
+        if let (Some(store), Some(key), Some(state_key)) = (&store, &result_key, &state_key)
             && report::warnings_issued() == warned
         {
             // The answer last: under a tight bound it is what stays.
             if let Some(state) = state {
-                let state_key = lint::incremental::state_key(&ws, &selections, &args.error_format);
-                store.put(crate::cache::Kind::LintState, &state_key, state);
+                store.put(crate::cache::Kind::LintState, state_key, state);
             }
             crate::cache::store_answer(store, crate::cache::Kind::Lint, key, findings, stdout);
         }
     };
-    if let (Some(store), Some(digests)) = (&store, &digests) {
-        let state_key = lint::incremental::state_key(&ws, &selections, &args.error_format);
+    if let (Some(store), Some(digests), Some(state_key)) = (&store, &digests, &state_key) {
         let prev = store
-            .get(crate::cache::Kind::LintState, &state_key)
+            .get(crate::cache::Kind::LintState, state_key)
             .and_then(|b| lint::incremental::State::decode_from(&b));
         clock.mark("state");
         if let Some(prev) = prev {
@@ -112,7 +113,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         }
     }
     let mut stdout: Vec<u8> = Vec::new();
-    let built = input::compile_contents(ws.clone(), contents, |p| clock.mark(p));
+    let built = input::compile_contents(ws, contents, |p| clock.mark(p));
     let built = match built {
         Ok(b) => b,
         Err(InputError::Failure(msg)) => return Err(CliError::Failure(msg)),

@@ -283,16 +283,17 @@ fn plan(
     // Compile what changed and everything it imports.
     let mut subset = closure(affected.iter().copied(), &imports, &own);
     let mut image = compile_subset(ws, contents, &subset, compile)?;
-    let fresh_users: Vec<&str> = affected
-        .iter()
-        .copied()
-        .filter(|n| {
-            image
-                .files
-                .iter()
-                .any(|f| f.file.fd.name() == *n && super::rules::uses_protovalidate(&f.file))
-        })
-        .collect();
+    let fresh_users: Vec<&str> = {
+        let at = image.by_name();
+        affected
+            .iter()
+            .copied()
+            .filter(|n| {
+                at.get(n)
+                    .is_some_and(|&i| super::rules::uses_protovalidate(&image.files[i].file))
+            })
+            .collect()
+    };
     if !fresh_users.is_empty() {
         // protovalidate builds one schema from every file that uses it:
         // compile them all, as a whole run would.
@@ -371,15 +372,21 @@ pub fn full(
         .map(|f| (f.file.fd.name(), descriptor_imports(&f.file)))
         .collect();
     let keys = compute_keys(&imports, &digest_of).unwrap_or_default();
-    let by_file = group(per_file);
+    // Each file's own findings, moved out in image order.
+    let mut by_file = group(per_file);
+    let owned: Vec<Vec<StoredFinding>> = image
+        .files
+        .iter()
+        .map(|f| by_file.remove(f.file.fd.name()).unwrap_or_default())
+        .collect();
     let mut files: Vec<FileState> = {
         use rayon::prelude::*;
         image
             .files
             .par_iter()
-            .filter_map(|f| {
+            .zip(owned)
+            .filter_map(|(f, own_findings)| {
                 let name = f.file.fd.name();
-                let own_findings = by_file.get(name).cloned().unwrap_or_default();
                 Some(file_state(
                     &f.file,
                     digest_of(name),

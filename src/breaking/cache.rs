@@ -172,6 +172,8 @@ struct FileRecord {
     module_name: Option<String>,
     #[prost(string, optional, tag = "14")]
     module_commit: Option<String>,
+    #[prost(bytes = "vec", optional, tag = "15")]
+    source_info: Option<Vec<u8>>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -190,7 +192,7 @@ struct Views {
 
 /// A format tag of this encoding; the binary's identity in every key
 /// already keeps other builds' entries apart.
-const TAG: &[u8; 4] = b"BLN1";
+const TAG: &[u8; 4] = b"BLN2";
 
 fn path_bytes(list: &[(Vec<i32>, Vec<u8>)]) -> Vec<PathBytes> {
     list.iter()
@@ -212,6 +214,7 @@ fn record(f: &ImageFile) -> FileRecord {
     } = f;
     let CompiledFile {
         fd: _,
+        source_info,
         raw_options,
         unused_dependencies,
         syntax_unspecified,
@@ -251,14 +254,20 @@ fn record(f: &ImageFile) -> FileRecord {
         is_import: *is_import,
         module_name: module_name.clone(),
         module_commit: module_commit.clone(),
+        source_info: source_info.as_ref().map(|s| s.encoded().to_vec()),
     }
 }
 
-fn image_file(fd: FileDescriptorProto, r: FileRecord) -> ImageFile {
+fn image_file(
+    fd: FileDescriptorProto,
+    source_info: Option<crate::compiler::SourceInfo>,
+    r: FileRecord,
+) -> ImageFile {
     let pairs = |list: Vec<PathBytes>| list.into_iter().map(|p| (p.path, p.bytes)).collect();
     ImageFile {
         file: CompiledFile {
             fd,
+            source_info,
             raw_options: pairs(r.raw_options),
             unused_dependencies: r.unused_dependencies,
             syntax_unspecified: r.syntax_unspecified,
@@ -342,8 +351,12 @@ fn decode(body: &[u8]) -> Option<Baseline> {
         .into_par_iter()
         .map(|(fd, rec)| {
             let fd = FileDescriptorProto::decode(fd).ok()?;
-            let rec = FileRecord::decode(rec).ok()?;
-            Some(image_file(fd, rec))
+            let mut rec = FileRecord::decode(rec).ok()?;
+            let source_info = match rec.source_info.take() {
+                Some(bytes) => Some(crate::compiler::SourceInfo::from_encoded(bytes)?),
+                None => None,
+            };
+            Some(image_file(fd, source_info, rec))
         })
         .collect::<Option<Vec<_>>>()?;
     let mut out_views = Vec::with_capacity(views.views.len());

@@ -561,7 +561,7 @@ fn position(cur: &Side, f: Finding) -> Annotation {
         .path
         .as_deref()
         .and_then(|p| cur.span(f.file.unwrap_or_default(), p));
-    let (sl, sc, el, ec) = match span {
+    let (sl, sc, el, ec) = match span.as_deref() {
         Some(&[l, c, ec]) => (l + 1, c + 1, l + 1, ec + 1),
         Some(&[l, c, el, ec]) => (l + 1, c + 1, el + 1, ec + 1),
         _ => (1, 1, 1, 1),

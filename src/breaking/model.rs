@@ -13,6 +13,7 @@ use prost_types::{
 
 use crate::check::source::{SourceIndex, option_varint};
 use crate::compiler::CompiledFile;
+use crate::compiler::source_info::Span;
 
 /// Resolved editions features (numbers as in descriptor.proto), including
 /// the C++ and Java language features breaking rules look at.
@@ -189,30 +190,29 @@ impl<'a> FileView<'a> {
     }
 
     /// The span of the first location recorded for `path`.
-    pub fn span(&self, path: &[i32]) -> Option<&'a [i32]> {
-        let locations = &self.fd.source_code_info.as_ref()?.location;
-        let index = self.source.get_or_init(|| SourceIndex::new(self.fd));
-        let i = index.get_in(locations, path)?;
-        locations.get(i).map(|l| l.span.as_slice())
+    pub fn span(&self, path: &[i32]) -> Option<Span> {
+        let info = self.compiled.source_info.as_ref()?;
+        let index = self.source.get_or_init(|| SourceIndex::new(Some(info)));
+        index.get_in(info, path).map(|l| l.span())
     }
 
     /// The longest recorded path that is `path` or an ancestor of it no
     /// shorter than `min_len`, else the first recorded descendant (buf's
     /// search for a location inside an option value).
     pub fn option_location(&self, path: &[i32], min_len: usize) -> Option<Vec<i32>> {
-        let locations = &self.fd.source_code_info.as_ref()?.location;
-        let mut best: Option<&[i32]> = None;
-        for l in locations {
-            let p = l.path.as_slice();
-            if p.len() >= min_len && path.starts_with(p) {
-                if best.is_none_or(|b| p.len() > b.len()) {
-                    best = Some(p);
+        let info = self.compiled.source_info.as_ref()?;
+        let mut best: Option<Vec<i32>> = None;
+        for l in info.iter() {
+            let len = l.path_len();
+            if len >= min_len && l.path_is_prefix_of(path) {
+                if best.as_ref().is_none_or(|b| len > b.len()) {
+                    best = Some(l.path_vec());
                 }
-            } else if p.starts_with(path) {
-                return Some(p.to_vec());
+            } else if l.path_starts_with(path) {
+                return Some(l.path_vec());
             }
         }
-        best.map(<[i32]>::to_vec)
+        best
     }
 }
 
@@ -507,7 +507,7 @@ impl<'a> Side<'a> {
 
     /// The span buf reports for `path` of file `file`: its own location,
     /// else (inside a map entry) the map field's type.
-    pub fn span(&self, file: usize, path: &[i32]) -> Option<&'a [i32]> {
+    pub fn span(&self, file: usize, path: &[i32]) -> Option<Span> {
         let f = self.files.get(file)?;
         if let Some(s) = f.span(path) {
             return Some(s);

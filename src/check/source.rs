@@ -3,22 +3,22 @@
 
 use std::collections::HashMap;
 
-use prost_types::FileDescriptorProto;
-use prost_types::source_code_info::Location;
+use crate::compiler::source_info::{Loc, SourceInfo};
 
 /// The first source location of each path in a file. Keyed by a hash of the
 /// path (no per-location allocation); the rare hash collision between two
-/// different paths goes to a short overflow list.
+/// different paths goes to a short overflow list. Locations are named by
+/// their byte offsets in the file's [`SourceInfo`].
 pub struct SourceIndex {
     first: HashIndex,
-    overflow: Vec<(Vec<i32>, usize)>,
+    overflow: Vec<(Vec<i32>, u32)>,
 }
 
 /// A fast multiplicative hash of a path (FxHash's mixing step); collisions
 /// are resolved by comparing paths, so quality only matters for speed.
-fn path_hash(path: &[i32]) -> u64 {
-    let mut h: u64 = path.len() as u64;
-    for &x in path {
+fn path_hash(path: impl Iterator<Item = i32>) -> u64 {
+    let mut h: u64 = 0x2545_f491_4f6c_dd1d;
+    for x in path {
         h = (h.rotate_left(5) ^ u64::from(x as u32)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
     h
@@ -42,27 +42,29 @@ impl std::hash::Hasher for IdentityHasher {
     }
 }
 
-type HashIndex = HashMap<u64, usize, std::hash::BuildHasherDefault<IdentityHasher>>;
+type HashIndex = HashMap<u64, u32, std::hash::BuildHasherDefault<IdentityHasher>>;
 
 impl SourceIndex {
-    pub fn new(fd: &FileDescriptorProto) -> Self {
+    pub fn new(info: Option<&SourceInfo>) -> Self {
         let mut index = SourceIndex {
             first: HashIndex::default(),
             overflow: Vec::new(),
         };
-        let Some(sci) = &fd.source_code_info else {
+        let Some(info) = info else {
             return index;
         };
-        index.first.reserve(sci.location.len());
-        for (i, l) in sci.location.iter().enumerate() {
-            match index.first.entry(path_hash(&l.path)) {
+        index.first.reserve(info.encoded().len() / 24);
+        for (at, l) in info.iter_at() {
+            match index.first.entry(path_hash(l.path())) {
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
+                    v.insert(at);
                 }
                 std::collections::hash_map::Entry::Occupied(o) => {
-                    let same = sci.location.get(*o.get()).is_some_and(|f| f.path == l.path);
-                    if !same && !index.overflow.iter().any(|(p, _)| *p == l.path) {
-                        index.overflow.push((l.path.clone(), i));
+                    let same = info
+                        .at(*o.get())
+                        .is_some_and(|f| f.path_bytes() == l.path_bytes());
+                    if !same && !index.overflow.iter().any(|(p, _)| l.path_is(p)) {
+                        index.overflow.push((l.path_vec(), at));
                     }
                 }
             }
@@ -70,17 +72,17 @@ impl SourceIndex {
         index
     }
 
-    /// The index of the first location with `path`; `locations` must be the
-    /// file's the index was built from.
-    pub fn get_in(&self, locations: &[Location], path: &[i32]) -> Option<usize> {
-        let &i = self.first.get(&path_hash(path))?;
-        if locations.get(i).is_some_and(|l| l.path == path) {
-            return Some(i);
+    /// The first location with `path`; `info` must be the one the index was
+    /// built from.
+    pub fn get_in<'a>(&self, info: &'a SourceInfo, path: &[i32]) -> Option<Loc<'a>> {
+        let &at = self.first.get(&path_hash(path.iter().copied()))?;
+        if let Some(l) = info.at(at).filter(|l| l.path_is(path)) {
+            return Some(l);
         }
         self.overflow
             .iter()
             .find(|(p, _)| p == path)
-            .map(|(_, i)| *i)
+            .and_then(|(_, at)| info.at(*at))
     }
 }
 

@@ -2,7 +2,7 @@
 //! Names stay unresolved here; lowering records every type reference and every
 //! option for the linker, which resolves them once all files are known.
 
-use prost_types::source_code_info::Location;
+use super::source_info::LocBuf;
 use prost_types::{
     DescriptorProto, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
     FileDescriptorProto, MethodDescriptorProto, OneofDescriptorProto, ServiceDescriptorProto,
@@ -108,7 +108,7 @@ pub struct PendingOptions {
 
 pub struct Lowered {
     pub fd: FileDescriptorProto,
-    pub locations: Vec<Location>,
+    pub locations: LocBuf,
     pub refs: Vec<TypeRef>,
     pub options: Vec<PendingOptions>,
     pub syntax: Syntax,
@@ -134,7 +134,7 @@ struct Ctx<'a> {
     src: &'a str,
     lines: &'a LineIndex,
     comments: &'a [TokenComments],
-    locs: Vec<Location>,
+    locs: LocBuf,
     refs: Vec<TypeRef>,
     options: Vec<PendingOptions>,
     diags: Vec<Diagnostic>,
@@ -157,7 +157,7 @@ pub fn lower(
         src,
         lines,
         comments,
-        locs: Vec::new(),
+        locs: LocBuf::default(),
         refs: Vec::new(),
         options: Vec::new(),
         diags: Vec::new(),
@@ -388,32 +388,35 @@ fn path_with(path: &[i32], extra: &[i32]) -> Vec<i32> {
 }
 
 impl Ctx<'_> {
-    fn span_vec(&self, span: Span) -> Vec<i32> {
+    fn span_values(&self, span: Span) -> ([i32; 4], usize) {
         let (l1, c1) = self.lines.width_pos(self.src, span.start);
         let (l2, c2) = self.lines.width_pos(self.src, span.end);
         if l1 == l2 {
-            vec![l1 as i32, c1 as i32, c2 as i32]
+            ([l1 as i32, c1 as i32, c2 as i32, 0], 3)
         } else {
-            vec![l1 as i32, c1 as i32, l2 as i32, c2 as i32]
+            ([l1 as i32, c1 as i32, l2 as i32, c2 as i32], 4)
         }
     }
 
     fn loc(&mut self, path: &[i32], span: Span, toks: Option<DeclToks>) {
-        let mut loc = Location {
-            path: path.to_vec(),
-            span: self.span_vec(span),
-            ..Default::default()
-        };
+        let (values, len) = self.span_values(span);
+        let (mut leading, mut detached, mut trailing) = (None, &[][..], None);
         if let Some(t) = toks {
             if let Some(c) = self.comments.get(t.first as usize) {
-                loc.leading_comments = c.leading.clone();
-                loc.leading_detached_comments = c.detached.clone();
+                leading = c.leading.as_deref();
+                detached = c.detached.as_slice();
             }
             if let Some(c) = self.comments.get(t.end_of_decl as usize) {
-                loc.trailing_comments = c.trailing.clone();
+                trailing = c.trailing.as_deref();
             }
         }
-        self.locs.push(loc);
+        self.locs.push(
+            path,
+            &values[..len],
+            leading,
+            trailing,
+            detached.iter().map(String::as_str),
+        );
     }
 
     fn error(&mut self, span: Span, msg: impl Into<String>) {

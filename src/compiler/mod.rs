@@ -11,14 +11,16 @@ pub mod link;
 pub mod lower;
 pub mod options;
 pub mod parser;
+pub mod source_info;
 pub mod validate;
 pub mod wkt;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
-use prost_types::{FileDescriptorProto, SourceCodeInfo};
+use prost_types::FileDescriptorProto;
 use rayon::prelude::*;
+pub use source_info::SourceInfo;
 
 use diag::{Diagnostic, FileDiagnostic};
 use lexer::LineIndex;
@@ -37,7 +39,11 @@ pub struct SourceFile {
 /// A compiled, linked file.
 #[derive(Clone, Debug)]
 pub struct CompiledFile {
+    /// The descriptor, always without `source_code_info`: that is kept
+    /// encoded in `source_info`.
     pub fd: FileDescriptorProto,
+    /// The file's source info (None when the image it came from had none).
+    pub source_info: Option<SourceInfo>,
     /// Serialized options keyed by the descriptor path of the options field
     /// (e.g. `[4, 0, 2, 1, 8]`). These bytes are authoritative when writing.
     pub raw_options: Vec<(Vec<i32>, Vec<u8>)>,
@@ -407,6 +413,11 @@ pub fn compile_with(
         .zip(phase1)
         .zip(phase2)
         .map(|((u, p1), (interp, d2, used2))| {
+            // What only the phases before this one read goes now, so the
+            // memory serves this phase's output.
+            u.source.text = Arc::from("");
+            drop(std::mem::take(&mut u.lowered.options));
+            drop(std::mem::take(&mut u.lowered.refs));
             let mut diags = u.diags.clone();
             diags.extend(p1.diags);
             diags.extend(d2);
@@ -417,12 +428,8 @@ pub fn compile_with(
                     .collect());
             }
             let mut fd = p1.fd;
-            let mut locations = std::mem::take(&mut u.lowered.locations);
-            move_option_comments(&mut locations, interp.locations, &interp.uncommented);
-            sort_locations(&mut locations);
-            fd.source_code_info = Some(SourceCodeInfo {
-                location: locations,
-            });
+            let locations = std::mem::take(&mut u.lowered.locations);
+            let source_info = Some(locations.finish(interp.locations, &interp.uncommented));
             let (mut raw, mut runtime) = (interp.bytes, interp.runtime);
             options::copy_map_entry_features(&fd, &mut raw, &mut runtime);
             apply_standard_options(&mut fd, &raw);
@@ -438,6 +445,7 @@ pub fn compile_with(
             }
             Ok(CompiledFile {
                 fd,
+                source_info,
                 raw_options: raw,
                 unused_dependencies: unused,
                 syntax_unspecified: u.syntax_unspecified,
@@ -504,25 +512,21 @@ pub fn place(path: &str, lines: &LineIndex, d: &Diagnostic) -> FileDiagnostic {
 }
 
 /// The byte span of the name location (or the element) at `path`.
-fn find_span(
-    locs: &[prost_types::source_code_info::Location],
-    path: &[i32],
-    lines: &LineIndex,
-) -> (u32, u32) {
+fn find_span(locs: &source_info::LocBuf, path: &[i32], lines: &LineIndex) -> (u32, u32) {
     let mut name_path = path.to_vec();
     name_path.push(1);
-    let loc = locs
-        .iter()
-        .find(|l| l.path == name_path)
-        .or_else(|| locs.iter().find(|l| l.path == path));
-    match loc {
-        Some(l) if l.span.len() >= 3 => {
-            let line = l.span[0] as usize;
-            let start = lines.line_start(line) + l.span[1] as u32;
-            let (end_line, end_col) = if l.span.len() == 4 {
-                (l.span[2] as usize, l.span[3])
+    let span = locs
+        .find(&name_path)
+        .or_else(|| locs.find(path))
+        .map(|l| l.span());
+    match span {
+        Some(span) if span.len() >= 3 => {
+            let line = span[0] as usize;
+            let start = lines.line_start(line) + span[1] as u32;
+            let (end_line, end_col) = if span.len() == 4 {
+                (span[2] as usize, span[3])
             } else {
-                (line, l.span[2])
+                (line, span[2])
             };
             (start, lines.line_start(end_line) + end_col as u32)
         }
@@ -766,51 +770,6 @@ pub fn enum_at_mut<'f>(
     }
 }
 
-/// Appends interpreted option locations. When one has exactly the span of its
-/// option statement, buf puts the statement's comments on it instead.
-fn move_option_comments(
-    locations: &mut Vec<prost_types::source_code_info::Location>,
-    interpreted: Vec<prost_types::source_code_info::Location>,
-    uncommented: &[(Vec<i32>, Vec<i32>)],
-) {
-    let mut by_span: HashMap<(&[i32], &[i32]), usize> = HashMap::default();
-    let mut moves = Vec::new();
-    let mut clears = Vec::new();
-    for (i, l) in locations.iter().enumerate() {
-        by_span.insert((l.path.as_slice(), l.span.as_slice()), i);
-    }
-    // Statements setting an option to a message literal lose their comments.
-    for (path, span) in uncommented {
-        if let Some(&i) = by_span.get(&(path.as_slice(), span.as_slice())) {
-            clears.push(i);
-        }
-    }
-    for (j, l) in interpreted.iter().enumerate() {
-        for cut in (1..l.path.len()).rev() {
-            if let Some(&i) = by_span.get(&(&l.path[..cut], l.span.as_slice())) {
-                moves.push((i, j));
-                break;
-            }
-        }
-    }
-    for i in clears {
-        let l = &mut locations[i];
-        l.leading_comments = None;
-        l.trailing_comments = None;
-        l.leading_detached_comments.clear();
-    }
-    let mut interpreted = interpreted;
-    for (i, j) in moves {
-        let from = &mut locations[i];
-        let to = &mut interpreted[j];
-        to.leading_comments = from.leading_comments.take();
-        to.trailing_comments = from.trailing_comments.take();
-        to.leading_detached_comments = std::mem::take(&mut from.leading_detached_comments);
-    }
-    locations.reserve_exact(interpreted.len());
-    locations.extend(interpreted);
-}
-
 struct Phase1 {
     fd: FileDescriptorProto,
     diags: Vec<Diagnostic>,
@@ -885,54 +844,6 @@ fn check_extension_numbers(units: &[Unit], phase1: &mut [Phase1], table: &link::
             }
         }
     }
-}
-
-/// buf's order of source locations: the file's own location first, then by
-/// the span array compared element by element (so a two-line field
-/// `[51, 2, 52, 50]` precedes its type `[51, 2, 59]`), then by path in
-/// descriptor.proto's declaration order (a statement before its interpreted
-/// option, a range before its endpoints, a group's message before its field
-/// at file level but after it inside a message).
-fn sort_locations(locations: &mut [prost_types::source_code_info::Location]) {
-    // A comparator rather than a cached key: keys would copy every span and
-    // path of the build once more.
-    locations.sort_by(|a, b| {
-        (!a.path.is_empty())
-            .cmp(&!b.path.is_empty())
-            .then_with(|| a.span.cmp(&b.span))
-            .then_with(|| declaration_order(&a.path).cmp(declaration_order(&b.path)))
-    });
-}
-
-/// A path with the field numbers of `DescriptorProto` replaced by the order
-/// descriptor.proto declares them in (`extension` = 6 comes before
-/// `nested_type` = 3), which is how buf orders locations with equal spans.
-fn declaration_order(path: &[i32]) -> impl Iterator<Item = i32> + '_ {
-    const DESCRIPTOR_PROTO_ORDER: [(i32, i32); 10] = [
-        (1, 0),
-        (2, 1),
-        (6, 2),
-        (3, 3),
-        (4, 4),
-        (5, 5),
-        (8, 6),
-        (7, 7),
-        (9, 8),
-        (10, 9),
-    ];
-    // Positions 2, 4, ... hold a DescriptorProto field number while the
-    // prefix is a message path `[4, i, (3, j)*]`.
-    let mut in_message = path.first() == Some(&4);
-    path.iter().enumerate().map(move |(k, &n)| {
-        if !in_message || k < 2 || k % 2 != 0 {
-            return n;
-        }
-        in_message = n == 3;
-        DESCRIPTOR_PROTO_ORDER
-            .iter()
-            .find(|(field, _)| *field == n)
-            .map_or(n, |&(_, rank)| rank)
-    })
 }
 
 /// The import paths a file names (`import`, `import public`, `import weak`;

@@ -6,8 +6,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::source_info::LocBuf;
 use prost_types::field_descriptor_proto::{Label as PLabel, Type as PType};
-use prost_types::source_code_info::Location;
 use prost_types::{DescriptorProto, FieldDescriptorProto, FileDescriptorProto};
 
 use super::ast::{FieldRef, MessageField, OptionDecl, Span, Value, ValueKind};
@@ -311,7 +311,8 @@ pub struct Interpreted {
     /// Path of the options field (element path + options field number) and
     /// the serialized options message.
     pub bytes: Vec<(Vec<i32>, Vec<u8>)>,
-    pub locations: Vec<Location>,
+    /// The locations of option values, without comments.
+    pub locations: LocBuf,
     /// Option statements (options path, statement span) whose comments buf
     /// drops: those setting a singular option to a message literal.
     pub uncommented: Vec<(Vec<i32>, Vec<i32>)>,
@@ -354,7 +355,7 @@ impl<'a> Interpreter<'a> {
         let found_before = self.source_only_paths.len();
         let mut out = Interpreted {
             bytes: Vec::new(),
-            locations: Vec::new(),
+            locations: LocBuf::default(),
             uncommented: Vec::new(),
             runtime: Vec::new(),
             source_only_paths: Vec::new(),
@@ -455,7 +456,7 @@ impl<'a> Interpreter<'a> {
         opts_msg: &str,
         root: &mut MsgVal,
         counts: &mut HashMap<Vec<i32>, i32>,
-        locs: &mut Vec<Location>,
+        locs: &mut LocBuf,
     ) -> bool {
         let mut msg_name = opts_msg.to_string();
         let mut parent_name = msg_name.clone();
@@ -514,11 +515,7 @@ impl<'a> Interpreter<'a> {
         } else {
             o.span
         };
-        locs.push(Location {
-            path: path.clone(),
-            span: self.span_vec(loc_span),
-            ..Default::default()
-        });
+        locs.push(&path, &self.span_vec(loc_span), None, None, []);
         let packed = self.schema.is_packed(&last);
         let before = self.diags.len();
         let child_locs = if is_literal {
@@ -564,7 +561,7 @@ impl<'a> Interpreter<'a> {
         v: &Value,
         info: &FieldRefInfo<'_>,
         scope: &str,
-        locs: Option<(&Vec<i32>, &mut Vec<Location>)>,
+        locs: Option<(&Vec<i32>, &mut LocBuf)>,
     ) -> Option<Conv> {
         let ty = info.field.r#type();
         let fname = info.field.name();
@@ -751,7 +748,7 @@ impl<'a> Interpreter<'a> {
         msg_name: &str,
         scope: &str,
         out: &mut MsgVal,
-        mut locs: Option<(&Vec<i32>, &mut Vec<Location>)>,
+        mut locs: Option<(&Vec<i32>, &mut LocBuf)>,
     ) -> Option<()> {
         let schema: &'a Schema<'a> = self.schema;
         let mut counts: HashMap<(i32, bool), i32> = HashMap::default();
@@ -870,20 +867,10 @@ impl<'a> Interpreter<'a> {
                         let mut ip = p.clone();
                         ip.push(*c);
                         *c += 1;
-                        let span = self.span_vec(span);
-                        l.push(Location {
-                            path: ip,
-                            span,
-                            ..Default::default()
-                        });
+                        l.push(&ip, &self.span_vec(span), None, None, []);
                     }
                 } else {
-                    let span = self.span_vec(f.span);
-                    l.push(Location {
-                        path: p,
-                        span,
-                        ..Default::default()
-                    });
+                    l.push(&p, &self.span_vec(f.span), None, None, []);
                 }
             }
             let packed = schema.is_packed(&info);

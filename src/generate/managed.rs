@@ -176,9 +176,11 @@ pub fn apply(image: &mut Image, managed: &Managed) -> Result<(), String> {
         modify_file_options(&mut f.file, &target, managed, &mut marks)?;
         modify_jstype(&mut f.file, &target, managed, &mut marks)?;
         if !marks.is_empty()
-            && let Some(sci) = f.file.fd.source_code_info.as_mut()
+            && let Some(info) = f.file.source_info.as_mut()
         {
-            sweep(sci, &marks)?;
+            let mut sci = info.to_prost();
+            sweep(&mut sci, &marks)?;
+            *info = crate::compiler::SourceInfo::from_prost(&sci);
         }
     }
     Ok(())

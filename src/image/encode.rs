@@ -5,7 +5,6 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use prost::Message;
-use prost_types::source_code_info::Location;
 use prost_types::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, MethodDescriptorProto,
     ServiceDescriptorProto,
@@ -278,36 +277,25 @@ fn encode(
         e.child(out, 7, Some(i), |e, o| e.field(x, o));
     }
     e.options(out, 8, fd.options.as_ref());
-    if with_source_info && let Some(sci) = &fd.source_code_info {
+    if with_source_info && let Some(info) = &f.source_info {
         let ext = if f.type_filtered {
             Vec::new()
         } else {
             source_info_extension(f)
         };
         let strip = strip_source_retention && !f.source_only_paths.is_empty();
-        let kept =
-            |l: &&Location| !strip || !f.source_only_paths.iter().any(|p| l.path.starts_with(p));
-        // Written straight into `out` (prost's encoding, field by field),
-        // rather than encoded to a buffer and copied twice more.
-        let body_len = ext.len()
-            + sci
-                .location
-                .iter()
-                .filter(kept)
-                .map(|l| {
-                    let n = location_len(l);
-                    1 + varint_len(n as u64) + n
-                })
-                .sum::<usize>();
+        let stripped;
+        let entries = if strip {
+            stripped =
+                info.filtered(|l| !f.source_only_paths.iter().any(|p| l.path_starts_with(p)));
+            stripped.encoded()
+        } else {
+            info.encoded()
+        };
         put_tag(out, 9, 2);
-        put_varint(out, body_len as u64);
-        out.reserve(body_len);
+        put_varint(out, (ext.len() + entries.len()) as u64);
         out.extend_from_slice(&ext);
-        for l in sci.location.iter().filter(kept) {
-            put_tag(out, 1, 2);
-            put_varint(out, location_len(l) as u64);
-            put_location(out, l);
-        }
+        out.extend_from_slice(entries);
     }
     for &d in &fd.public_dependency {
         put_int(out, 10, d);
@@ -323,62 +311,6 @@ fn encode(
     }
     for d in &f.extra.option_dependency {
         put_str(out, 15, d);
-    }
-}
-
-fn varint_len(v: u64) -> usize {
-    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
-}
-
-fn packed_len(values: &[i32]) -> usize {
-    values.iter().map(|&v| varint_len(v as i64 as u64)).sum()
-}
-
-fn bytes_field_len(len: usize) -> usize {
-    1 + varint_len(len as u64) + len
-}
-
-/// The encoded size of one location, as prost computes it.
-fn location_len(l: &Location) -> usize {
-    let mut n = 0;
-    for packed in [&l.path, &l.span] {
-        if !packed.is_empty() {
-            n += bytes_field_len(packed_len(packed));
-        }
-    }
-    for c in [&l.leading_comments, &l.trailing_comments]
-        .into_iter()
-        .flatten()
-    {
-        n += bytes_field_len(c.len());
-    }
-    n + l
-        .leading_detached_comments
-        .iter()
-        .map(|c| bytes_field_len(c.len()))
-        .sum::<usize>()
-}
-
-/// One location's fields in prost's order: packed path (1) and span (2),
-/// leading (3) and trailing (4) comments, detached comments (6).
-fn put_location(out: &mut Vec<u8>, l: &Location) {
-    for (n, packed) in [(1, &l.path), (2, &l.span)] {
-        if !packed.is_empty() {
-            put_tag(out, n, 2);
-            put_varint(out, packed_len(packed) as u64);
-            for &v in packed.iter() {
-                put_varint(out, v as i64 as u64);
-            }
-        }
-    }
-    if let Some(c) = &l.leading_comments {
-        put_str(out, 3, c);
-    }
-    if let Some(c) = &l.trailing_comments {
-        put_str(out, 4, c);
-    }
-    for c in &l.leading_detached_comments {
-        put_str(out, 6, c);
     }
 }
 

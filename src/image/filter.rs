@@ -1081,14 +1081,13 @@ fn rebuild(ix: &Index, cl: &Closure, fi: usize) -> ImageFile {
         })
         .filter(|&to| to >= 0)
         .collect();
-    let fd = &mut file.fd;
-    if let Some(sci) = &mut fd.source_code_info
-        && !sci.location.is_empty()
+    if let Some(info) = &mut file.source_info
+        && !info.is_empty()
     {
-        let old = std::mem::take(&mut sci.location);
-        sci.location = old
-            .into_iter()
-            .filter_map(|mut loc| {
+        let location: Vec<_> = info
+            .iter()
+            .filter_map(|l| {
+                let mut loc = l.to_location();
                 let (path, no_comment) = rm.new_path(&loc.path)?;
                 loc.path = path;
                 if no_comment {
@@ -1099,6 +1098,7 @@ fn rebuild(ix: &Index, cl: &Closure, fi: usize) -> ImageFile {
                 Some(loc)
             })
             .collect();
+        *info = crate::compiler::SourceInfo::from_locations(&location);
     }
     let remap_keys = |list: &mut Vec<(Vec<i32>, Vec<u8>)>| {
         let old = std::mem::take(list);

@@ -111,34 +111,54 @@ impl Image {
 
     /// Serializes the image (or a FileDescriptorSet) as protobuf binary.
     pub fn to_binary(&self, opts: WriteOptions) -> Vec<u8> {
-        use rayon::prelude::*;
-        // Files are encoded in parallel and joined in image order.
-        let bodies: Vec<Vec<u8>> = self
-            .files
-            .par_iter()
-            .filter(|f| !(opts.exclude_imports && f.is_import))
-            .map(|f| {
-                let mut body = Vec::with_capacity(4096);
-                encode_file(
-                    &f.file,
-                    !opts.exclude_source_info,
-                    opts.exclude_source_retention_options,
-                    &mut body,
-                );
-                if !opts.as_file_descriptor_set {
-                    encode_extension(f, &mut body);
-                }
-                body
-            })
-            .collect();
-        let total: usize = bodies.iter().map(|b| b.len() + 6).sum();
-        let mut out = Vec::with_capacity(total);
-        for body in bodies {
-            crate::compiler::options::put_tag(&mut out, 1, 2);
-            crate::compiler::options::put_varint(&mut out, body.len() as u64);
-            out.extend_from_slice(&body);
-        }
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = self.write_binary(opts, &mut out);
         out
+    }
+
+    /// [`to_binary`](Self::to_binary), written to `out` as it is encoded:
+    /// files are encoded in parallel a batch at a time, so the whole
+    /// encoding never sits in memory at once.
+    pub fn write_binary(
+        &self,
+        opts: WriteOptions,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        const BATCH: usize = 256;
+        let files: Vec<&ImageFile> = self
+            .files
+            .iter()
+            .filter(|f| !(opts.exclude_imports && f.is_import))
+            .collect();
+        let mut header = Vec::with_capacity(8);
+        for batch in files.chunks(BATCH) {
+            let bodies: Vec<Vec<u8>> = batch
+                .par_iter()
+                .map(|f| {
+                    let mut body = Vec::with_capacity(4096);
+                    encode_file(
+                        &f.file,
+                        !opts.exclude_source_info,
+                        opts.exclude_source_retention_options,
+                        &mut body,
+                    );
+                    if !opts.as_file_descriptor_set {
+                        encode_extension(f, &mut body);
+                    }
+                    body
+                })
+                .collect();
+            for body in bodies {
+                header.clear();
+                crate::compiler::options::put_tag(&mut header, 1, 2);
+                crate::compiler::options::put_varint(&mut header, body.len() as u64);
+                out.write_all(&header)?;
+                out.write_all(&body)?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -293,7 +293,11 @@ fn decode_file(
     body: &[u8],
     canon: Option<&DescriptorPool>,
 ) -> Result<(ImageFile, Option<ModuleName>), ReadError> {
-    let fd = FileDescriptorProto::decode(body).map_err(|_| ReadError::Wire)?;
+    let mut fd = FileDescriptorProto::decode(body).map_err(|_| ReadError::Wire)?;
+    let source_info = fd
+        .source_code_info
+        .take()
+        .map(|s| crate::compiler::SourceInfo::from_prost(&s));
     let mut walk = Walk {
         canon,
         ..Walk::default()
@@ -312,6 +316,7 @@ fn decode_file(
     let file = CompiledFile {
         display_path: fd.name().to_string(),
         fd,
+        source_info,
         raw_options: walk.raw_options,
         unused_dependencies: ext.unused_dependency,
         syntax_unspecified: ext.is_syntax_unspecified,
@@ -1493,7 +1498,7 @@ local enum Priv {
         let mut image = original.clone();
         for f in &mut image.files {
             if opts.exclude_source_info {
-                f.file.fd.source_code_info = None;
+                f.file.source_info = None;
             }
             if opts.as_file_descriptor_set {
                 f.is_import = false;

@@ -653,20 +653,29 @@ fn file_state(
         service: fd.service.clone(),
         options: fd.options.clone(),
         syntax: fd.syntax.clone(),
-        source_code_info: fd.source_code_info.as_ref().map(|s| SourceCodeInfo {
+        source_code_info: f.source_info.as_ref().map(|s| SourceCodeInfo {
             location: s
-                .location
                 .iter()
-                .filter(|l| reported(&l.path))
-                .map(|l| prost_types::source_code_info::Location {
-                    path: l.path.clone(),
-                    span: l.span.clone(),
-                    leading_comments: l
-                        .leading_comments
-                        .clone()
-                        .filter(|c| c.contains("buf:lint:ignore")),
-                    trailing_comments: None,
-                    leading_detached_comments: Vec::new(),
+                .filter_map(|l| {
+                    // Reported paths are at most four long: no allocation
+                    // for the rest.
+                    let mut path = [0; 5];
+                    let mut len = 0;
+                    for v in l.path().take(5) {
+                        path[len] = v;
+                        len += 1;
+                    }
+                    let path = &path[..len];
+                    reported(path).then(|| prost_types::source_code_info::Location {
+                        path: path.to_vec(),
+                        span: l.span().to_vec(),
+                        leading_comments: l
+                            .leading_comments()
+                            .filter(|c| c.contains("buf:lint:ignore"))
+                            .map(str::to_string),
+                        trailing_comments: None,
+                        leading_detached_comments: Vec::new(),
+                    })
                 })
                 .collect(),
         }),
@@ -700,9 +709,15 @@ fn file_state(
 
 /// The skeleton of `f` as an image file (taken out of `f`).
 fn skeleton_file(f: &mut FileBody) -> ImageFile {
+    let mut fd = f.skeleton.take().unwrap_or_default();
+    let source_info = fd
+        .source_code_info
+        .take()
+        .map(|s| crate::compiler::SourceInfo::from_prost(&s));
     ImageFile {
         file: CompiledFile {
-            fd: f.skeleton.take().unwrap_or_default(),
+            fd,
+            source_info,
             raw_options: std::mem::take(&mut f.raw_options)
                 .into_iter()
                 .map(|o| (o.path, o.bytes))

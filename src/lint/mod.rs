@@ -12,13 +12,13 @@ use std::sync::OnceLock;
 use prost_types::{
     DescriptorProto, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
     FileDescriptorProto, MethodDescriptorProto, OneofDescriptorProto, ServiceDescriptorProto,
-    source_code_info::Location,
 };
 use rayon::prelude::*;
 
 use crate::check::source::SourceIndex;
 use crate::check::{self, Family, RuleMeta, select};
 use crate::compiler::CompiledFile;
+use crate::compiler::source_info::{Loc, SourceInfo};
 use crate::config::LintConfig;
 use crate::image::Image;
 use crate::report::Annotation;
@@ -194,17 +194,22 @@ fn import_closure(image: &Image, roots: fn(&crate::compiler::CompiledFile) -> bo
     wanted
 }
 
-impl LintFile<'_> {
+impl<'a> LintFile<'a> {
     /// The first source location recorded for `path`.
-    pub fn location(&self, path: &[i32]) -> Option<&Location> {
-        let locations = &self.fd.source_code_info.as_ref()?.location;
-        let index = self.source.get_or_init(|| SourceIndex::new(self.fd));
-        locations.get(index.get_in(locations, path)?)
+    pub fn location(&self, path: &[i32]) -> Option<Loc<'a>> {
+        let info = self.compiled.source_info.as_ref()?;
+        let index = self.source.get_or_init(|| SourceIndex::new(Some(info)));
+        index.get_in(info, path)
+    }
+
+    /// The file's source locations, in order.
+    pub fn locations(&self) -> impl Iterator<Item = Loc<'a>> {
+        self.compiled.source_info.iter().flat_map(|s| s.iter())
     }
 
     /// The leading comment attached to the declaration at `path`.
-    pub fn leading_comment(&self, path: &[i32]) -> Option<&str> {
-        self.location(path)?.leading_comments.as_deref()
+    pub fn leading_comment(&self, path: &[i32]) -> Option<&'a str> {
+        self.location(path)?.leading_comments()
     }
 
     /// The serialized options message at `path` (the options field's own
@@ -470,8 +475,8 @@ fn lint_module(
     findings
         .into_par_iter()
         .filter_map(|f| {
-            let fd = &image.files[f.file].file.fd;
-            let name = fd.name();
+            let file = &image.files[f.file].file;
+            let name = file.fd.name();
             if job.config.ignore.iter().any(|p| check::path_under(name, p)) {
                 return None;
             }
@@ -481,24 +486,22 @@ fn lint_module(
             {
                 return None;
             }
-            let index = indexes[f.file].get_or_init(|| SourceIndex::new(fd));
-            let locations = fd
-                .source_code_info
-                .as_ref()
-                .map_or(&[][..], |s| &s.location[..]);
+            let info = file.source_info.as_ref();
+            let index = indexes[f.file].get_or_init(|| SourceIndex::new(info));
             if comment_ignores
                 && let Some(path) = &f.path
-                && ignored_by_comment(index, locations, path, f.rule)
+                && let Some(info) = info
+                && ignored_by_comment(index, info, path, f.rule)
             {
                 return None;
             }
             let span = f
                 .path
                 .as_ref()
-                .and_then(|p| index.get_in(locations, p))
-                .and_then(|i| locations.get(i))
-                .map(|l| l.span.as_slice());
-            let (sl, sc, el, ec) = match span {
+                .zip(info)
+                .and_then(|(p, info)| index.get_in(info, p))
+                .map(|l| l.span());
+            let (sl, sc, el, ec) = match span.as_deref() {
                 Some([l, c, ec]) => (*l + 1, *c + 1, *l + 1, *ec + 1),
                 Some([l, c, el, ec]) => (*l + 1, *c + 1, *el + 1, *ec + 1),
                 _ => (1, 1, 1, 1),
@@ -529,17 +532,11 @@ fn ignore_only_by_rule(config: &LintConfig) -> HashMap<&'static str, Vec<&str>> 
 /// A leading comment of the element or of any declaration enclosing it names
 /// the rule. Only the first location of each path counts (so every top-level
 /// extension sees the first `extend` block's comment).
-fn ignored_by_comment(
-    index: &SourceIndex,
-    locations: &[Location],
-    path: &[i32],
-    rule: &str,
-) -> bool {
+fn ignored_by_comment(index: &SourceIndex, info: &SourceInfo, path: &[i32], rule: &str) -> bool {
     (1..=path.len()).rev().any(|n| {
         index
-            .get_in(locations, &path[..n])
-            .and_then(|i| locations.get(i))
-            .and_then(|l| l.leading_comments.as_deref())
+            .get_in(info, &path[..n])
+            .and_then(|l| l.leading_comments())
             .is_some_and(|c| check::comment_ignores(c, rule))
     })
 }

@@ -22,7 +22,7 @@ pub mod rpc;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use prost_types::source_code_info::Location;
+use crate::compiler::source_info::{Loc, SourceInfo, Span};
 
 use super::select::Universe;
 use super::source::SourceIndex;
@@ -371,17 +371,13 @@ impl<'a> Lookup<'a> {
 
     /// File `i`'s source locations and its index by path (built on first
     /// use).
-    fn located(&mut self, i: usize) -> (&'a [Location], &SourceIndex) {
-        let fd = &self.side.image.files[i].file.fd;
-        let locations = fd
-            .source_code_info
-            .as_ref()
-            .map_or(&[][..], |s| &s.location[..]);
+    fn located(&mut self, i: usize) -> Option<(&'a SourceInfo, &SourceIndex)> {
+        let info = self.side.image.files.get(i)?.file.source_info.as_ref()?;
         let index = self
             .sources
             .entry(i)
-            .or_insert_with(|| SourceIndex::new(fd));
-        (locations, index)
+            .or_insert_with(|| SourceIndex::new(Some(info)));
+        Some((info, index))
     }
 
     /// The side these files belong to.
@@ -393,12 +389,13 @@ impl<'a> Lookup<'a> {
     /// enclosing it, says `buf:lint:ignore <rule>` (the first location of
     /// each path counts, as for built-in rules).
     pub fn ignored_by_comment(&mut self, i: usize, path: &[i32], rule: &str) -> bool {
-        let (locations, index) = self.located(i);
+        let Some((info, index)) = self.located(i) else {
+            return false;
+        };
         (1..=path.len()).rev().any(|n| {
             index
-                .get_in(locations, &path[..n])
-                .and_then(|k| locations.get(k))
-                .and_then(|l| l.leading_comments.as_deref())
+                .get_in(info, &path[..n])
+                .and_then(|l| l.leading_comments())
                 .is_some_and(|c| super::comment_ignores(c, rule))
         })
     }
@@ -407,18 +404,17 @@ impl<'a> Lookup<'a> {
     /// exactly that path; for a path with no location, the last of the
     /// locations sharing the longest prefix with it (what buf's lookup ends
     /// on).
-    fn span(&mut self, i: usize, path: &[i32]) -> Option<&'a [i32]> {
-        let (locations, index) = self.located(i);
-        if let Some(l) = index.get_in(locations, path).and_then(|k| locations.get(k)) {
-            return Some(&l.span);
+    fn span(&mut self, i: usize, path: &[i32]) -> Option<Span> {
+        let (info, index) = self.located(i)?;
+        if let Some(l) = index.get_in(info, path) {
+            return Some(l.span());
         }
-        let common = |l: &Location| l.path.iter().zip(path).take_while(|(a, b)| a == b).count();
-        let best = locations.iter().map(common).max()?;
-        locations
-            .iter()
-            .rev()
-            .find(|l| common(l) == best)
-            .map(|l| l.span.as_slice())
+        let common = |l: &Loc| l.path().zip(path).take_while(|(a, b)| a == *b).count();
+        let best = info.iter().map(|l| common(&l)).max()?;
+        info.iter()
+            .filter(|l| common(l) == best)
+            .last()
+            .map(|l| l.span())
     }
 }
 
@@ -504,7 +500,7 @@ pub fn place(
         } else {
             current.span(*i, path)
         };
-        let (sl, sc, el, ec) = match span {
+        let (sl, sc, el, ec) = match span.as_deref() {
             Some([l, c, ec]) => (*l + 1, *c + 1, *l + 1, *ec + 1),
             Some([l, c, el, ec]) => (*l + 1, *c + 1, *el + 1, *ec + 1),
             _ => (1, 1, 1, 1),

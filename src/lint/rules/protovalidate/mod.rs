@@ -199,19 +199,20 @@ impl Cx<'_> {
         if self.file.location(path).is_some() {
             return Some(path.to_vec());
         }
-        let locations = &self.file.fd.source_code_info.as_ref()?.location;
-        let mut best: Option<&[i32]> = None;
-        for l in locations {
-            if l.path.len() >= ext_len
-                && path.starts_with(&l.path)
-                && l.path.len() > best.map_or(0, <[i32]>::len)
+        self.file.compiled.source_info.as_ref()?;
+        let mut best: Option<Vec<i32>> = None;
+        for l in self.file.locations() {
+            let len = l.path_len();
+            if len >= ext_len
+                && l.path_is_prefix_of(path)
+                && len > best.as_ref().map_or(0, Vec::len)
             {
-                best = Some(&l.path);
-            } else if l.path.starts_with(path) {
-                return Some(l.path.clone());
+                best = Some(l.path_vec());
+            } else if l.path_starts_with(path) {
+                return Some(l.path_vec());
             }
         }
-        best.map(<[i32]>::to_vec)
+        best
     }
 
     /// Reports `message` at the option value `path` (an extension path:
@@ -228,7 +229,7 @@ impl Cx<'_> {
             let span = at
                 .as_ref()
                 .and_then(|a| self.file.location(a))
-                .map(|l| l.span.clone());
+                .map(|l| l.span().to_vec());
             if !spans.contains(&span) {
                 spans.push(span);
                 self.emit(sink, at, message.to_string());

@@ -83,35 +83,45 @@ pub fn run(args: BuildArgs) -> Result<Outcome, CliError> {
                 .map_err(CliError::Failure)?,
         )
     };
-    let bytes = formats::render_with_schema(
-        filtered.as_ref().unwrap_or(&full),
-        &full,
-        WriteOptions {
-            as_file_descriptor_set: args.as_file_descriptor_set,
-            exclude_imports: args.exclude_imports,
-            exclude_source_info: args.exclude_source_info,
-            exclude_source_retention_options: args.exclude_source_retention_options,
-        },
-        format,
-        json,
-    )
-    .map_err(CliError::Failure)?;
-    let bytes = compress(bytes, compression)?;
-    clock.mark("encode");
-    write_output(&args.output, &bytes)?;
-    clock.mark("write");
+    let opts = WriteOptions {
+        as_file_descriptor_set: args.as_file_descriptor_set,
+        exclude_imports: args.exclude_imports,
+        exclude_source_info: args.exclude_source_info,
+        exclude_source_retention_options: args.exclude_source_retention_options,
+    };
+    let image = filtered.as_ref().unwrap_or(&full);
+    if format == Format::Binpb && matches!(compression, Compression::None) {
+        // Binary output goes out as it is encoded.
+        write_output(&args.output, |w| image.write_binary(opts, w))?;
+        clock.mark("encode+write");
+    } else {
+        let bytes = formats::render_with_schema(image, &full, opts, format, json)
+            .map_err(CliError::Failure)?;
+        let bytes = compress(bytes, compression)?;
+        clock.mark("encode");
+        write_output(&args.output, |w| w.write_all(&bytes))?;
+        clock.mark("write");
+    }
+    // The image is about to be freed by the exit; freeing it piece by piece
+    // first only costs time.
+    std::mem::forget(filtered);
+    std::mem::forget(full);
     Ok(Outcome::Ok)
 }
 
-/// Writes to stdout for `-`, discards for /dev/null, and otherwise writes a
-/// temporary file next to the target and renames it into place.
-fn write_output(output: &str, bytes: &[u8]) -> Result<(), CliError> {
+/// Writes what `write` produces to stdout for `-`, discards it for
+/// /dev/null, and otherwise writes a temporary file next to the target and
+/// renames it into place.
+fn write_output(
+    output: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
     let path = output.split('#').next().unwrap_or(output);
     match path {
-        "/dev/null" => Ok(()),
+        "/dev/null" => write(&mut std::io::sink()).map_err(|e| CliError::Failure(e.to_string())),
         "-" | "/dev/stdout" => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(bytes).and_then(|()| out.flush()) {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            match write(&mut out).and_then(|()| out.flush()) {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(CliError::Failure(e.to_string()))
                 }
@@ -132,8 +142,14 @@ fn write_output(output: &str, bytes: &[u8]) -> Result<(), CliError> {
                     .unwrap_or_default(),
                 std::process::id()
             ));
-            std::fs::write(&tmp, bytes).map_err(|e| CliError::Failure(format!("{path}: {e}")))?;
-            std::fs::rename(&tmp, target).map_err(|e| {
+            let written = std::fs::File::create(&tmp).and_then(|file| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+                write(&mut w)?;
+                w.into_inner().map_err(|e| e.into_error())?;
+                Ok(())
+            });
+            let renamed = written.and_then(|()| std::fs::rename(&tmp, target));
+            renamed.map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
                 CliError::Failure(format!("{path}: {e}"))
             })

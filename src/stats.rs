@@ -203,7 +203,7 @@ mod tests {
         let (parsed, _) = parse(SourceFile {
             import_path: "t.proto".into(),
             display_path: "t.proto".into(),
-            text: text.into(),
+            text: std::sync::Arc::new(text.to_string()),
         });
         count([&parsed.tree])
     }

@@ -66,7 +66,7 @@ fn unterminated_string_in_file_option_is_an_error_not_a_panic() {
     let r = compile(vec![SourceFile {
         import_path: "a.proto".into(),
         display_path: "a.proto".into(),
-        text: Arc::from("syntax = \"proto3\";\noption go_package = \"abc;\n"),
+        text: Arc::new("syntax = \"proto3\";\noption go_package = \"abc;\n".to_string()),
     }]);
     let errs = r.expect_err("must be rejected");
     assert!(

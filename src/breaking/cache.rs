@@ -388,7 +388,7 @@ mod tests {
             .map(|(name, text)| crate::compiler::SourceFile {
                 import_path: name.to_string(),
                 display_path: format!("proto/{name}"),
-                text: std::sync::Arc::from(*text),
+                text: std::sync::Arc::new(text.to_string()),
             })
             .collect();
         let files = crate::compiler::compile_with(sources, &|_| None).unwrap();

@@ -266,7 +266,12 @@ pub fn run(args: BreakingArgs) -> Result<Outcome, CliError> {
             &stdout,
         );
     }
-    Ok(emit(&stdout, !annotations.is_empty()))
+    let found = !annotations.is_empty();
+    // Both images go with the process; freeing them first only costs time.
+    drop((jobs, pairs, annotations));
+    std::mem::forget(current);
+    std::mem::forget(previous);
+    Ok(emit(&stdout, found))
 }
 
 /// Where a cached run keeps its answers.

@@ -148,6 +148,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         let stdout = render(findings, format, ignore_yaml);
         clock.mark("report");
         keep(&stdout, found, Some(&state[..]));
+        std::mem::forget(built);
         return Ok(emit(&stdout, found));
     }
     let jobs = lint::module_jobs(&built.workspace, &selections, &index, |_| true);
@@ -170,6 +171,9 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     let found = !findings.is_empty();
     let stdout = render(findings, format, ignore_yaml);
     clock.mark("report");
+    // The image goes with the process; freeing it first only costs time.
+    drop(jobs);
+    std::mem::forget(built);
     Ok(emit(&stdout, found))
 }
 

@@ -118,7 +118,7 @@ pub fn run(args: StatsArgs) -> Result<Outcome, CliError> {
             let (parsed, _) = parse(SourceFile {
                 import_path: String::new(),
                 display_path: String::new(),
-                text: String::from_utf8_lossy(&bytes).into(),
+                text: std::sync::Arc::new(String::from_utf8_lossy(&bytes).into_owned()),
             });
             Ok(parsed.tree)
         })

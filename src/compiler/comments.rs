@@ -35,32 +35,66 @@ fn block_comment_text(text: &str) -> String {
     out
 }
 
-/// Returns one entry per significant token (in `sig` order).
-pub fn attribute(src: &str, toks: &[Token], sig: &[u32], lines: &LineIndex) -> Vec<TokenComments> {
-    let mut out: Vec<TokenComments> = vec![TokenComments::default(); sig.len()];
+/// The comments of the significant tokens that have any, by the token's
+/// index in `sig` order. Most tokens have none, so only those that do take
+/// room.
+#[derive(Debug, Default)]
+pub struct Comments {
+    entries: Vec<(u32, TokenComments)>,
+}
+
+impl Comments {
+    pub fn get(&self, token: usize) -> Option<&TokenComments> {
+        let i = self
+            .entries
+            .binary_search_by_key(&token, |(t, _)| *t as usize)
+            .ok()?;
+        self.entries.get(i).map(|(_, c)| c)
+    }
+
+    /// The entry of `token`, which is never before the last one made.
+    fn entry(&mut self, token: usize) -> &mut TokenComments {
+        if self
+            .entries
+            .last()
+            .is_none_or(|(t, _)| *t as usize != token)
+        {
+            self.entries.push((token as u32, TokenComments::default()));
+        }
+        let last = self.entries.len() - 1;
+        &mut self.entries[last].1
+    }
+}
+
+/// The comments of each significant token (`sig` indexes `toks`).
+pub fn attribute(src: &str, toks: &[Token], sig: &[u32], lines: &LineIndex) -> Comments {
+    let mut out = Comments::default();
     // Walk each gap between significant tokens: (prev sig, trivia..., next sig).
     let mut prev_sig: Option<usize> = None;
     let mut tok_i = 0usize;
     for k in 0..=sig.len() {
         let next_tok = sig.get(k).map(|&i| i as usize);
         let gap_end = next_tok.unwrap_or(toks.len());
-        let trivia = &toks[tok_i..gap_end];
+        let trivia = toks.get(tok_i..gap_end).unwrap_or_default();
         let next = next_tok.and_then(|i| toks.get(i));
-        let (trailing, detached, leading) = gap_runs(
-            src,
-            trivia,
-            prev_sig.and_then(|p| toks.get(sig[p] as usize)),
-            next,
-            lines,
-        );
-        // Nothing trails the file's last token: buf gives comments after
-        // it to end of file.
-        if let (Some(p), Some(t), true) = (prev_sig, trailing, next_tok.is_some()) {
-            out[p].trailing = Some(t);
-        }
-        if k < sig.len() {
-            out[k].detached = detached;
-            out[k].leading = leading;
+        if !trivia.is_empty() {
+            let (trailing, detached, leading) = gap_runs(
+                src,
+                trivia,
+                prev_sig.and_then(|p| toks.get(sig[p] as usize)),
+                next,
+                lines,
+            );
+            // Nothing trails the file's last token: buf gives comments after
+            // it to end of file.
+            if let (Some(p), Some(t), true) = (prev_sig, trailing, next_tok.is_some()) {
+                out.entry(p).trailing = Some(t);
+            }
+            if k < sig.len() && (leading.is_some() || !detached.is_empty()) {
+                let e = out.entry(k);
+                e.detached = detached;
+                e.leading = leading;
+            }
         }
         prev_sig = Some(k);
         tok_i = gap_end + 1;

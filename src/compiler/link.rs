@@ -66,14 +66,22 @@ pub struct SymbolTable {
 
 impl SymbolTable {
     pub fn build(files: &[&FileDescriptorProto]) -> Self {
+        use rayon::prelude::*;
+        // Each file's names are made in parallel; the table is filled in
+        // file order, which decides which declaration of a duplicate is
+        // the first.
+        let declared: Vec<Declared> = files.par_iter().map(|fd| declarations(fd)).collect();
         let mut t = SymbolTable {
-            symbols: HashMap::with_capacity_and_hasher(files.len() * 64, Default::default()),
+            symbols: HashMap::with_capacity_and_hasher(
+                declared.iter().map(Vec::len).sum(),
+                Default::default(),
+            ),
             packages: HashMap::default(),
             duplicates: Vec::new(),
         };
-        for (fi, fd) in files.iter().enumerate() {
+        for (fi, (fd, names)) in files.iter().zip(declared).enumerate() {
             let fi = fi as u32;
-            let pkg = fd.package().to_string();
+            let pkg = fd.package();
             if !pkg.is_empty() {
                 let mut prefix = String::new();
                 for part in pkg.split('.') {
@@ -84,31 +92,8 @@ impl SymbolTable {
                     t.packages.entry(prefix.clone()).or_default().push(fi);
                 }
             }
-            for (i, m) in fd.message_type.iter().enumerate() {
-                t.add_message(fi, &pkg, m, vec![4, i as i32]);
-            }
-            for (i, e) in fd.enum_type.iter().enumerate() {
-                t.add_enum(fi, &pkg, e, vec![5, i as i32]);
-            }
-            for (i, x) in fd.extension.iter().enumerate() {
-                t.add(
-                    fi,
-                    join(&pkg, x.name()),
-                    SymKind::Extension,
-                    vec![7, i as i32],
-                );
-            }
-            for (i, s) in fd.service.iter().enumerate() {
-                let full = join(&pkg, s.name());
-                t.add(fi, full.clone(), SymKind::Service, vec![6, i as i32]);
-                for (j, m) in s.method.iter().enumerate() {
-                    t.add(
-                        fi,
-                        join(&full, m.name()),
-                        SymKind::Method,
-                        vec![6, i as i32, 2, j as i32],
-                    );
-                }
+            for (name, kind, path) in names {
+                t.add(fi, name, kind, path);
             }
         }
         t
@@ -133,51 +118,83 @@ impl SymbolTable {
             }
         }
     }
+}
 
-    fn add_message(&mut self, file: u32, scope: &str, m: &DescriptorProto, path: Vec<i32>) {
-        let full = join(scope, m.name());
-        self.add(file, full.clone(), SymKind::Message, path.clone());
-        for (i, f) in m.field.iter().enumerate() {
-            self.add(
-                file,
-                join(&full, f.name()),
-                SymKind::Field,
-                ext(&path, &[2, i as i32]),
-            );
-        }
-        for (i, o) in m.oneof_decl.iter().enumerate() {
-            self.add(
-                file,
-                join(&full, o.name()),
-                SymKind::Oneof,
-                ext(&path, &[8, i as i32]),
-            );
-        }
-        for (i, x) in m.extension.iter().enumerate() {
-            self.add(
-                file,
-                join(&full, x.name()),
-                SymKind::Extension,
-                ext(&path, &[6, i as i32]),
-            );
-        }
-        for (i, n) in m.nested_type.iter().enumerate() {
-            self.add_message(file, &full, n, ext(&path, &[3, i as i32]));
-        }
-        for (i, e) in m.enum_type.iter().enumerate() {
-            self.add_enum(file, &full, e, ext(&path, &[4, i as i32]));
+/// The names `fd` declares, with their kinds and descriptor paths, in the
+/// order protoc adds them.
+fn declarations(fd: &FileDescriptorProto) -> Declared {
+    let mut out = Vec::with_capacity(count_symbols(fd));
+    let pkg = fd.package();
+    for (i, m) in fd.message_type.iter().enumerate() {
+        add_message(&mut out, pkg, m, vec![4, i as i32]);
+    }
+    for (i, e) in fd.enum_type.iter().enumerate() {
+        add_enum(&mut out, pkg, e, vec![5, i as i32]);
+    }
+    for (i, x) in fd.extension.iter().enumerate() {
+        out.push((join(pkg, x.name()), SymKind::Extension, vec![7, i as i32]));
+    }
+    for (i, s) in fd.service.iter().enumerate() {
+        let full = join(pkg, s.name());
+        out.push((full.clone(), SymKind::Service, vec![6, i as i32]));
+        for (j, m) in s.method.iter().enumerate() {
+            let path = vec![6, i as i32, 2, j as i32];
+            out.push((join(&full, m.name()), SymKind::Method, path));
         }
     }
+    out
+}
 
-    fn add_enum(&mut self, file: u32, scope: &str, e: &EnumDescriptorProto, path: Vec<i32>) {
-        let full = join(scope, e.name());
-        self.add(file, full, SymKind::Enum, path.clone());
-        // Enum values are siblings of their enum (C++ scoping).
-        for (i, v) in e.value.iter().enumerate() {
-            let name = join(scope, v.name());
-            self.add(file, name, SymKind::EnumValue, ext(&path, &[2, i as i32]));
-        }
+type Declared = Vec<(String, SymKind, Vec<i32>)>;
+
+fn add_message(out: &mut Declared, scope: &str, m: &DescriptorProto, path: Vec<i32>) {
+    let full = join(scope, m.name());
+    out.push((full.clone(), SymKind::Message, path.clone()));
+    for (i, f) in m.field.iter().enumerate() {
+        let p = ext(&path, &[2, i as i32]);
+        out.push((join(&full, f.name()), SymKind::Field, p));
     }
+    for (i, o) in m.oneof_decl.iter().enumerate() {
+        let p = ext(&path, &[8, i as i32]);
+        out.push((join(&full, o.name()), SymKind::Oneof, p));
+    }
+    for (i, x) in m.extension.iter().enumerate() {
+        let p = ext(&path, &[6, i as i32]);
+        out.push((join(&full, x.name()), SymKind::Extension, p));
+    }
+    for (i, n) in m.nested_type.iter().enumerate() {
+        add_message(out, &full, n, ext(&path, &[3, i as i32]));
+    }
+    for (i, e) in m.enum_type.iter().enumerate() {
+        add_enum(out, &full, e, ext(&path, &[4, i as i32]));
+    }
+}
+
+fn add_enum(out: &mut Declared, scope: &str, e: &EnumDescriptorProto, path: Vec<i32>) {
+    out.push((join(scope, e.name()), SymKind::Enum, path.clone()));
+    // Enum values are siblings of their enum (C++ scoping).
+    for (i, v) in e.value.iter().enumerate() {
+        let p = ext(&path, &[2, i as i32]);
+        out.push((join(scope, v.name()), SymKind::EnumValue, p));
+    }
+}
+
+/// How many names `fd` declares (what `SymbolTable::build` adds for it).
+fn count_symbols(fd: &FileDescriptorProto) -> usize {
+    fn message(m: &DescriptorProto) -> usize {
+        1 + m.field.len()
+            + m.oneof_decl.len()
+            + m.extension.len()
+            + m.nested_type.iter().map(message).sum::<usize>()
+            + m.enum_type.iter().map(enumeration).sum::<usize>()
+    }
+    fn enumeration(e: &EnumDescriptorProto) -> usize {
+        1 + e.value.len()
+    }
+    fd.message_type.iter().map(message).sum::<usize>()
+        + fd.enum_type.iter().map(enumeration).sum::<usize>()
+        + fd.extension.len()
+        + fd.service.iter().map(|s| 1 + s.method.len()).sum::<usize>()
 }
 
 pub fn join(scope: &str, name: &str) -> String {

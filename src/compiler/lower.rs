@@ -12,7 +12,7 @@ use prost_types::{
 };
 
 use super::ast::*;
-use super::comments::TokenComments;
+use super::comments::Comments;
 use super::diag::Diagnostic;
 use super::lexer::LineIndex;
 
@@ -133,7 +133,7 @@ pub struct DescriptorExtras {
 struct Ctx<'a> {
     src: &'a str,
     lines: &'a LineIndex,
-    comments: &'a [TokenComments],
+    comments: &'a Comments,
     locs: LocBuf,
     refs: Vec<TypeRef>,
     options: Vec<PendingOptions>,
@@ -151,7 +151,7 @@ pub fn lower(
     src: &str,
     file: &File,
     lines: &LineIndex,
-    comments: &[TokenComments],
+    comments: &Comments,
 ) -> Lowered {
     let mut cx = Ctx {
         src,

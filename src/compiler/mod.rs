@@ -33,7 +33,8 @@ pub struct SourceFile {
     pub import_path: String,
     /// The path shown in diagnostics.
     pub display_path: String,
-    pub text: Arc<str>,
+    /// Shared without copying the bytes read from disk.
+    pub text: Arc<String>,
 }
 
 /// A compiled, linked file.
@@ -174,7 +175,7 @@ pub fn compile_with(
                 let source = SourceFile {
                     import_path: w.clone(),
                     display_path: w.clone(),
-                    text: Arc::from(text),
+                    text: Arc::new(text.to_string()),
                 };
                 round.push((source, true));
             }
@@ -415,7 +416,7 @@ pub fn compile_with(
         .map(|((u, p1), (interp, d2, used2))| {
             // What only the phases before this one read goes now, so the
             // memory serves this phase's output.
-            u.source.text = Arc::from("");
+            u.source.text = Arc::default();
             drop(std::mem::take(&mut u.lowered.options));
             drop(std::mem::take(&mut u.lowered.refs));
             let mut diags = u.diags.clone();
@@ -875,7 +876,7 @@ fn import_paths(text: &str) -> Vec<(bool, String)> {
     let source = SourceFile {
         import_path: String::new(),
         display_path: String::new(),
-        text: std::sync::Arc::from(text),
+        text: std::sync::Arc::new(text.to_string()),
     };
     let (parsed, _) = parse(source);
     parsed

@@ -342,13 +342,24 @@ impl<'a> Interpreter<'a> {
     }
 
     fn span_vec(&self, span: Span) -> Vec<i32> {
+        let (values, len) = self.span_values(span);
+        values[..len].to_vec()
+    }
+
+    fn span_values(&self, span: Span) -> ([i32; 4], usize) {
         let (l1, c1) = self.lines.width_pos(self.src, span.start);
         let (l2, c2) = self.lines.width_pos(self.src, span.end);
         if l1 == l2 {
-            vec![l1 as i32, c1 as i32, c2 as i32]
+            ([l1 as i32, c1 as i32, c2 as i32, 0], 3)
         } else {
-            vec![l1 as i32, c1 as i32, l2 as i32, c2 as i32]
+            ([l1 as i32, c1 as i32, l2 as i32, c2 as i32], 4)
         }
+    }
+
+    /// Records a location (no comments) for an option value.
+    fn locate(&self, locs: &mut LocBuf, path: &[i32], span: Span) {
+        let (values, len) = self.span_values(span);
+        locs.push(path, &values[..len], None, None, []);
     }
 
     pub fn interpret_all(&mut self, pending: &[PendingOptions]) -> Interpreted {
@@ -515,7 +526,7 @@ impl<'a> Interpreter<'a> {
         } else {
             o.span
         };
-        locs.push(&path, &self.span_vec(loc_span), None, None, []);
+        self.locate(locs, &path, loc_span);
         let packed = self.schema.is_packed(&last);
         let before = self.diags.len();
         let child_locs = if is_literal {
@@ -867,10 +878,10 @@ impl<'a> Interpreter<'a> {
                         let mut ip = p.clone();
                         ip.push(*c);
                         *c += 1;
-                        l.push(&ip, &self.span_vec(span), None, None, []);
+                        self.locate(l, &ip, span);
                     }
                 } else {
-                    l.push(&p, &self.span_vec(f.span), None, None, []);
+                    self.locate(l, &p, f.span);
                 }
             }
             let packed = schema.is_packed(&info);

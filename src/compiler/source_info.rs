@@ -536,44 +536,58 @@ impl LocBuf {
         uncommented: &[(Vec<i32>, Vec<i32>)],
     ) {
         let lowered = self.len();
-        // Statements by (path, span) in their encoded forms; a later
-        // statement with the same pair wins.
-        let mut by_span: rustc_hash::FxHashMap<(&[u8], &[u8]), usize> =
-            rustc_hash::FxHashMap::default();
-        by_span.reserve(lowered);
-        for l in self.iter().enumerate() {
-            by_span.insert((l.1.path_bytes(), l.1.span_bytes()), l.0);
-        }
-        let mut packed = Vec::new();
-        let mut pack = |values: &mut dyn Iterator<Item = i32>| -> Vec<u8> {
-            packed.clear();
-            for v in values {
-                put_varint(&mut packed, v as i64 as u64);
+        let pack = |values: &[i32]| -> Vec<u8> {
+            let mut out = Vec::new();
+            for &v in values {
+                put_varint(&mut out, v as i64 as u64);
             }
-            packed.clone()
+            out
         };
-        let mut clears = Vec::new();
-        for (path, span) in uncommented {
-            let key = (
-                pack(&mut path.iter().copied()),
-                pack(&mut span.iter().copied()),
-            );
-            if let Some(&i) = by_span.get(&(key.0.as_slice(), key.1.as_slice())) {
-                clears.push(i);
-            }
+        let uncommented: Vec<(Vec<u8>, Vec<u8>)> = uncommented
+            .iter()
+            .map(|(path, span)| (pack(path), pack(span)))
+            .collect();
+        // Which statements could matter, by (path, span) in their encoded
+        // forms: the uncommented ones and every proper prefix of an
+        // interpreted location's path with its span. (The encoding of a
+        // path's prefix is a prefix of its encoding.)
+        let mut by_span: rustc_hash::FxHashMap<(&[u8], &[u8]), Option<usize>> =
+            rustc_hash::FxHashMap::default();
+        for (path, span) in &uncommented {
+            by_span.insert((path, span), None);
         }
-        // The encoding of a path's prefix is a prefix of its encoding.
-        let mut moves = Vec::new();
-        for (j, l) in interpreted.iter().enumerate() {
-            let path = l.path_bytes();
-            let ends: Vec<usize> = path
-                .iter()
+        let prefix_ends = |path: &[u8]| -> Vec<usize> {
+            path.iter()
                 .enumerate()
                 .filter(|(_, b)| **b & 0x80 == 0)
                 .map(|(k, _)| k + 1)
-                .collect();
+                .collect()
+        };
+        for l in interpreted.iter() {
+            let path = l.path_bytes();
+            let ends = prefix_ends(path);
+            for &end in ends.iter().take(ends.len().saturating_sub(1)) {
+                by_span.insert((&path[..end], l.span_bytes()), None);
+            }
+        }
+        // The last statement with each pair, as a map of all of them keeps.
+        for (i, l) in self.iter().enumerate() {
+            if let Some(slot) = by_span.get_mut(&(l.path_bytes(), l.span_bytes())) {
+                *slot = Some(i);
+            }
+        }
+        let mut clears = Vec::new();
+        for (path, span) in &uncommented {
+            if let Some(&Some(i)) = by_span.get(&(path.as_slice(), span.as_slice())) {
+                clears.push(i);
+            }
+        }
+        let mut moves = Vec::new();
+        for (j, l) in interpreted.iter().enumerate() {
+            let path = l.path_bytes();
+            let ends = prefix_ends(path);
             for cut in (1..ends.len()).rev() {
-                if let Some(&i) = by_span.get(&(&path[..ends[cut - 1]], l.span_bytes())) {
+                if let Some(&Some(i)) = by_span.get(&(&path[..ends[cut - 1]], l.span_bytes())) {
                     moves.push((i, j));
                     break;
                 }

@@ -65,7 +65,7 @@ fn parse(display_path: &str, bytes: &[u8]) -> Result<compiler::ParsedFile, Forma
     let (parsed, diags) = compiler::parse(SourceFile {
         import_path: display_path.to_string(),
         display_path: display_path.to_string(),
-        text: Arc::from(text),
+        text: Arc::new(text.to_string()),
     });
     if !diags.is_empty() {
         let mut placed: Vec<FileDiagnostic> = diags

@@ -188,7 +188,7 @@ fn image(sources: &[(&str, &str)], imports: &[&str]) -> Image {
             .map(|(path, text)| SourceFile {
                 import_path: path.to_string(),
                 display_path: path.to_string(),
-                text: (*text).into(),
+                text: std::sync::Arc::new(text.to_string()),
             })
             .collect(),
     )

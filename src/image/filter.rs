@@ -1460,7 +1460,7 @@ mod tests {
         SourceFile {
             import_path: path.to_string(),
             display_path: path.to_string(),
-            text: Arc::from(text),
+            text: Arc::new(text.to_string()),
         }
     }
 

@@ -334,7 +334,7 @@ pub(crate) fn pool_for(image: &Image) -> Result<DescriptorPool, String> {
     let schema = compiler::compile(vec![SourceFile {
         import_path: "buf/alpha/image/v1/image.proto".into(),
         display_path: "buf/alpha/image/v1/image.proto".into(),
-        text: Arc::from(IMAGE_SCHEMA),
+        text: Arc::new(IMAGE_SCHEMA.to_string()),
     }])
     .map_err(|d| format!("internal: image schema: {:?}", d.first()))?;
     // descriptor.proto first (unless the image brings its own), then the schema.

@@ -185,7 +185,7 @@ fn compile_some(
         Some(SourceFile {
             import_path: path.to_string(),
             display_path: path.to_string(),
-            text: Arc::from(text),
+            text: Arc::new(text.to_string()),
         })
     };
     let own: HashSet<String> = sources

@@ -73,17 +73,34 @@ impl Annotation {
 
     /// The text-format line: `path:line:col:message`.
     pub fn text_line(&self) -> String {
+        let mut out = String::new();
+        self.write_text_line(&mut out);
+        out
+    }
+
+    /// [`text_line`](Self::text_line), appended to `out`.
+    pub fn write_text_line(&self, out: &mut String) {
+        use std::fmt::Write as _;
         let path = if self.path.is_empty() {
             "<input>"
         } else {
             &self.path
         };
-        format!(
-            "{path}:{}:{}:{}",
+        let _ = write!(
+            out,
+            "{path}:{}:{}:",
             self.start_line.max(1),
-            self.start_column.max(1),
-            self.shown_message()
-        )
+            self.start_column.max(1)
+        );
+        if self.plugin.is_empty() && self.policy.is_empty() {
+            out.push_str(if self.message.is_empty() {
+                &self.kind
+            } else {
+                &self.message
+            });
+        } else {
+            out.push_str(&self.shown_message());
+        }
     }
 }
 

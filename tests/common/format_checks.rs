@@ -501,7 +501,7 @@ pub fn compile_meanings(files: &[(String, String)]) -> Result<BTreeMap<String, M
         .map(|(path, text)| SourceFile {
             import_path: path.clone(),
             display_path: path.clone(),
-            text: Arc::from(text.as_str()),
+            text: Arc::new(text.clone()),
         })
         .collect();
     let wanted: std::collections::HashSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();

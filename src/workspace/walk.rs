@@ -85,12 +85,15 @@ impl Walker<'_> {
         let Ok(entries) = fs::read_dir(self.cwd.join(resolved)) else {
             return Ok(());
         };
-        let mut names: Vec<String> = entries
+        // The entry's type comes with the directory listing (no lstat per
+        // entry where the file system reports it); it is what
+        // `symlink_metadata` would say.
+        let mut names: Vec<(String, fs::FileType)> = entries
             .filter_map(Result::ok)
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter_map(|e| Some((e.file_name().to_str()?.to_string(), e.file_type().ok()?)))
             .collect();
-        names.sort();
-        for name in names {
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, file_type) in names {
             let child_relative = if relative.is_empty() {
                 name.clone()
             } else {
@@ -98,10 +101,7 @@ impl Walker<'_> {
             };
             let child_disk = disk.join(&name);
             let child_key = join(resolved, &name);
-            let Ok(meta) = fs::symlink_metadata(self.cwd.join(&child_key)) else {
-                continue;
-            };
-            let is_link = meta.file_type().is_symlink();
+            let is_link = file_type.is_symlink();
             let child_via_symlink = via_symlink || is_link;
             let (child_resolved, is_dir, is_file) = if is_link {
                 if !self.follow_symlinks {
@@ -114,7 +114,7 @@ impl Walker<'_> {
                     !is_dir && fs::metadata(self.cwd.join(&target)).is_ok_and(|m| m.is_file());
                 (target, is_dir, is_file)
             } else {
-                (child_key, meta.is_dir(), meta.is_file())
+                (child_key, file_type.is_dir(), file_type.is_file())
             };
             if is_dir {
                 self.walk_dir(

@@ -20,10 +20,10 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use prost::Message;
-use prost_types::{DescriptorProto, FileDescriptorProto, SourceCodeInfo};
+use prost_types::{DescriptorProto, FileDescriptorProto};
 
 use super::{LintAnnotation, Scope};
-use crate::compiler::CompiledFile;
+use crate::compiler::{CompiledFile, SourceInfo};
 use crate::image::{Image, ImageFile};
 use crate::report::Annotation;
 use crate::workspace::Workspace;
@@ -77,6 +77,10 @@ struct FileBody {
     /// `extendee#number` of every extension declared.
     #[prost(string, repeated, tag = "6")]
     extensions: Vec<String>,
+    /// The skeleton's source info, as `SourceInfo` encodes it (the skeleton
+    /// descriptor carries none).
+    #[prost(bytes = "vec", optional, tag = "7")]
+    skeleton_source_info: Option<Vec<u8>>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -163,7 +167,13 @@ pub fn relint(
         state
             .files
             .par_iter()
-            .map(|f| FileBody::decode(f.body.as_slice()).ok())
+            .map(|f| {
+                FileBody::decode(f.body.as_slice()).ok().filter(|b| {
+                    b.skeleton_source_info
+                        .as_ref()
+                        .is_none_or(|s| SourceInfo::is_well_formed(s))
+                })
+            })
             .collect::<Option<_>>()?
     };
     clock.mark("decode");
@@ -409,7 +419,10 @@ fn answer(
     rules: &[Vec<&'static str>],
 ) -> Vec<LintAnnotation> {
     let skeletons = Image {
-        files: bodies.iter_mut().map(skeleton_file).collect(),
+        files: {
+            use rayon::prelude::*;
+            bodies.par_iter_mut().map(skeleton_file).collect()
+        },
     };
     let index: HashMap<&str, usize> = files
         .iter()
@@ -653,37 +666,33 @@ fn file_state(
         service: fd.service.clone(),
         options: fd.options.clone(),
         syntax: fd.syntax.clone(),
-        source_code_info: f.source_info.as_ref().map(|s| SourceCodeInfo {
-            location: s
-                .iter()
-                .filter_map(|l| {
-                    // Reported paths are at most four long: no allocation
-                    // for the rest.
-                    let mut path = [0; 5];
-                    let mut len = 0;
-                    for v in l.path().take(5) {
-                        path[len] = v;
-                        len += 1;
-                    }
-                    let path = &path[..len];
-                    reported(path).then(|| prost_types::source_code_info::Location {
-                        path: path.to_vec(),
-                        span: l.span().to_vec(),
-                        leading_comments: l
-                            .leading_comments()
-                            .filter(|c| c.contains("buf:lint:ignore"))
-                            .map(str::to_string),
-                        trailing_comments: None,
-                        leading_detached_comments: Vec::new(),
-                    })
-                })
-                .collect(),
-        }),
         ..Default::default()
     };
+    let skeleton_source_info = f.source_info.as_ref().map(|s| {
+        let mut kept = SourceInfo::default();
+        for l in s.iter() {
+            // Reported paths are at most four long: no allocation for the
+            // rest.
+            let mut path = [0; 5];
+            let mut len = 0;
+            for v in l.path().take(5) {
+                path[len] = v;
+                len += 1;
+            }
+            let path = &path[..len];
+            if reported(path) {
+                let leading = l
+                    .leading_comments()
+                    .filter(|c| c.contains("buf:lint:ignore"));
+                kept.push(path, &l.span(), leading);
+            }
+        }
+        kept.encoded().to_vec()
+    });
     let body = FileBody {
         findings,
         skeleton: Some(skeleton),
+        skeleton_source_info,
         raw_options: f
             .raw_options
             .iter()
@@ -709,11 +718,12 @@ fn file_state(
 
 /// The skeleton of `f` as an image file (taken out of `f`).
 fn skeleton_file(f: &mut FileBody) -> ImageFile {
-    let mut fd = f.skeleton.take().unwrap_or_default();
-    let source_info = fd
-        .source_code_info
+    let fd = f.skeleton.take().unwrap_or_default();
+    // Checked when the body was decoded.
+    let source_info = f
+        .skeleton_source_info
         .take()
-        .map(|s| crate::compiler::SourceInfo::from_prost(&s));
+        .and_then(SourceInfo::from_encoded);
     ImageFile {
         file: CompiledFile {
             fd,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+pub use crate::compiler::source_info::varint;
 use crate::compiler::source_info::{Loc, SourceInfo};
 
 /// The first source location of each path in a file. Keyed by a hash of the
@@ -122,15 +123,4 @@ pub fn option_varint(bytes: &[u8], path: &[u32], number: u32) -> Option<u64> {
         }
     }
     found
-}
-
-pub fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v: u64 = 0;
-    for (i, b) in bytes.iter().enumerate().take(10) {
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some((v, &bytes[i + 1..]));
-        }
-    }
-    None
 }

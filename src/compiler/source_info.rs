@@ -45,17 +45,20 @@ impl SourceInfo {
     /// Entries as [`encoded`](Self::encoded) gave them, checked: None unless
     /// every entry is a well-formed location.
     pub fn from_encoded(bytes: Vec<u8>) -> Option<Self> {
-        let mut rest = bytes.as_slice();
-        while !rest.is_empty() {
-            let (key, r) = varint(rest)?;
-            let (len, r) = varint(r)?;
-            let (body, r) = r.split_at_checked(usize::try_from(len).ok()?)?;
-            if key != (1 << 3 | 2) || !well_formed(body) {
-                return None;
-            }
-            rest = r;
-        }
-        Some(SourceInfo { bytes })
+        Self::is_well_formed(&bytes).then_some(SourceInfo { bytes })
+    }
+
+    /// Whether `bytes` are entries [`from_encoded`](Self::from_encoded)
+    /// takes.
+    pub fn is_well_formed(bytes: &[u8]) -> bool {
+        each_field(bytes, |key, body| key == (1 << 3 | 2) && well_formed(body))
+    }
+
+    /// Appends a location with at most a leading comment.
+    pub fn push(&mut self, path: &[i32], span: &[i32], leading: Option<&str>) {
+        let mut body = Vec::with_capacity(16 + path.len() + leading.map_or(0, str::len));
+        put_body(&mut body, path, span, leading, None, []);
+        put_entry(&mut self.bytes, &body);
     }
 
     /// Keeps the locations `keep` accepts, bytes unchanged.
@@ -270,35 +273,44 @@ impl<'a> Iterator for Fields<'a> {
 /// Whether `body` is a location as prost would write it: only fields 1, 2,
 /// 3, 4 and 6, all length-delimited, packed values whole, texts UTF-8.
 fn well_formed(body: &[u8]) -> bool {
-    let mut rest = body;
+    each_field(body, |key, value| match (key >> 3, key & 7) {
+        (1 | 2, 2) => {
+            let mut packed = value;
+            while !packed.is_empty() {
+                match varint(packed) {
+                    Some((_, r)) => packed = r,
+                    None => return false,
+                }
+            }
+            true
+        }
+        (3 | 4 | 6, 2) => std::str::from_utf8(value).is_ok(),
+        _ => false,
+    })
+}
+
+/// Walks `bytes` as length-delimited fields: false unless every field is
+/// whole and `check` accepts its key and value.
+fn each_field(bytes: &[u8], mut check: impl FnMut(u64, &[u8]) -> bool) -> bool {
+    let mut rest = bytes;
     while !rest.is_empty() {
         let Some((key, r)) = varint(rest) else {
             return false;
         };
+        // A field that is not length-delimited has no length to read.
+        if key & 7 != 2 {
+            return false;
+        }
         let Some((len, r)) = varint(r) else {
             return false;
         };
         let Some((value, r)) = usize::try_from(len)
             .ok()
-            .and_then(|len| r.split_at_checked(len))
+            .and_then(|n| r.split_at_checked(n))
         else {
             return false;
         };
-        let ok = match (key >> 3, key & 7) {
-            (1 | 2, 2) => {
-                let mut packed = value;
-                while !packed.is_empty() {
-                    match varint(packed) {
-                        Some((_, r)) => packed = r,
-                        None => return false,
-                    }
-                }
-                true
-            }
-            (3 | 4 | 6, 2) => std::str::from_utf8(value).is_ok(),
-            _ => false,
-        };
-        if !ok {
+        if !check(key, value) {
             return false;
         }
         rest = r;
@@ -322,7 +334,8 @@ impl Iterator for Packed<'_> {
     }
 }
 
-fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+/// A varint and what follows it.
+pub fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
     let mut v: u64 = 0;
     for (i, b) in bytes.iter().enumerate().take(10) {
         v |= u64::from(b & 0x7f) << (7 * i);
@@ -730,6 +743,61 @@ mod tests {
         assert_eq!(got[2].trailing_comments.as_deref(), Some(" t\n"));
         assert_eq!(got[2].leading_detached_comments, [" det "]);
         assert_eq!(got[3].leading_comments.as_deref(), Some(" msg\n"));
+    }
+
+    #[test]
+    fn comments_move_once_and_the_last_equal_statement_gives_them() {
+        let mut buf = LocBuf::default();
+        // Two statements with one (path, span): the later one's comments go.
+        buf.push(&[8], &[2, 0, 30], Some(" first\n"), None, []);
+        buf.push(&[8], &[2, 0, 30], Some(" second\n"), None, []);
+        let mut interpreted = LocBuf::default();
+        interpreted.push(&[8, 1], &[2, 0, 30], None, None, []);
+        interpreted.push(&[8, 11], &[2, 0, 30], None, None, []);
+        let info = buf.finish(interpreted, &[]);
+        let got: Vec<(Vec<i32>, Option<String>)> = info
+            .iter()
+            .map(|l| (l.path_vec(), l.leading_comments().map(str::to_string)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (vec![8], Some(" first\n".to_string())),
+                (vec![8], None),
+                (vec![8, 1], Some(" second\n".to_string())),
+                (vec![8, 11], None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cleared_statement_has_nothing_to_give() {
+        let mut buf = LocBuf::default();
+        buf.push(&[8], &[2, 0, 30], Some(" opt\n"), None, []);
+        let mut interpreted = LocBuf::default();
+        interpreted.push(&[8, 1], &[2, 0, 30], None, None, []);
+        let info = buf.finish(interpreted, &[(vec![8], vec![2, 0, 30])]);
+        assert!(info.iter().all(|l| l.leading_comments().is_none()));
+    }
+
+    #[test]
+    fn from_encoded_refuses_what_is_not_a_location() {
+        let good = SourceInfo::from_locations(&[loc(&[4, 0], &[1, 0, 2], Some(" c\n"))]);
+        assert_eq!(
+            SourceInfo::from_encoded(good.encoded().to_vec()),
+            Some(good.clone())
+        );
+        let mut truncated = good.encoded().to_vec();
+        truncated.pop();
+        assert_eq!(SourceInfo::from_encoded(truncated), None);
+        // A varint field inside a location, and a foreign top-level field.
+        assert_eq!(SourceInfo::from_encoded(vec![0x0a, 0x02, 0x08, 0x01]), None);
+        assert_eq!(SourceInfo::from_encoded(vec![0x12, 0x00]), None);
+        // Comments that are not UTF-8.
+        assert_eq!(
+            SourceInfo::from_encoded(vec![0x0a, 0x03, 0x1a, 0x01, 0xff]),
+            None
+        );
     }
 
     #[test]

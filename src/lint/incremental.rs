@@ -280,18 +280,20 @@ fn plan(
         .copied()
         .filter(|n| prev_by(n).map(|p| p.key.as_slice()) != keys.get(n).map(|k| &k[..]))
         .collect();
-    // Past four in five files, compiling the rest is cheaper than the
-    // bookkeeping.
-    if affected.len() * 5 > imports.len() * 4 {
+    // Compile what changed and everything it imports; when that is more
+    // than half the files, a whole run costs less than the bookkeeping
+    // (googleapis with `google/api/field_behavior.proto` edited: 6,293 of
+    // 7,221 files to compile, 1.25x a cold run incrementally).
+    let mut subset = closure(affected.iter().copied(), &imports, &own);
+    if subset.len() * 2 > imports.len() {
         clock.note(&format!(
-            "whole compile: {} of {} files changed",
+            "whole compile: {} of {} files changed, {} to compile",
             affected.len(),
-            imports.len()
+            imports.len(),
+            subset.len()
         ));
         return None;
     }
-    // Compile what changed and everything it imports.
-    let mut subset = closure(affected.iter().copied(), &imports, &own);
     let mut image = compile_subset(ws, contents, &subset, compile)?;
     let fresh_users: Vec<&str> = {
         let at = image.by_name();

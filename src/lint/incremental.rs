@@ -13,9 +13,9 @@
 //! number declared twice across files that do not import each other) is
 //! checked over the kept symbols; when anything is out of the ordinary (a
 //! compile error, a conflict, a cycle, a dependency file seen for the first
-//! time, or an edit that reaches four in five files) [`relint`] answers `None`
-//! and the caller compiles everything, which gives the same answer by
-//! construction.
+//! time, or an edit that needs more than half the files compiled) [`relint`]
+//! answers `None` and the caller compiles everything, which gives the same
+//! answer by construction.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 

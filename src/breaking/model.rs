@@ -200,19 +200,10 @@ impl<'a> FileView<'a> {
     /// shorter than `min_len`, else the first recorded descendant (buf's
     /// search for a location inside an option value).
     pub fn option_location(&self, path: &[i32], min_len: usize) -> Option<Vec<i32>> {
-        let info = self.compiled.source_info.as_ref()?;
-        let mut best: Option<Vec<i32>> = None;
-        for l in info.iter() {
-            let len = l.path_len();
-            if len >= min_len && l.path_is_prefix_of(path) {
-                if best.as_ref().is_none_or(|b| len > b.len()) {
-                    best = Some(l.path_vec());
-                }
-            } else if l.path_starts_with(path) {
-                return Some(l.path_vec());
-            }
-        }
-        best
+        self.compiled
+            .source_info
+            .as_ref()?
+            .option_location(path, min_len)
     }
 }
 

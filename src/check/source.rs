@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-pub use crate::compiler::source_info::varint;
 use crate::compiler::source_info::{Loc, SourceInfo};
+pub use crate::compiler::wire::varint;
 
 /// The first source location of each path in a file. Keyed by a hash of the
 /// path (no per-location allocation); the rare hash collision between two

@@ -289,6 +289,19 @@ impl LineIndex {
 
     /// Zero-based (line, display column): tabs advance to the next multiple of
     /// four, other characters count their terminal width.
+    /// A source-info span of `start..end`: `[line, column, end_column]` on
+    /// one line, else `[line, column, end_line, end_column]` (the first
+    /// `len` values of the array).
+    pub fn span_values(&self, src: &str, start: u32, end: u32) -> ([i32; 4], usize) {
+        let (l1, c1) = self.width_pos(src, start);
+        let (l2, c2) = self.width_pos(src, end);
+        if l1 == l2 {
+            ([l1 as i32, c1 as i32, c2 as i32, 0], 3)
+        } else {
+            ([l1 as i32, c1 as i32, l2 as i32, c2 as i32], 4)
+        }
+    }
+
     pub fn width_pos(&self, src: &str, offset: u32) -> (usize, usize) {
         let line = self.line(offset);
         let start = self.line_start(line) as usize;

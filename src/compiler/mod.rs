@@ -13,6 +13,7 @@ pub mod options;
 pub mod parser;
 pub mod source_info;
 pub mod validate;
+pub mod wire;
 pub mod wkt;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};

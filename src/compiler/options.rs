@@ -347,13 +347,7 @@ impl<'a> Interpreter<'a> {
     }
 
     fn span_values(&self, span: Span) -> ([i32; 4], usize) {
-        let (l1, c1) = self.lines.width_pos(self.src, span.start);
-        let (l2, c2) = self.lines.width_pos(self.src, span.end);
-        if l1 == l2 {
-            ([l1 as i32, c1 as i32, c2 as i32, 0], 3)
-        } else {
-            ([l1 as i32, c1 as i32, l2 as i32, c2 as i32], 4)
-        }
+        self.lines.span_values(self.src, span.start, span.end)
     }
 
     /// Records a location (no comments) for an option value.

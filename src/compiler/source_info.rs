@@ -10,6 +10,7 @@ use prost_types::SourceCodeInfo;
 use prost_types::source_code_info::Location;
 
 use super::options::{put_tag, put_varint};
+use super::wire::{next, varint};
 
 /// `SourceCodeInfo.location` (field 1) entries, each `tag, length, body`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -51,7 +52,7 @@ impl SourceInfo {
     /// Whether `bytes` are entries [`from_encoded`](Self::from_encoded)
     /// takes.
     pub fn is_well_formed(bytes: &[u8]) -> bool {
-        each_field(bytes, |key, body| key == (1 << 3 | 2) && well_formed(body))
+        each_field(bytes, |number, body| number == 1 && well_formed(body))
     }
 
     /// Appends a location with at most a leading comment.
@@ -104,6 +105,24 @@ impl SourceInfo {
         .next()
     }
 
+    /// buf's search for where an option value at `path` is: the longest
+    /// recorded path that is `path` or an ancestor of it no shorter than
+    /// `min_len`, unless a location inside `path` comes first.
+    pub fn option_location(&self, path: &[i32], min_len: usize) -> Option<Vec<i32>> {
+        let mut best: Option<Vec<i32>> = None;
+        for l in self.iter() {
+            let len = l.path_len();
+            if len >= min_len && l.path_is_prefix_of(path) {
+                if best.as_ref().is_none_or(|b| len > b.len()) {
+                    best = Some(l.path_vec());
+                }
+            } else if l.path_starts_with(path) {
+                return Some(l.path_vec());
+            }
+        }
+        best
+    }
+
     pub fn to_prost(&self) -> SourceCodeInfo {
         SourceCodeInfo {
             location: self.iter().map(|l| l.to_location()).collect(),
@@ -120,17 +139,16 @@ impl<'a> Iterator for Entries<'a> {
     type Item = Loc<'a>;
 
     fn next(&mut self) -> Option<Loc<'a>> {
-        // Every buffer is built here (or re-encoded from prost), so entries
-        // are well formed; a malformed tail ends the walk.
-        let (_tag, rest) = varint(self.rest)?;
-        let (len, rest) = varint(rest)?;
-        let len = usize::try_from(len).ok()?;
-        let Some((body, rest)) = rest.split_at_checked(len) else {
+        // Every buffer is built here (or checked by `from_encoded`), so
+        // entries are well formed; a malformed tail ends the walk.
+        let Some(field) = next(self.rest) else {
             self.rest = &[];
             return None;
         };
-        self.rest = rest;
-        Some(Loc { body })
+        self.rest = &self.rest[field.record.len()..];
+        Some(Loc {
+            body: field.payload,
+        })
     }
 }
 
@@ -254,27 +272,22 @@ impl<'a> Iterator for Fields<'a> {
     type Item = (u32, &'a [u8]);
 
     fn next(&mut self) -> Option<(u32, &'a [u8])> {
-        let (key, rest) = varint(self.rest)?;
-        if key & 7 != 2 {
-            // Not written by us or prost: stop rather than misread.
-            self.rest = &[];
-            return None;
-        }
-        let (len, rest) = varint(rest)?;
-        let Some((value, rest)) = rest.split_at_checked(usize::try_from(len).ok()?) else {
+        // A field that is not length-delimited was not written by us or
+        // prost: stop rather than misread.
+        let Some(field) = next(self.rest).filter(|f| f.wire_type == 2) else {
             self.rest = &[];
             return None;
         };
-        self.rest = rest;
-        Some(((key >> 3) as u32, value))
+        self.rest = &self.rest[field.record.len()..];
+        Some((field.number as u32, field.payload))
     }
 }
 
 /// Whether `body` is a location as prost would write it: only fields 1, 2,
 /// 3, 4 and 6, all length-delimited, packed values whole, texts UTF-8.
 fn well_formed(body: &[u8]) -> bool {
-    each_field(body, |key, value| match (key >> 3, key & 7) {
-        (1 | 2, 2) => {
+    each_field(body, |number, value| match number {
+        1 | 2 => {
             let mut packed = value;
             while !packed.is_empty() {
                 match varint(packed) {
@@ -284,36 +297,22 @@ fn well_formed(body: &[u8]) -> bool {
             }
             true
         }
-        (3 | 4 | 6, 2) => std::str::from_utf8(value).is_ok(),
+        3 | 4 | 6 => std::str::from_utf8(value).is_ok(),
         _ => false,
     })
 }
 
 /// Walks `bytes` as length-delimited fields: false unless every field is
-/// whole and `check` accepts its key and value.
-fn each_field(bytes: &[u8], mut check: impl FnMut(u64, &[u8]) -> bool) -> bool {
+/// whole, length-delimited, and `check` accepts its number and value.
+fn each_field(bytes: &[u8], mut check: impl FnMut(i32, &[u8]) -> bool) -> bool {
     let mut rest = bytes;
     while !rest.is_empty() {
-        let Some((key, r)) = varint(rest) else {
-            return false;
-        };
-        // A field that is not length-delimited has no length to read.
-        if key & 7 != 2 {
-            return false;
+        match next(rest) {
+            Some(f) if f.wire_type == 2 && check(f.number, f.payload) => {
+                rest = &rest[f.record.len()..];
+            }
+            _ => return false,
         }
-        let Some((len, r)) = varint(r) else {
-            return false;
-        };
-        let Some((value, r)) = usize::try_from(len)
-            .ok()
-            .and_then(|n| r.split_at_checked(n))
-        else {
-            return false;
-        };
-        if !check(key, value) {
-            return false;
-        }
-        rest = r;
     }
     true
 }
@@ -332,18 +331,6 @@ impl Iterator for Packed<'_> {
         self.rest = rest;
         Some(v as i32)
     }
-}
-
-/// A varint and what follows it.
-pub fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v: u64 = 0;
-    for (i, b) in bytes.iter().enumerate().take(10) {
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some((v, &bytes[i + 1..]));
-        }
-    }
-    None
 }
 
 fn varint_len(v: u64) -> usize {

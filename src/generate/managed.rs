@@ -21,11 +21,11 @@ use super::response::{go_clean, go_join};
 use crate::check::source::varint;
 use crate::compiler::CompiledFile;
 use crate::compiler::options::{put_tag, put_varint};
+use crate::compiler::wire::{Field, fields};
 use crate::config::buf_gen_yaml::{
     DisableRule, FieldOption, FileOption, Managed, OverrideOption, OverrideRule, OverrideValue,
 };
 use crate::image::Image;
-use crate::image::wire::{Field, fields};
 
 /// The files buf bundles as well-known types; managed mode never edits them.
 const WELL_KNOWN_TYPES: [&str; 15] = [

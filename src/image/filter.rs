@@ -826,7 +826,7 @@ fn own_options(elem: &Elem) -> (Vec<i32>, &'static str) {
 /// length-delimited value or a group's body; scalars give their raw bytes.
 /// Malformed input ends the list.
 fn wire_fields(b: &[u8]) -> Vec<(i32, &[u8])> {
-    super::wire::fields(b)
+    crate::compiler::wire::fields(b)
         .0
         .into_iter()
         .map(|f| (f.number, f.payload))
@@ -1364,7 +1364,7 @@ fn drop_excluded_options(
 /// `b` without the fields whose number `drop` accepts, the rest byte for
 /// byte. `None` when `b` is malformed.
 fn without_fields(b: &[u8], mut drop: impl FnMut(i32) -> bool) -> Option<Vec<u8>> {
-    let (fields, complete) = super::wire::fields(b);
+    let (fields, complete) = crate::compiler::wire::fields(b);
     if !complete {
         return None;
     }

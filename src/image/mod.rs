@@ -6,7 +6,6 @@ mod encode;
 pub mod filter;
 pub mod formats;
 pub mod read;
-pub mod wire;
 
 use std::collections::{HashMap, HashSet};
 

@@ -202,11 +202,6 @@ impl<'a> LintFile<'a> {
         index.get_in(info, path)
     }
 
-    /// The file's source locations, in order.
-    pub fn locations(&self) -> impl Iterator<Item = Loc<'a>> {
-        self.compiled.source_info.iter().flat_map(|s| s.iter())
-    }
-
     /// The leading comment attached to the declaration at `path`.
     pub fn leading_comment(&self, path: &[i32]) -> Option<&'a str> {
         self.location(path)?.leading_comments()

@@ -3,7 +3,7 @@
 //! write (features, the editions range, and findings as `error`).
 
 use crate::compiler::options::{put_tag, put_varint};
-use crate::image::wire;
+use crate::compiler::wire;
 
 use super::PluginError;
 

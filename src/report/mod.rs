@@ -53,12 +53,16 @@ impl Annotation {
     /// sent none, then ` (<plugin>)`, ` (<policy>)` or ` (<plugin>,
     /// <policy>)` for findings of plugins and policies.
     pub fn shown_message(&self) -> String {
-        let message = if self.message.is_empty() {
+        self.suffixed(self.message_or_kind())
+    }
+
+    /// The message, or the rule's ID for a finding without one.
+    fn message_or_kind(&self) -> &str {
+        if self.message.is_empty() {
             &self.kind
         } else {
             &self.message
-        };
-        self.suffixed(message)
+        }
     }
 
     /// `message` with the plugin and policy suffix.
@@ -93,11 +97,7 @@ impl Annotation {
             self.start_column.max(1)
         );
         if self.plugin.is_empty() && self.policy.is_empty() {
-            out.push_str(if self.message.is_empty() {
-                &self.kind
-            } else {
-                &self.message
-            });
+            out.push_str(self.message_or_kind());
         } else {
             out.push_str(&self.shown_message());
         }

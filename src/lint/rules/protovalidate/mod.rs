@@ -199,20 +199,11 @@ impl Cx<'_> {
         if self.file.location(path).is_some() {
             return Some(path.to_vec());
         }
-        self.file.compiled.source_info.as_ref()?;
-        let mut best: Option<Vec<i32>> = None;
-        for l in self.file.locations() {
-            let len = l.path_len();
-            if len >= ext_len
-                && l.path_is_prefix_of(path)
-                && len > best.as_ref().map_or(0, Vec::len)
-            {
-                best = Some(l.path_vec());
-            } else if l.path_starts_with(path) {
-                return Some(l.path_vec());
-            }
-        }
-        best
+        self.file
+            .compiled
+            .source_info
+            .as_ref()?
+            .option_location(path, ext_len)
     }
 
     /// Reports `message` at the option value `path` (an extension path:

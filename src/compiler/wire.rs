@@ -1,7 +1,18 @@
-//! A serialized message split into its fields, for the code that edits
-//! option bytes in place (the type filter, managed mode).
+//! Reading serialized messages: varints, and a message split into its
+//! fields (for source info read in place, and for the code that edits
+//! option bytes: the type filter, managed mode, plugin mode).
 
-use crate::check::source::varint;
+/// A varint and what follows it.
+pub fn varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v: u64 = 0;
+    for (i, b) in bytes.iter().enumerate().take(10) {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((v, &bytes[i + 1..]));
+        }
+    }
+    None
+}
 
 /// One field occurrence.
 #[derive(Debug, Clone, Copy)]
@@ -30,8 +41,8 @@ pub fn fields(b: &[u8]) -> (Vec<Field<'_>>, bool) {
     (out, true)
 }
 
-/// The field at the start of `b`.
-fn next(b: &[u8]) -> Option<Field<'_>> {
+/// The field at the start of `b`; None when it does not parse.
+pub fn next(b: &[u8]) -> Option<Field<'_>> {
     let (key, after) = varint(b)?;
     let number = (key >> 3) as i32;
     let wire_type = key & 7;

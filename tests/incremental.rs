@@ -599,9 +599,9 @@ fn damaged_entries_are_replaced_and_no_cache_writes_nothing() {
         .into_iter()
         .max_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap())
         .unwrap();
-    std::fs::write(&answer, b"PLC2 not an entry").unwrap();
+    std::fs::write(&answer, b"PLC3 not an entry").unwrap();
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
-    assert!(std::fs::read(&answer).unwrap() != b"PLC2 not an entry");
+    assert!(std::fs::read(&answer).unwrap() != b"PLC3 not an entry");
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
 }

@@ -6,9 +6,10 @@
 //! `~/.cache/protolith`, one subdirectory per [`Kind`]. `PROTOLITH_NO_CACHE=1`
 //! turns it off.
 //!
-//! Every entry starts with a tag and the SHA-256 of the rest, so a torn,
-//! foreign or older-format file is never trusted: it is removed and the
-//! value recomputed. The directory is kept under a size bound,
+//! Every entry starts with a tag and a checksum of the rest (XXH3-128: the
+//! keys are SHA-256, the checksum only has to catch damage, and it runs at
+//! memory speed over a 20 MB entry), so a torn, foreign or older-format file
+//! is never trusted: it is removed and the value recomputed. The directory is kept under a size bound,
 //! `PROTOLITH_CACHE_MAX_MB` (default 256): after each store or hit the least
 //! recently used entries of all kinds (a hit counts as a use) are removed
 //! until it fits, never the entry just used. Concurrent runs only rename
@@ -92,8 +93,13 @@ impl Store {
     /// The body stored under `key`, if whole and sound. A damaged entry is
     /// removed. A hit marks the entry used and keeps the bound.
     pub fn get(&self, kind: Kind, key: &str) -> Option<Vec<u8>> {
+        self.get_bytes(kind, key).map(Vec::from)
+    }
+
+    /// [`Store::get`], without copying the body out of what was read.
+    pub fn get_bytes(&self, kind: Kind, key: &str) -> Option<prost::bytes::Bytes> {
         let path = self.path(kind, key);
-        let mut bytes = std::fs::read(&path).ok()?;
+        let bytes = std::fs::read(&path).ok()?;
         if !verified(&bytes) {
             let _ = std::fs::remove_file(&path);
             return None;
@@ -102,27 +108,59 @@ impl Store {
             let _ = f.set_modified(SystemTime::now());
         }
         self.evict(&path);
-        bytes.drain(..HEADER);
-        Some(bytes)
+        Some(prost::bytes::Bytes::from(bytes).slice(HEADER..))
     }
 
     /// Stores `body` under `key`; failures only cost a later run its
     /// shortcut.
     pub fn put(&self, kind: Kind, key: &str, body: &[u8]) {
+        self.put_all(&[(kind, key, body)]);
+    }
+
+    /// Stores several entries at once, written side by side and put in
+    /// place in the order given: under a tight bound the last is what stays
+    /// (the least recently used go first).
+    pub fn put_all(&self, entries: &[(Kind, &str, &[u8])]) {
+        use rayon::prelude::*;
+        let written: Vec<Option<(PathBuf, PathBuf)>> = entries
+            .par_iter()
+            .map(|&(kind, key, body)| self.write_temp(kind, key, body))
+            .collect();
+        let mut last = None;
+        for (tmp, path) in written.into_iter().flatten() {
+            if std::fs::rename(&tmp, &path).is_err() {
+                let _ = std::fs::remove_file(&tmp);
+                continue;
+            }
+            // Written side by side, the entries are dated in order here.
+            if let Ok(f) = std::fs::File::options().write(true).open(&path) {
+                let _ = f.set_modified(SystemTime::now());
+            }
+            last = Some(path);
+        }
+        if let Some(path) = last {
+            self.evict(&path);
+        }
+    }
+
+    /// Writes an entry to a temporary file beside its place: (temporary,
+    /// place), or `None` when it cannot.
+    fn write_temp(&self, kind: Kind, key: &str, body: &[u8]) -> Option<(PathBuf, PathBuf)> {
+        use std::io::Write;
         let path = self.path(kind, key);
-        let Some(dir) = path.parent() else { return };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        let mut data = Vec::with_capacity(HEADER + body.len());
-        data.extend_from_slice(MAGIC);
-        data.extend_from_slice(sha256(body).as_ref());
-        data.extend_from_slice(body);
+        let dir = path.parent()?;
+        std::fs::create_dir_all(dir).ok()?;
+        let mut header = Vec::with_capacity(HEADER);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&checksum(body));
         let tmp = dir.join(format!(".{key}.{}", std::process::id()));
-        if std::fs::write(&tmp, &data).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(&header).and_then(|()| f.write_all(body)));
+        if written.is_err() {
             let _ = std::fs::remove_file(&tmp);
+            return None;
         }
-        self.evict(&path);
+        Some((tmp, path))
     }
 
     /// Removes the least recently used entries of every kind until the store
@@ -172,17 +210,22 @@ impl Store {
     }
 }
 
-/// A format tag every entry starts with, then the SHA-256 of the rest.
-const MAGIC: &[u8; 4] = b"PLC2";
-const HEADER: usize = MAGIC.len() + 32;
+/// A format tag every entry starts with, then the checksum of the rest.
+const MAGIC: &[u8; 4] = b"PLC3";
+const HEADER: usize = MAGIC.len() + 16;
 
 fn verified(bytes: &[u8]) -> bool {
     bytes
         .split_at_checked(HEADER)
         .is_some_and(|(header, body)| {
             let (magic, sum) = header.split_at(MAGIC.len());
-            magic == MAGIC && sum == sha256(body).as_ref()
+            magic == MAGIC && sum == checksum(body)
         })
+}
+
+/// XXH3-128 of `body`, little-endian.
+fn checksum(body: &[u8]) -> [u8; 16] {
+    twox_hash::XxHash3_128::oneshot(body).to_le_bytes()
 }
 
 fn sha256(bytes: &[u8]) -> ring::digest::Digest {
@@ -230,25 +273,30 @@ impl KeyHasher {
 /// stdout.
 pub struct Answer {
     pub findings: bool,
-    pub stdout: Vec<u8>,
+    pub stdout: prost::bytes::Bytes,
 }
 
 /// The answer stored under `key`.
 pub fn load_answer(store: &Store, kind: Kind, key: &str) -> Option<Answer> {
-    let body = store.get(kind, key)?;
-    let (&flag, stdout) = body.split_first()?;
+    let body = store.get_bytes(kind, key)?;
+    let &flag = body.first()?;
     Some(Answer {
         findings: flag == b'1',
-        stdout: stdout.to_vec(),
+        stdout: body.slice(1..),
     })
 }
 
 /// Stores an answer; failures only cost a later run its shortcut.
 pub fn store_answer(store: &Store, kind: Kind, key: &str, findings: bool, stdout: &[u8]) {
+    store.put(kind, key, &answer_body(findings, stdout));
+}
+
+/// An answer as [`load_answer`] reads it back.
+pub fn answer_body(findings: bool, stdout: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(stdout.len() + 1);
     body.push(if findings { b'1' } else { b'0' });
     body.extend_from_slice(stdout);
-    store.put(kind, key, &body);
+    body
 }
 
 /// Each file's digest over its import path, printed path, target flag and
@@ -329,7 +377,7 @@ mod tests {
         for bad in [
             whole[..whole.len() - 1].to_vec(),
             flipped,
-            [&b"PLC1"[..], &whole[4..]].concat(),
+            [&b"PLC2"[..], &whole[4..]].concat(),
             b"1a.proto:1:1:old format".to_vec(),
             Vec::new(),
         ] {

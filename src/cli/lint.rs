@@ -80,16 +80,19 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             && report::warnings_issued() == warned
         {
             // The answer last: under a tight bound it is what stays.
+            let answer = crate::cache::answer_body(findings, stdout);
+            let mut entries = Vec::new();
             if let Some(state) = state {
-                store.put(crate::cache::Kind::LintState, state_key, state);
+                entries.push((crate::cache::Kind::LintState, state_key.as_str(), state));
             }
-            crate::cache::store_answer(store, crate::cache::Kind::Lint, key, findings, stdout);
+            entries.push((crate::cache::Kind::Lint, key.as_str(), &answer[..]));
+            store.put_all(&entries);
         }
     };
     if let (Some(store), Some(digests), Some(state_key)) = (&store, &digests, &state_key) {
         let prev = store
-            .get(crate::cache::Kind::LintState, state_key)
-            .and_then(|b| lint::incremental::State::decode_from(&b));
+            .get_bytes(crate::cache::Kind::LintState, state_key)
+            .and_then(lint::incremental::State::decode_from);
         clock.mark("state");
         if let Some(prev) = prev {
             let compile = |sub, bytes| {

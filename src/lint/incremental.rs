@@ -56,8 +56,8 @@ struct FileState {
     validate_user: bool,
     /// An encoded [`FileBody`]: decoded only when the run goes on
     /// incrementally, and kept as it is for a file that did not change.
-    #[prost(bytes = "vec", tag = "6")]
-    body: Vec<u8>,
+    #[prost(bytes = "bytes", tag = "6")]
+    body: prost::bytes::Bytes,
 }
 
 /// The rest of a file's state.
@@ -108,7 +108,8 @@ struct StoredFinding {
 }
 
 impl State {
-    pub fn decode_from(bytes: &[u8]) -> Option<State> {
+    /// Decodes a state; the files' bodies stay slices of `bytes`.
+    pub fn decode_from(bytes: prost::bytes::Bytes) -> Option<State> {
         State::decode(bytes).ok()
     }
 
@@ -168,7 +169,7 @@ pub fn relint(
             .files
             .par_iter()
             .map(|f| {
-                FileBody::decode(f.body.as_slice()).ok().filter(|b| {
+                FileBody::decode(&f.body[..]).ok().filter(|b| {
                     b.skeleton_source_info
                         .as_ref()
                         .is_none_or(|s| SourceInfo::is_well_formed(s))
@@ -714,7 +715,7 @@ fn file_state(
         digest: digest.map(|d| d.to_vec()).unwrap_or_default(),
         imports: descriptor_imports(f),
         validate_user: super::rules::uses_protovalidate(f),
-        body: body.encode_to_vec(),
+        body: body.encode_to_vec().into(),
     }
 }
 

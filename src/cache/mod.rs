@@ -16,6 +16,8 @@
 //! whole entries into place and remove them, so a reader sees a whole entry
 //! or none; two runs storing the same key store the same value.
 
+pub mod files;
+
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -30,9 +32,17 @@ pub enum Kind {
     Baseline,
     /// A whole breaking run's output.
     Breaking,
+    /// A workspace's file digests, with what `stat` said of each file.
+    Files,
 }
 
-const KINDS: [Kind; 4] = [Kind::Lint, Kind::LintState, Kind::Baseline, Kind::Breaking];
+const KINDS: [Kind; 5] = [
+    Kind::Lint,
+    Kind::LintState,
+    Kind::Baseline,
+    Kind::Breaking,
+    Kind::Files,
+];
 
 impl Kind {
     fn dir_name(self) -> &'static str {
@@ -41,6 +51,7 @@ impl Kind {
             Kind::LintState => "lint-state",
             Kind::Baseline => "baseline",
             Kind::Breaking => "breaking",
+            Kind::Files => "files",
         }
     }
 }
@@ -301,25 +312,14 @@ pub fn answer_body(findings: bool, stdout: &[u8]) -> Vec<u8> {
 
 /// Each file's digest over its import path, printed path, target flag and
 /// bytes, in module and file order (as [`crate::input::read`] returns
-/// `contents`).
+/// `contents`). [`files::scan`] gives the same without reading every file.
 pub fn file_digests(ws: &crate::workspace::Workspace, contents: &[Vec<u8>]) -> Vec<[u8; 32]> {
     use rayon::prelude::*;
     let files: Vec<_> = ws.modules.iter().flat_map(|m| &m.files).collect();
     files
         .par_iter()
         .zip(contents)
-        .map(|(f, bytes)| {
-            let mut h = ring::digest::Context::new(&ring::digest::SHA256);
-            for part in [f.import_path.as_bytes(), f.external_path.as_bytes()] {
-                h.update(&(part.len() as u64).to_le_bytes());
-                h.update(part);
-            }
-            h.update(&[u8::from(f.is_target)]);
-            h.update(bytes);
-            let mut out = [0u8; 32];
-            out.copy_from_slice(h.finish().as_ref());
-            out
-        })
+        .map(|(f, bytes)| files::file_digest(f, &digest(bytes)))
         .collect()
 }
 

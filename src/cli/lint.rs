@@ -53,17 +53,24 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     // buf validates the breaking section's IDs too.
     let plans = check_runs::plan(&ext, &targets, Family::Lint).map_err(CliError::Failure)?;
     let selections: Vec<Vec<&'static str>> = plans.iter().map(|p| p[0].builtin.clone()).collect();
-    let contents = input::read(&ws)?;
-    clock.mark("read");
     // Plugins are programs of their own: their answers are never cached.
-    let store =
-        crate::cache::Store::open().filter(|_| ext.is_empty() && lint::cache::cacheable(&contents));
-    let digests = store
+    let store = crate::cache::Store::open().filter(|_| ext.is_empty());
+    // With a cache, only the files changed since the last run are read now.
+    let scan = match &store {
+        Some(store) => Some(
+            crate::cache::files::scan(store, &ws, lint::cache::mentions_now_rules)
+                .map_err(CliError::Failure)?,
+        ),
+        None => None,
+    };
+    clock.mark("read");
+    // A finding that can depend on the current time is never cached.
+    let store = store.filter(|_| scan.as_ref().is_some_and(|s| !s.flagged));
+    let digests = scan
         .as_ref()
-        .map(|_| crate::cache::file_digests(&ws, &contents));
-    let result_key = digests
-        .as_deref()
-        .map(|d| lint::cache::key(&ws, d, &selections, &args.error_format));
+        .filter(|_| store.is_some())
+        .map(|s| &s.digests[..]);
+    let result_key = digests.map(|d| lint::cache::key(&ws, d, &selections, &args.error_format));
     clock.mark("cache key");
     if let (Some(store), Some(key)) = (&store, &result_key)
         && let Some(hit) = crate::cache::load_answer(store, crate::cache::Kind::Lint, key)
@@ -89,7 +96,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             store.put_all(&entries);
         }
     };
-    if let (Some(store), Some(digests), Some(state_key)) = (&store, &digests, &state_key) {
+    if let (Some(store), Some(scan), Some(state_key)) = (&store, &scan, &state_key) {
         let prev = store
             .get_bytes(crate::cache::Kind::LintState, state_key)
             .and_then(lint::incremental::State::decode_from);
@@ -102,7 +109,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             };
             report::hold_warnings();
             let relinted =
-                lint::incremental::relint(&ws, &contents, digests, prev, &selections, &compile);
+                lint::incremental::relint(&ws, scan, prev, &selections, &compile);
             report::release_warnings(relinted.is_some());
             clock.mark("relint");
             if let Some((findings, state)) = relinted {
@@ -115,6 +122,11 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             }
         }
     }
+    let digests = digests.map(<[[u8; 32]]>::to_vec);
+    let contents = match scan {
+        Some(scan) => scan.into_contents().map_err(CliError::Failure)?,
+        None => input::read(&ws)?,
+    };
     let mut stdout: Vec<u8> = Vec::new();
     let built = input::compile_contents(ws, contents, |p| clock.mark(p));
     let built = match built {

@@ -5,19 +5,11 @@
 //! bytes). A hit skips compiling entirely; a miss goes on to the incremental
 //! re-lint ([`super::incremental`]).
 //!
-//! A module whose findings can depend on the current time (protovalidate's
+//! A module whose findings can depend on the current time ([`mentions_now_rules`]) (protovalidate's
 //! `lt_now`, `gt_now`, `within`) is never cached.
-
-use rayon::prelude::*;
 
 use crate::cache::KeyHasher;
 use crate::workspace::Workspace;
-
-/// Whether answers for these files may be cached at all: not when a
-/// finding can depend on the current time.
-pub fn cacheable(contents: &[Vec<u8>]) -> bool {
-    !contents.par_iter().any(|bytes| mentions_now_rules(bytes))
-}
 
 /// Feeds what every lint answer for `ws` depends on besides its files: the
 /// format, each target module's directory, configuration and rules (one
@@ -51,7 +43,7 @@ pub fn key(ws: &Workspace, digests: &[[u8; 32]], rules: &[Vec<&str>], format: &s
 /// time: `lt_now`, `gt_now`, or `within` used as a field (followed by `:`,
 /// `=` or `{`, and not after `//` on its line: not the English word in a
 /// comment).
-fn mentions_now_rules(bytes: &[u8]) -> bool {
+pub fn mentions_now_rules(bytes: &[u8]) -> bool {
     use memchr::memmem;
     if memmem::find(bytes, b"lt_now").is_some() || memmem::find(bytes, b"gt_now").is_some() {
         return true;

@@ -23,6 +23,7 @@ use prost::Message;
 use prost_types::{DescriptorProto, FileDescriptorProto};
 
 use super::{LintAnnotation, Scope};
+use crate::cache::files::Scan;
 use crate::compiler::{CompiledFile, SourceInfo};
 use crate::image::{Image, ImageFile};
 use crate::report::Annotation;
@@ -141,20 +142,19 @@ struct WsFile<'a> {
 /// compile.
 pub type Compile<'c> = dyn Fn(Workspace, Vec<Vec<u8>>) -> Option<Image> + 'c;
 
-/// Lints `ws` (whose files hold `contents`, with `digests` from
-/// [`crate::cache::file_digests`]) starting from `prev`; `rules` holds each
-/// target module's selection. Returns the findings in buf's order and the
-/// encoded state to keep, or `None` when only a whole compile can answer.
+/// Lints `ws` (whose files `files` digests, reading those it needs)
+/// starting from `prev`; `rules` holds each target module's selection.
+/// Returns the findings in buf's order and the encoded state to keep, or
+/// `None` when only a whole compile can answer.
 pub fn relint(
     ws: &Workspace,
-    contents: &[Vec<u8>],
-    digests: &[[u8; 32]],
+    files: &Scan,
     mut prev: State,
     rules: &[Vec<&'static str>],
     compile: &Compile,
 ) -> Option<(Vec<LintAnnotation>, Vec<u8>)> {
     let mut clock = crate::timing::PhaseClock::new();
-    let slots = plan(ws, contents, digests, &prev, rules, compile)?;
+    let slots = plan(ws, files, &prev, rules, compile)?;
     let files = slots
         .into_iter()
         .map(|s| match s {
@@ -199,8 +199,7 @@ enum Slot {
 /// The next state's files, in name order.
 fn plan(
     ws: &Workspace,
-    contents: &[Vec<u8>],
-    digests: &[[u8; 32]],
+    sources: &Scan,
     prev: &State,
     rules: &[Vec<&'static str>],
     compile: &Compile,
@@ -228,6 +227,7 @@ fn plan(
             flat += 1;
         }
     }
+    let digests = &sources.digests;
     // Files whose bytes changed since: parsed for their imports.
     let parsed: HashMap<&str, Vec<String>> = {
         use rayon::prelude::*;
@@ -235,10 +235,12 @@ fn plan(
             .values()
             .filter(|f| prev_by(f.import_path).is_none_or(|p| p.digest != digests[f.flat]))
             .collect();
+        let flats: Vec<usize> = files.iter().map(|f| f.flat).collect();
+        sources.load(&flats).ok()?;
         files
             .par_iter()
             .map(|f| {
-                let text = String::from_utf8_lossy(&contents[f.flat]);
+                let text = String::from_utf8_lossy(sources.bytes(f.flat).unwrap_or_default());
                 (f.import_path, crate::compiler::all_imports(&text))
             })
             .collect()
@@ -295,7 +297,7 @@ fn plan(
         ));
         return None;
     }
-    let mut image = compile_subset(ws, contents, &subset, compile)?;
+    let mut image = compile_subset(ws, sources, &subset, compile)?;
     let fresh_users: Vec<&str> = {
         let at = image.by_name();
         affected
@@ -318,7 +320,7 @@ fn plan(
             .collect();
         if users.iter().any(|n| !subset.contains(n)) {
             subset = closure(subset.iter().copied().chain(users), &imports, &own);
-            image = compile_subset(ws, contents, &subset, compile)?;
+            image = compile_subset(ws, sources, &subset, compile)?;
         }
     }
     clock.mark("compile subset");
@@ -583,12 +585,12 @@ fn closure<'a>(
 /// Compiles the workspace files in `subset`, every one as a target.
 fn compile_subset(
     ws: &Workspace,
-    contents: &[Vec<u8>],
+    sources: &Scan,
     subset: &HashSet<&str>,
     compile: &Compile,
 ) -> Option<Image> {
     let mut sub = ws.clone();
-    let mut bytes = Vec::new();
+    let mut flats = Vec::new();
     let mut flat = 0;
     for m in &mut sub.modules {
         m.is_target = true;
@@ -596,13 +598,18 @@ fn compile_subset(
         for mut f in std::mem::take(&mut m.files) {
             if subset.contains(f.import_path.as_str()) {
                 f.is_target = true;
-                bytes.push(contents[flat].clone());
+                flats.push(flat);
                 kept.push(f);
             }
             flat += 1;
         }
         m.files = kept;
     }
+    sources.load(&flats).ok()?;
+    let bytes = flats
+        .iter()
+        .map(|&i| sources.bytes(i).map(<[u8]>::to_vec))
+        .collect::<Option<_>>()?;
     compile(sub, bytes)
 }
 

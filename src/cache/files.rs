@@ -140,15 +140,27 @@ fn read((path, shown): &(std::path::PathBuf, String)) -> Result<Vec<u8>, String>
 /// since a run recorded them; `flag` is asked of each file's bytes (and
 /// kept with its digest). Then records what this run saw.
 pub fn scan(store: &Store, ws: &Workspace, flag: fn(&[u8]) -> bool) -> Result<Scan, String> {
+    let files: Vec<&ModuleFile> = ws.modules.iter().flat_map(|m| &m.files).collect();
+    scan_files(store, &index_key(ws), &files, flag, SETTLED)
+}
+
+/// [`scan`] of `files`, with the index under `key` and entries trusted
+/// once `settled` old.
+fn scan_files(
+    store: &Store,
+    key: &str,
+    files: &[&ModuleFile],
+    flag: fn(&[u8]) -> bool,
+    settled: Duration,
+) -> Result<Scan, String> {
     use rayon::prelude::*;
     let began = SystemTime::now();
     let limit = began
-        .checked_sub(SETTLED)
+        .checked_sub(settled)
         .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
         .map_or(i64::MIN, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-    let key = index_key(ws);
     let index = store
-        .get_bytes(Kind::Files, &key)
+        .get_bytes(Kind::Files, key)
         .and_then(|b| Index::decode(b).ok())
         .unwrap_or_default();
     let known: HashMap<&[u8], &Entry> = index
@@ -157,7 +169,6 @@ pub fn scan(store: &Store, ws: &Workspace, flag: fn(&[u8]) -> bool) -> Result<Sc
         .filter(|e| e.digest.len() == 32)
         .map(|e| (e.path.as_slice(), e))
         .collect();
-    let files: Vec<&ModuleFile> = ws.modules.iter().flat_map(|m| &m.files).collect();
     struct Seen {
         digest: [u8; 32],
         flagged: bool,
@@ -204,7 +215,7 @@ pub fn scan(store: &Store, ws: &Workspace, flag: fn(&[u8]) -> bool) -> Result<Sc
         .collect();
     let entries: Vec<Entry> = seen.iter().filter_map(|s| s.entry.clone()).collect();
     if entries != index.entries {
-        store.put(Kind::Files, &key, &Index { entries }.encode_to_vec());
+        store.put(Kind::Files, key, &Index { entries }.encode_to_vec());
     }
     Ok(Scan {
         digests,
@@ -241,4 +252,118 @@ pub(super) fn file_digest(f: &ModuleFile, bytes_digest: &[u8; 32]) -> [u8; 32] {
     let mut out = [0u8; 32];
     out.copy_from_slice(h.finish().as_ref());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(dir: &Path, name: &str, bytes: &str) -> ModuleFile {
+        let disk_path = dir.join(name);
+        std::fs::write(&disk_path, bytes).unwrap();
+        ModuleFile {
+            import_path: name.into(),
+            disk_path,
+            external_path: format!("proto/{name}"),
+            is_target: true,
+        }
+    }
+
+    fn scan_of(store: &Store, files: &[ModuleFile], settled: Duration) -> Scan {
+        let refs: Vec<&ModuleFile> = files.iter().collect();
+        scan_files(store, "k", &refs, |b| b.starts_with(b"now"), settled).unwrap()
+    }
+
+    fn read_now(s: &Scan) -> Vec<bool> {
+        (0..s.digests.len()).map(|i| s.bytes(i).is_some()).collect()
+    }
+
+    #[test]
+    fn settled_files_are_not_read_again_and_their_digests_hold() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::at(&tmp.path().join("cache"), u64::MAX);
+        let files = [
+            file(tmp.path(), "a.proto", "syntax = \"proto3\";"),
+            file(tmp.path(), "b.proto", "now"),
+        ];
+        let first = scan_of(&store, &files, Duration::ZERO);
+        assert_eq!(read_now(&first), [true, true]);
+        assert!(first.flagged);
+        let contents: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| std::fs::read(&f.disk_path).unwrap())
+            .collect();
+        let refs: Vec<&ModuleFile> = files.iter().collect();
+        let expected: Vec<[u8; 32]> = refs
+            .iter()
+            .zip(&contents)
+            .map(|(f, b)| file_digest(f, &super::super::digest(b)))
+            .collect();
+        assert_eq!(first.digests, expected);
+        let second = scan_of(&store, &files, Duration::ZERO);
+        assert_eq!(read_now(&second), [false, false]);
+        assert_eq!(second.digests, expected);
+        assert!(second.flagged, "the flag is kept with the digest");
+        assert_eq!(second.into_contents().unwrap(), contents);
+    }
+
+    #[test]
+    fn a_rewrite_of_the_same_size_and_time_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::at(&tmp.path().join("cache"), u64::MAX);
+        let files = [file(tmp.path(), "a.proto", "message A {}")];
+        let before = scan_of(&store, &files, Duration::ZERO);
+        let mtime = std::fs::metadata(&files[0].disk_path)
+            .unwrap()
+            .modified()
+            .unwrap();
+        std::fs::write(&files[0].disk_path, "message B {}").unwrap();
+        let f = std::fs::File::options()
+            .write(true)
+            .open(&files[0].disk_path)
+            .unwrap();
+        f.set_modified(mtime).unwrap();
+        // Size and modification time as recorded; the change time differs.
+        let after = scan_of(&store, &files, Duration::ZERO);
+        assert_eq!(read_now(&after), [true]);
+        assert_ne!(after.digests, before.digests);
+    }
+
+    #[test]
+    fn recent_files_are_read_on_every_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::at(&tmp.path().join("cache"), u64::MAX);
+        let files = [file(tmp.path(), "a.proto", "message A {}")];
+        let hour = Duration::from_secs(3600);
+        scan_of(&store, &files, hour);
+        assert_eq!(read_now(&scan_of(&store, &files, hour)), [true]);
+    }
+
+    #[test]
+    fn a_damaged_index_is_replaced_and_a_missing_file_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::at(&tmp.path().join("cache"), u64::MAX);
+        let files = [file(tmp.path(), "a.proto", "message A {}")];
+        let good = scan_of(&store, &files, Duration::ZERO);
+        // A sound entry whose digest is not one: ignored, then replaced.
+        let bad = Index {
+            entries: vec![Entry {
+                path: files[0].disk_path.as_os_str().as_encoded_bytes().to_vec(),
+                stamp: Stamp::of(&files[0].disk_path),
+                digest: vec![1, 2, 3],
+                flagged: false,
+            }],
+        };
+        store.put(Kind::Files, "k", &bad.encode_to_vec());
+        let again = scan_of(&store, &files, Duration::ZERO);
+        assert_eq!(read_now(&again), [true]);
+        assert_eq!(again.digests, good.digests);
+        assert_eq!(read_now(&scan_of(&store, &files, Duration::ZERO)), [false]);
+        std::fs::remove_file(&files[0].disk_path).unwrap();
+        let refs: Vec<&ModuleFile> = files.iter().collect();
+        let err = scan_files(&store, "k", &refs, |_| false, Duration::ZERO)
+            .err()
+            .unwrap();
+        assert!(err.starts_with("proto/a.proto: "), "{err}");
+    }
 }

@@ -444,7 +444,7 @@ mod tests {
         store_answer(&s, Kind::Lint, "k", true, b"a.proto:1:1:x\n");
         let hit = load_answer(&s, Kind::Lint, "k").unwrap();
         assert!(hit.findings);
-        assert_eq!(hit.stdout, b"a.proto:1:1:x\n");
+        assert_eq!(&hit.stdout[..], b"a.proto:1:1:x\n");
         assert!(load_answer(&s, Kind::Breaking, "k").is_none());
         store_answer(&s, Kind::Lint, "k", false, b"");
         assert!(!load_answer(&s, Kind::Lint, "k").unwrap().findings);

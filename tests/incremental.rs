@@ -108,6 +108,17 @@ struct Answer {
 }
 
 fn lint(dir: &Path, cache: Option<&Path>, format: &str) -> (Answer, Option<(usize, usize)>) {
+    let (answer, counts, _) = lint_noting(dir, cache, format);
+    (answer, counts)
+}
+
+/// [`lint`], with how many files the module-wide rules reached, of how
+/// many ("timing: module-wide rules: R files reached, L looked at, of N").
+fn lint_noting(
+    dir: &Path,
+    cache: Option<&Path>,
+    format: &str,
+) -> (Answer, Option<(usize, usize)>, Option<(usize, usize)>) {
     let mut cmd = protolith();
     cmd.current_dir(dir)
         .args(["lint", "--error-format", format])
@@ -128,6 +139,11 @@ fn lint(dir: &Path, cache: Option<&Path>, format: &str) -> (Answer, Option<(usiz
         let m = words.nth(1)?.parse().ok()?;
         Some((n, m))
     });
+    let reach = stderr.lines().find_map(|l| {
+        let rest = l.strip_prefix("timing: module-wide rules: ")?;
+        let words: Vec<&str> = rest.split(' ').collect();
+        Some((words.first()?.parse().ok()?, words.last()?.parse().ok()?))
+    });
     let answer = Answer {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: stderr
@@ -137,7 +153,7 @@ fn lint(dir: &Path, cache: Option<&Path>, format: &str) -> (Answer, Option<(usiz
             .collect(),
         code: out.status.code(),
     };
-    (answer, counts)
+    (answer, counts, reach)
 }
 
 /// The module's files, relative, sorted.
@@ -201,7 +217,7 @@ fn edit(dir: &Path, rng: &mut Rng, step: usize, broken: &mut BTreeMap<String, St
     let path = dir.join(&rel);
     let text = std::fs::read_to_string(&path).unwrap();
     let write = |t: String| std::fs::write(&path, t).unwrap();
-    match rng.below(14) {
+    match rng.below(16) {
         0 | 1 => {
             let Some(&at) = rng.pick(&field_lines(&text)) else {
                 return "no field to rename".into();
@@ -249,10 +265,75 @@ fn edit(dir: &Path, rng: &mut Rng, step: usize, broken: &mut BTreeMap<String, St
             let Some(&at) = rng.pick(&lines_matching(&text, |l| l.starts_with("package "))) else {
                 return "no package".into();
             };
+            // Now and then into an unstable package (beta1 after a version).
+            let suffix = if step % 4 == 1 {
+                "beta1".to_string()
+            } else {
+                format!(".moved{}", step % 3)
+            };
             write(edit_line(&text, at, |l| {
-                Some(format!("{}.moved{};", l.trim_end_matches(';'), step % 3))
+                Some(format!("{}{suffix};", l.trim_end_matches(';')))
             }));
             format!("move {rel} to another package")
+        }
+        14 | 15 => {
+            // Mostly a file with a service.
+            let with_rpc = |rel: &String| {
+                std::fs::read_to_string(dir.join(rel)).is_ok_and(|t| t.contains("\n  rpc "))
+            };
+            let services: Vec<String> = all.iter().filter(|r| with_rpc(r)).cloned().collect();
+            let (rel, text) = match rng.pick(&services) {
+                Some(r) if rng.below(4) > 0 => {
+                    let t = std::fs::read_to_string(dir.join(r)).unwrap();
+                    (r.clone(), t)
+                }
+                _ => (rel.clone(), text.clone()),
+            };
+            // A method of a new file uses the request and response types of
+            // this file's first method: findings appear on a file that did
+            // not change and that nothing it imports changed in.
+            let package = text.lines().find_map(|l| {
+                l.strip_prefix("package ")
+                    .map(|p| p.trim_end_matches(';').trim().to_string())
+            });
+            let method = lines_matching(&text, |l| l.trim_start().starts_with("rpc "))
+                .first()
+                .and_then(|&at| {
+                    let l = text.lines().nth(at)?;
+                    let (_, rest) = l.split_once('(')?;
+                    let (req, rest) = rest.split_once(')')?;
+                    let (_, rest) = rest.split_once('(')?;
+                    let (res, _) = rest.split_once(')')?;
+                    Some((req.trim().to_string(), res.trim().to_string()))
+                });
+            let (Some(package), Some((req, res))) = (package, method) else {
+                return "no method to reuse".into();
+            };
+            if req.starts_with("stream ") || res.starts_with("stream ") {
+                return "a streaming method".into();
+            }
+            let full = |t: &str| {
+                if t.contains('.') {
+                    t.to_string()
+                } else {
+                    format!("{package}.{t}")
+                }
+            };
+            let new = format!("google/reuse/v1/reuse_{step}.proto");
+            let dest = dir.join(&new);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::write(
+                dest,
+                format!(
+                    "syntax = \"proto3\";\n\npackage google.reuse.v1;\n\nimport \"{rel}\";\n\n\
+                     // Reuse{step} calls again.\nservice Reuse{step} {{\n  // Again calls again.\n  \
+                     rpc Again({}) returns ({});\n}}\n",
+                    full(&req),
+                    full(&res)
+                ),
+            )
+            .unwrap();
+            format!("reuse the types of the first method of {rel} in {new}")
         }
         6 => {
             // Another directory: nothing can import it by its old path.
@@ -439,8 +520,17 @@ fn random_edits_relint_as_a_cold_run_does() {
             .unwrap()
             .status
             .success();
-        // Mostly text; now and then another format (a state of its own).
-        let format = if step % 9 == 4 { "json" } else { "text" };
+        // Mostly text; now and then another format (a state of its own),
+        // one that prints a line per finding and one that does not.
+        let format = match step % 18 {
+            4 | 13 => "json",
+            7 => "junit",
+            _ => "text",
+        };
+        if step % 11 == 6 {
+            // The last answers gone: the kept findings cannot be copied.
+            let _ = std::fs::remove_dir_all(cache.join("lint"));
+        }
         let (cached, counts) = lint(&dir, Some(&cache), format);
         let (cold, _) = lint(&dir, None, format);
         eprintln!("step {step}: {what}; compiles: {compiles}; compiled: {counts:?}");
@@ -604,4 +694,114 @@ fn damaged_entries_are_replaced_and_no_cache_writes_nothing() {
     assert!(std::fs::read(&answer).unwrap() != b"PLC3 not an entry");
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
+}
+
+#[test]
+fn module_wide_findings_follow_edits_to_other_files() {
+    // Edits to one file that change findings on files that neither changed
+    // nor import anything that did: each answered from the cache by
+    // looking at only part of the module, and equal to a cold run's.
+    let edits: &[(&str, &str, &str)] = &[
+        // RPC_REQUEST_RESPONSE_UNIQUE on a.proto, by a method in b.proto.
+        (
+            "acme/b/v1/b.proto",
+            "message B {}",
+            "message B {}\n\n// BService serves.\nservice BService {\n  // Again gets again.\n  \
+             rpc Again(acme.a.v1.GetRequest) returns (acme.a.v1.GetResponse);\n}",
+        ),
+        // PACKAGE_SAME_GO_PACKAGE on sub/b2.proto (another directory), by
+        // b.proto's option.
+        (
+            "acme/b/v1/b.proto",
+            "package acme.b.v1;",
+            "package acme.b.v1;\n\noption go_package = \"example.com/other\";",
+        ),
+        // DIRECTORY_SAME_PACKAGE on c2.proto (another package), by c.proto's
+        // package.
+        (
+            "acme/c/v1/c.proto",
+            "package acme.c.v1;",
+            "package acme.c3.v1;",
+        ),
+        // And each changed again (an undo would meet a cached answer).
+        (
+            "acme/c/v1/c.proto",
+            "package acme.c3.v1;",
+            "package acme.c.v1;\n\n// Back.",
+        ),
+        (
+            "acme/b/v1/b.proto",
+            "example.com/other",
+            "example.com/third",
+        ),
+        ("acme/b/v1/b.proto", "rpc Again(", "rpc AgainAgain("),
+    ];
+    for config in [
+        "version: v2\nlint:\n  use: [STANDARD]\n",
+        "version: v2\nlint:\n  use: [STANDARD]\n  except: [PACKAGE_NO_IMPORT_CYCLE]\n",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("m");
+        let cache = tmp.path().join("cache");
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("buf.yaml", config);
+        write(
+            "acme/a/v1/a.proto",
+            "syntax = \"proto3\";\n\npackage acme.a.v1;\n\n\
+             // AService serves.\nservice AService {\n  // Get gets.\n  \
+             rpc Get(GetRequest) returns (GetResponse);\n}\n\n\
+             // GetRequest asks.\nmessage GetRequest {}\n\n// GetResponse answers.\nmessage GetResponse {}\n",
+        );
+        write(
+            "acme/b/v1/b.proto",
+            "syntax = \"proto3\";\n\npackage acme.b.v1;\n\nimport \"acme/a/v1/a.proto\";\n\n\
+             // B is b.\nmessage B {}\n",
+        );
+        write(
+            "acme/b/v1/sub/b2.proto",
+            "syntax = \"proto3\";\n\npackage acme.b.v1;\n\n// B2 is b2.\nmessage B2 {}\n",
+        );
+        for (name, n) in [("c", 1), ("c2", 2), ("d", 3), ("e", 4)] {
+            write(
+                &format!("acme/{name}/v1/{name}.proto"),
+                &format!(
+                    "syntax = \"proto3\";\n\npackage acme.{name}.v1;\n\n// M{n} is m.\nmessage M{n} {{}}\n"
+                ),
+            );
+        }
+        // c2.proto beside c.proto, in its own package.
+        std::fs::rename(
+            dir.join("acme/c2/v1/c2.proto"),
+            dir.join("acme/c/v1/c2.proto"),
+        )
+        .unwrap();
+        let first = lint(&dir, Some(&cache), "text").0;
+        assert_eq!(first, lint(&dir, None, "text").0);
+        for (i, (rel, from, to)) in edits.iter().enumerate() {
+            let p = dir.join(rel);
+            let text = std::fs::read_to_string(&p).unwrap();
+            assert!(text.contains(from), "edit {i}: {from:?} not in {rel}");
+            std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+            let cold = lint(&dir, None, "text").0;
+            let (cached, counts, reach) = lint_noting(&dir, Some(&cache), "text");
+            assert_eq!(cached, cold, "edit {i} with {config:?}");
+            assert!(counts.is_some(), "edit {i}: not answered incrementally");
+            let (r, of) = reach.unwrap();
+            let cycles_on = !config.contains("except");
+            // A package changed: with the cycle rule on, every file.
+            if !(cycles_on && (i == 2 || i == 3)) {
+                assert!(r < of, "edit {i}: {r} of {of} reached");
+            }
+        }
+        // The edits showed up where they should.
+        let last = lint(&dir, None, "text").0.stdout;
+        assert!(
+            last.contains("acme/a/v1/a.proto:8:3:\"acme.a.v1.GetRequest\" is used as the request"),
+            "{last}"
+        );
+    }
 }

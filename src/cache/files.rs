@@ -158,7 +158,9 @@ fn scan_files(
     let limit = began
         .checked_sub(settled)
         .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-        .map_or(i64::MIN, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        .map_or(i64::MIN, |d| {
+            i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+        });
     let index = store
         .get_bytes(Kind::Files, key)
         .and_then(|b| Index::decode(b).ok())

@@ -96,6 +96,19 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             store.put_all(&entries);
         }
     };
+    // Each file's findings print on lines of their own in these formats: a
+    // re-lint copies what did not change from the last answer.
+    let per_line = !ignore_yaml
+        && matches!(
+            format,
+            ErrorFormat::Text | ErrorFormat::Json | ErrorFormat::Msvs | ErrorFormat::GithubActions
+        );
+    let render_all = |findings: Vec<lint::LintAnnotation>| render(findings, format, ignore_yaml);
+    let output = lint::incremental::Output {
+        render: &render_all,
+        per_line,
+        answer_key: result_key.as_deref().unwrap_or_default(),
+    };
     if let (Some(store), Some(scan), Some(state_key)) = (&store, &scan, &state_key) {
         let prev = store
             .get_bytes(crate::cache::Kind::LintState, state_key)
@@ -108,17 +121,24 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
                     .map(|b| b.image)
             };
             report::hold_warnings();
-            let relinted =
-                lint::incremental::relint(&ws, scan, prev, &selections, &compile);
+            let last_answer = |key: &str| {
+                crate::cache::load_answer(store, crate::cache::Kind::Lint, key).map(|a| a.stdout)
+            };
+            let relinted = lint::incremental::relint(
+                &ws,
+                scan,
+                prev,
+                &selections,
+                &compile,
+                &output,
+                &last_answer,
+            );
             report::release_warnings(relinted.is_some());
             clock.mark("relint");
-            if let Some((findings, state)) = relinted {
-                let found = !findings.is_empty();
-                let stdout = render(findings, format, ignore_yaml);
-                clock.mark("report");
-                keep(&stdout, found, Some(&state[..]));
+            if let Some(r) = relinted {
+                keep(&r.stdout, r.found, Some(&r.state[..]));
                 clock.mark("store");
-                return Ok(emit(&stdout, found));
+                return Ok(emit(&r.stdout, r.found));
             }
         }
     }
@@ -156,15 +176,18 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         rules,
     };
     if let Some(digests) = &digests {
-        let (findings, state) =
-            lint::incremental::full(&built.workspace, digests, &built.image, &selections);
+        let r = lint::incremental::full(
+            &built.workspace,
+            digests,
+            &built.image,
+            &selections,
+            &output,
+        );
         clock.mark("lint");
-        let found = !findings.is_empty();
-        let stdout = render(findings, format, ignore_yaml);
-        clock.mark("report");
-        keep(&stdout, found, Some(&state[..]));
+        keep(&r.stdout, r.found, Some(&r.state[..]));
+        clock.mark("store");
         std::mem::forget(built);
-        return Ok(emit(&stdout, found));
+        return Ok(emit(&r.stdout, r.found));
     }
     let jobs = lint::module_jobs(&built.workspace, &selections, &index, |_| true);
     // The plugins run while the built-in rules do.

@@ -2,24 +2,32 @@
 //! image is kept (in [`crate::cache::Store`], one entry per workspace,
 //! configuration and format): a key standing for everything its compiled
 //! form depends on (its path and bytes, and the keys of what it imports),
-//! its imports, the findings of the rules that look at one file, and a
-//! skeleton of it (package, imports, options, services and their source
-//! locations) for the rules that compare a module's files.
+//! its imports, the findings of the rules that look at one file, what the
+//! module-wide rules group files by (package, directory, the types its
+//! methods use), a skeleton of it (package, imports, options, services and
+//! their source locations) for those rules, and where its findings were
+//! printed in the answer stored with the state.
 //!
 //! The next run computes every file's key again (parsing only the files
 //! whose bytes changed), compiles just the files whose key changed and what
-//! they import, lints those files, and runs the module-wide rules again over
-//! the skeletons. What only a whole compile can tell (a symbol or extension
-//! number declared twice across files that do not import each other) is
-//! checked over the kept symbols; when anything is out of the ordinary (a
-//! compile error, a conflict, a cycle, a dependency file seen for the first
-//! time, or an edit that needs more than half the files compiled) [`relint`]
+//! they import, and lints those files. The module-wide rules run again only
+//! for the files an edit can reach: those sharing a package, a directory or
+//! a method's type with a changed file, or every file when the package
+//! import graph changed and PACKAGE_NO_IMPORT_CYCLE is on. Every other file
+//! prints what it printed last time, copied from the stored answer (for the
+//! formats that print a line per finding; the others print everything
+//! again). What only a whole compile can tell (a symbol or extension number
+//! declared twice across files that do not import each other) is checked
+//! over the kept symbols; when anything is out of the ordinary (a compile
+//! error, a conflict, a cycle, a dependency file seen for the first time,
+//! or an edit that needs more than half the files compiled) [`relint`]
 //! answers `None` and the caller compiles everything, which gives the same
 //! answer by construction.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use prost::Message;
+use prost::bytes::Bytes;
 use prost_types::{DescriptorProto, FileDescriptorProto};
 
 use super::{LintAnnotation, Scope};
@@ -34,10 +42,15 @@ use crate::workspace::Workspace;
 pub struct State {
     #[prost(message, repeated, tag = "1")]
     files: Vec<FileState>,
+    /// The key of the answer stored with this state, whose output the
+    /// files' printed ranges index; empty when the format does not print a
+    /// line per finding.
+    #[prost(string, tag = "2")]
+    answer_key: String,
 }
 
-/// What a run needs of every file to tell what changed: small, decoded on
-/// every run.
+/// What a run needs of every file to tell what changed and what an edit
+/// reaches: small, decoded on every run.
 #[derive(Clone, PartialEq, prost::Message)]
 struct FileState {
     /// The import path.
@@ -55,33 +68,62 @@ struct FileState {
     /// Sets protovalidate options (a root of the rule's schema pool).
     #[prost(bool, tag = "5")]
     validate_user: bool,
-    /// An encoded [`FileBody`]: decoded only when the run goes on
-    /// incrementally, and kept as it is for a file that did not change.
+    /// An encoded [`FileBody`]: decoded only for the files the module-wide
+    /// rules look at again.
     #[prost(bytes = "bytes", tag = "6")]
-    body: prost::bytes::Bytes,
+    body: Bytes,
+    /// Encoded [`Findings`] of the rules that look at one file.
+    #[prost(bytes = "bytes", tag = "7")]
+    findings: Bytes,
+    /// Encoded [`Symbols`].
+    #[prost(bytes = "bytes", tag = "8")]
+    symbols: Bytes,
+    #[prost(string, tag = "9")]
+    package: String,
+    /// How many of `imports` are option imports (the last ones).
+    #[prost(uint32, tag = "10")]
+    option_imports: u32,
+    /// The request and response types of its methods, sorted.
+    #[prost(string, repeated, tag = "11")]
+    method_types: Vec<String>,
+    /// How findings print its path.
+    #[prost(string, tag = "12")]
+    display_path: String,
+    /// Where its findings are in the answer's output.
+    #[prost(uint64, tag = "13")]
+    printed_at: u64,
+    #[prost(uint64, tag = "14")]
+    printed_len: u64,
+    /// `extendee#number` of every extension declared.
+    #[prost(string, repeated, tag = "15")]
+    extensions: Vec<String>,
 }
 
-/// The rest of a file's state.
+/// The skeleton the module-wide rules read.
 #[derive(Clone, PartialEq, prost::Message)]
 struct FileBody {
-    #[prost(message, repeated, tag = "1")]
-    findings: Vec<StoredFinding>,
     #[prost(message, optional, tag = "2")]
     skeleton: Option<FileDescriptorProto>,
     #[prost(message, repeated, tag = "3")]
     raw_options: Vec<RawOption>,
-    #[prost(string, tag = "4")]
-    display_path: String,
-    /// Full names declared directly in the package.
-    #[prost(string, repeated, tag = "5")]
-    top_level: Vec<String>,
-    /// `extendee#number` of every extension declared.
-    #[prost(string, repeated, tag = "6")]
-    extensions: Vec<String>,
     /// The skeleton's source info, as `SourceInfo` encodes it (the skeleton
     /// descriptor carries none).
     #[prost(bytes = "vec", optional, tag = "7")]
     skeleton_source_info: Option<Vec<u8>>,
+}
+
+/// The names a file declares directly in its package (a whole compile
+/// finds one declared twice).
+#[derive(Clone, PartialEq, prost::Message)]
+struct Symbols {
+    #[prost(string, repeated, tag = "1")]
+    top_level: Vec<String>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Findings {
+    #[prost(message, repeated, tag = "1")]
+    findings: Vec<StoredFinding>,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -142,51 +184,359 @@ struct WsFile<'a> {
 /// compile.
 pub type Compile<'c> = dyn Fn(Workspace, Vec<Vec<u8>>) -> Option<Image> + 'c;
 
-/// Lints `ws` (whose files `files` digests, reading those it needs)
-/// starting from `prev`; `rules` holds each target module's selection.
-/// Returns the findings in buf's order and the encoded state to keep, or
-/// `None` when only a whole compile can answer.
+/// How a run prints its findings.
+pub struct Output<'a> {
+    /// Findings, in buf's order, as the run prints them.
+    pub render: &'a (dyn Fn(Vec<LintAnnotation>) -> Vec<u8> + Sync),
+    /// Whether that is a line (or more) per finding, so that the output is
+    /// each file's findings printed one file after another: then a file's
+    /// printed findings are kept from run to run.
+    pub per_line: bool,
+    /// The key the answer is stored under, recorded in the state.
+    pub answer_key: &'a str,
+}
+
+/// A run's answer and the state to keep.
+pub struct Relinted {
+    pub stdout: Vec<u8>,
+    pub found: bool,
+    pub state: Vec<u8>,
+}
+
+/// Lints `ws` (whose files `sources` digests, reading those it needs)
+/// starting from `prev`; `rules` holds each target module's selection, and
+/// `answer` gives the output stored under a key. Returns what to print and
+/// the state to keep, or `None` when only a whole compile can answer.
 pub fn relint(
     ws: &Workspace,
-    files: &Scan,
+    sources: &Scan,
     mut prev: State,
     rules: &[Vec<&'static str>],
     compile: &Compile,
-) -> Option<(Vec<LintAnnotation>, Vec<u8>)> {
+    output: &Output,
+    answer: &dyn Fn(&str) -> Option<Bytes>,
+) -> Option<Relinted> {
     let mut clock = crate::timing::PhaseClock::new();
-    let slots = plan(ws, files, &prev, rules, compile)?;
-    let files = slots
+    let slots = plan(ws, sources, &prev, rules, compile)?;
+    let edit = Edit::of(&prev, &slots);
+    let mut files: Vec<FileState> = slots
         .into_iter()
         .map(|s| match s {
             Slot::Fresh(f) => f,
             Slot::Kept(i) => std::mem::take(&mut prev.files[i]),
         })
         .collect();
-    let state = State { files };
-    let bodies: Vec<FileBody> = {
-        use rayon::prelude::*;
-        state
-            .files
-            .par_iter()
-            .map(|f| {
-                FileBody::decode(&f.body[..]).ok().filter(|b| {
-                    b.skeleton_source_info
-                        .as_ref()
-                        .is_none_or(|s| SourceInfo::is_well_formed(s))
-                })
-            })
-            .collect::<Option<_>>()?
-    };
-    clock.mark("decode");
-    if conflicts(&state.files, &bodies) {
+    if conflicts(&files, &edit.changed)? {
         return None;
     }
     clock.mark("conflicts");
-    let bytes = state.to_bytes();
+    // The last output, when each kept file's findings can be copied from it.
+    let old = Some(prev.answer_key.as_str())
+        .filter(|k| output.per_line && !k.is_empty())
+        .and_then(answer)
+        .filter(|out| {
+            files
+                .iter()
+                .all(|f| f.printed_at.saturating_add(f.printed_len) <= out.len() as u64)
+        });
+    clock.mark("last answer");
+    let index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let cycles = rules
+        .iter()
+        .flatten()
+        .any(|r| *r == "PACKAGE_NO_IMPORT_CYCLE");
+    let everything = old.is_none() || (edit.graph && cycles);
+    let reached = if everything {
+        vec![true; files.len()]
+    } else {
+        edit.reach(&files)
+    };
+    let looked_at = if everything {
+        reached.clone()
+    } else {
+        around(&files, &reached, &index)
+    };
+    let skeletons = Image {
+        files: {
+            use rayon::prelude::*;
+            files
+                .par_iter()
+                .zip(&looked_at)
+                .map(|(f, &full)| {
+                    if full {
+                        skeleton_file(f)
+                    } else {
+                        Some(light_file(f))
+                    }
+                })
+                .collect::<Option<_>>()?
+        },
+    };
+    clock.mark("skeletons");
+    let jobs = super::module_jobs(ws, rules, &index, |n| {
+        index.get(n).is_some_and(|&i| looked_at[i])
+    });
+    let module = super::run_scoped(&skeletons, &jobs, Scope::Module);
+    drop(jobs);
+    clock.mark("module rules");
+    let linted = linted(ws, rules, &index, files.len());
+    let mut by_file: Vec<Vec<LintAnnotation>> = vec![Vec::new(); files.len()];
+    for f in module {
+        let i = *index.get(f.module_path.as_str())?;
+        if reached[i] {
+            by_file[i].push(f);
+        }
+    }
+    let parts: Vec<Part> = {
+        use rayon::prelude::*;
+        files
+            .par_iter()
+            .zip(by_file)
+            .enumerate()
+            .map(|(i, (f, mut found))| {
+                if !reached[i] {
+                    return Some(Part::Kept(f.printed_at, f.printed_len));
+                }
+                if linted[i] {
+                    let own = Findings::decode(&f.findings[..]).ok()?;
+                    found.extend(annotations(f, own.findings));
+                }
+                Some(Part::Found(found))
+            })
+            .collect::<Option<_>>()?
+    };
+    let (stdout, found) = print(&mut files, parts, output, old.as_deref());
+    clock.mark("print");
+    clock.note(&format!(
+        "module-wide rules: {} files reached, {} looked at, of {}",
+        reached.iter().filter(|r| **r).count(),
+        looked_at.iter().filter(|r| **r).count(),
+        files.len()
+    ));
+    let answer_key = if output.per_line {
+        output.answer_key.to_string()
+    } else {
+        String::new()
+    };
+    let state = State { files, answer_key }.to_bytes();
     clock.mark("encode state");
-    let findings = answer(ws, &state.files, bodies, rules);
-    clock.mark("answer");
-    Some((findings, bytes))
+    Some(Relinted {
+        stdout,
+        found,
+        state,
+    })
+}
+
+/// What changed between two states, as the module-wide rules group files.
+#[derive(Default)]
+struct Edit {
+    /// Files compiled again or added.
+    changed: HashSet<String>,
+    /// Packages, directories and method types of changed, added and removed
+    /// files, before and after.
+    packages: HashSet<String>,
+    dirs: HashSet<String>,
+    types: HashSet<String>,
+    /// Whether the package import graph can have changed (a file added or
+    /// removed, or a changed file's package or imports changed).
+    graph: bool,
+}
+
+impl Edit {
+    fn of(prev: &State, slots: &[Slot]) -> Edit {
+        let prev_at: HashMap<&str, &FileState> =
+            prev.files.iter().map(|f| (f.name.as_str(), f)).collect();
+        let mut edit = Edit::default();
+        let mut present: HashSet<&str> = HashSet::default();
+        for s in slots {
+            match s {
+                Slot::Kept(i) => {
+                    present.insert(&prev.files[*i].name);
+                }
+                Slot::Fresh(f) => {
+                    present.insert(&f.name);
+                    edit.changed.insert(f.name.clone());
+                    edit.add(f);
+                    match prev_at.get(f.name.as_str()) {
+                        Some(old) => {
+                            edit.add(old);
+                            edit.graph |=
+                                old.package != f.package || plain_imports(old) != plain_imports(f);
+                        }
+                        None => edit.graph = true,
+                    }
+                }
+            }
+        }
+        for old in &prev.files {
+            if !present.contains(old.name.as_str()) {
+                edit.add(old);
+                edit.graph = true;
+            }
+        }
+        edit
+    }
+
+    fn add(&mut self, f: &FileState) {
+        self.packages.insert(f.package.clone());
+        self.dirs.insert(dir_of(&f.name).to_string());
+        self.types.extend(f.method_types.iter().cloned());
+    }
+
+    /// The files whose module-wide findings the edit can change.
+    fn reach(&self, files: &[FileState]) -> Vec<bool> {
+        files
+            .iter()
+            .map(|f| {
+                self.changed.contains(&f.name)
+                    || self.packages.contains(&f.package)
+                    || self.dirs.contains(dir_of(&f.name))
+                    || f.method_types.iter().any(|t| self.types.contains(t))
+            })
+            .collect()
+    }
+}
+
+/// The files the module-wide rules must see whole for their findings on the
+/// `reached` files to be a whole run's: those sharing a package, a
+/// directory or a method's type with a reached file, and what a reached
+/// file imports. The rest are seen by name, package and imports alone.
+fn around(files: &[FileState], reached: &[bool], index: &HashMap<&str, usize>) -> Vec<bool> {
+    let mut packages: HashSet<&str> = HashSet::default();
+    let mut dirs: HashSet<&str> = HashSet::default();
+    let mut types: HashSet<&str> = HashSet::default();
+    let mut out = reached.to_vec();
+    for (f, _) in files.iter().zip(reached).filter(|(_, r)| **r) {
+        packages.insert(&f.package);
+        dirs.insert(dir_of(&f.name));
+        types.extend(f.method_types.iter().map(String::as_str));
+        for i in plain_imports(f) {
+            if let Some(&j) = index.get(i.as_str()) {
+                out[j] = true;
+            }
+        }
+    }
+    for (f, o) in files.iter().zip(&mut out) {
+        *o = *o
+            || packages.contains(f.package.as_str())
+            || dirs.contains(dir_of(&f.name))
+            || f.method_types.iter().any(|t| types.contains(t.as_str()));
+    }
+    out
+}
+
+/// The directory of an import path, `.` at the root (as the rules see it).
+fn dir_of(name: &str) -> &str {
+    name.rfind('/').map_or(".", |i| &name[..i])
+}
+
+fn plain_imports(f: &FileState) -> &[String] {
+    let plain = f.imports.len().saturating_sub(f.option_imports as usize);
+    &f.imports[..plain]
+}
+
+/// Which files some target module lints.
+fn linted(
+    ws: &Workspace,
+    rules: &[Vec<&'static str>],
+    index: &HashMap<&str, usize>,
+    len: usize,
+) -> Vec<bool> {
+    let mut linted = vec![false; len];
+    for i in super::module_jobs(ws, rules, index, |_| true)
+        .iter()
+        .flat_map(|j| &j.files)
+    {
+        linted[*i] = true;
+    }
+    linted
+}
+
+/// What a file prints: its findings, or the range of the last output that
+/// printed them.
+enum Part {
+    Found(Vec<LintAnnotation>),
+    Kept(u64, u64),
+}
+
+/// The output for `parts` (one per file of `files`), and whether anything
+/// was found; records where each file's findings printed. A kept part
+/// copies from `old`.
+fn print(
+    files: &mut [FileState],
+    parts: Vec<Part>,
+    output: &Output,
+    old: Option<&[u8]>,
+) -> (Vec<u8>, bool) {
+    use rayon::prelude::*;
+    if !output.per_line {
+        let mut all: Vec<LintAnnotation> = parts
+            .into_iter()
+            .flat_map(|p| match p {
+                Part::Found(found) => found,
+                Part::Kept(..) => Vec::new(),
+            })
+            .collect();
+        super::sort_findings(&mut all);
+        let found = !all.is_empty();
+        for f in files.iter_mut() {
+            f.printed_at = 0;
+            f.printed_len = 0;
+        }
+        return ((output.render)(all), found);
+    }
+    let blocks: Vec<Result<Vec<u8>, (u64, u64)>> = parts
+        .into_par_iter()
+        .map(|p| match p {
+            Part::Found(mut found) if !found.is_empty() => {
+                super::sort_findings(&mut found);
+                Ok((output.render)(found))
+            }
+            Part::Found(_) => Ok(Vec::new()),
+            Part::Kept(at, len) => Err((at, len)),
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_unstable_by(|&a, &b| files[a].display_path.cmp(&files[b].display_path));
+    let mut out = Vec::with_capacity(old.map_or(0, <[u8]>::len) + 4096);
+    for i in order {
+        let at = out.len();
+        match &blocks[i] {
+            Ok(block) => out.extend_from_slice(block),
+            Err((from, len)) => {
+                let from = *from as usize;
+                if let Some(kept) = old.and_then(|o| o.get(from..from + *len as usize)) {
+                    out.extend_from_slice(kept);
+                }
+            }
+        }
+        files[i].printed_at = at as u64;
+        files[i].printed_len = (out.len() - at) as u64;
+    }
+    let found = !out.is_empty();
+    (out, found)
+}
+
+/// Stored findings of `f` as annotations.
+fn annotations(f: &FileState, found: Vec<StoredFinding>) -> impl Iterator<Item = LintAnnotation> {
+    found.into_iter().map(|s| LintAnnotation {
+        annotation: Annotation {
+            path: f.display_path.clone(),
+            start_line: s.start_line as usize,
+            start_column: s.start_column as usize,
+            end_line: s.end_line as usize,
+            end_column: s.end_column as usize,
+            kind: s.kind,
+            message: s.message,
+            plugin: String::new(),
+            policy: String::new(),
+        },
+        module_path: f.name.clone(),
+    })
 }
 
 /// A file of the next state: compiled again, or kept (an index into the
@@ -358,21 +708,26 @@ fn plan(
 }
 
 /// Lints the whole of `image` (compiled from all of `ws`, whose files have
-/// `digests`): the findings in buf's order, and the state to keep.
+/// `digests`): what to print, and the state to keep.
 pub fn full(
     ws: &Workspace,
     digests: &[[u8; 32]],
     image: &Image,
     rules: &[Vec<&'static str>],
-) -> (Vec<LintAnnotation>, Vec<u8>) {
+    output: &Output,
+) -> Relinted {
     let index = image.by_name();
     let jobs = super::module_jobs(ws, rules, &index, |_| true);
-    let (per_file, mut found) = rayon::join(
+    let (per_file, module) = rayon::join(
         || super::run_scoped(image, &jobs, Scope::PerFile),
         || super::run_scoped(image, &jobs, Scope::Module),
     );
-    found.extend(per_file.iter().cloned());
-    super::sort_findings(&mut found);
+    let mut printed: Vec<Vec<LintAnnotation>> = vec![Vec::new(); image.files.len()];
+    for f in per_file.iter().cloned().chain(module) {
+        if let Some(&i) = index.get(f.module_path.as_str()) {
+            printed[i].push(f);
+        }
+    }
     let own: HashMap<&str, [u8; 32]> = ws
         .modules
         .iter()
@@ -394,78 +749,35 @@ pub fn full(
         .iter()
         .map(|f| by_file.remove(f.file.fd.name()).unwrap_or_default())
         .collect();
-    let mut files: Vec<FileState> = {
+    let mut files: Vec<(FileState, Vec<LintAnnotation>)> = {
         use rayon::prelude::*;
         image
             .files
             .par_iter()
             .zip(owned)
-            .filter_map(|(f, own_findings)| {
+            .zip(printed)
+            .filter_map(|((f, own_findings), printed)| {
                 let name = f.file.fd.name();
-                Some(file_state(
-                    &f.file,
-                    digest_of(name),
-                    *keys.get(name)?,
-                    own_findings,
-                ))
+                let state = file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings);
+                Some((state, printed))
             })
             .collect()
     };
-    files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    (found, State { files }.to_bytes())
-}
-
-/// Every finding of the kept state: each file's own, and the module-wide
-/// rules' run over the skeletons.
-fn answer(
-    ws: &Workspace,
-    files: &[FileState],
-    mut bodies: Vec<FileBody>,
-    rules: &[Vec<&'static str>],
-) -> Vec<LintAnnotation> {
-    let skeletons = Image {
-        files: {
-            use rayon::prelude::*;
-            bodies.par_iter_mut().map(skeleton_file).collect()
-        },
+    files.sort_unstable_by(|a, b| a.0.name.cmp(&b.0.name));
+    let (mut files, printed): (Vec<FileState>, Vec<Vec<LintAnnotation>>) =
+        files.into_iter().unzip();
+    let parts = printed.into_iter().map(Part::Found).collect();
+    let (stdout, found) = print(&mut files, parts, output, None);
+    let answer_key = if output.per_line {
+        output.answer_key.to_string()
+    } else {
+        String::new()
     };
-    let index: HashMap<&str, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name.as_str(), i))
-        .collect();
-    let jobs = super::module_jobs(ws, rules, &index, |_| true);
-    let mut linted = vec![false; files.len()];
-    for i in jobs.iter().flat_map(|j| &j.files) {
-        linted[*i] = true;
+    Relinted {
+        stdout,
+        found,
+        state: State { files, answer_key }.to_bytes(),
     }
-    let mut out = super::run_scoped(&skeletons, &jobs, Scope::Module);
-    for ((f, body), linted) in files.iter().zip(bodies).zip(linted) {
-        if !linted {
-            continue;
-        }
-        let FileBody {
-            display_path,
-            findings,
-            ..
-        } = body;
-        out.extend(findings.into_iter().map(|s| LintAnnotation {
-            annotation: Annotation {
-                path: display_path.clone(),
-                start_line: s.start_line as usize,
-                start_column: s.start_column as usize,
-                end_line: s.end_line as usize,
-                end_column: s.end_column as usize,
-                kind: s.kind,
-                message: s.message,
-                plugin: String::new(),
-                policy: String::new(),
-            },
-            module_path: f.name.clone(),
-        }));
-    }
-    super::sort_findings(&mut out);
-    out
 }
 
 fn group(found: Vec<LintAnnotation>) -> HashMap<String, Vec<StoredFinding>> {
@@ -700,7 +1012,6 @@ fn file_state(
         kept.encoded().to_vec()
     });
     let body = FileBody {
-        findings,
         skeleton: Some(skeleton),
         skeleton_source_info,
         raw_options: f
@@ -712,10 +1023,16 @@ fn file_state(
                 bytes: b.clone(),
             })
             .collect(),
-        display_path: f.display_path.clone(),
-        top_level,
-        extensions,
     };
+    let mut method_types: Vec<String> = fd
+        .service
+        .iter()
+        .flat_map(|s| &s.method)
+        .flat_map(|m| [m.input_type(), m.output_type()])
+        .map(|t| t.trim_start_matches('.').to_string())
+        .collect();
+    method_types.sort_unstable();
+    method_types.dedup();
     FileState {
         name: fd.name().to_string(),
         key: key.to_vec(),
@@ -723,25 +1040,59 @@ fn file_state(
         imports: descriptor_imports(f),
         validate_user: super::rules::uses_protovalidate(f),
         body: body.encode_to_vec().into(),
+        findings: Findings { findings }.encode_to_vec().into(),
+        symbols: Symbols { top_level }.encode_to_vec().into(),
+        extensions,
+        package: fd.package().to_string(),
+        option_imports: f.extra.option_dependency.len() as u32,
+        method_types,
+        display_path: f.display_path.clone(),
+        printed_at: 0,
+        printed_len: 0,
     }
 }
 
-/// The skeleton of `f` as an image file (taken out of `f`).
-fn skeleton_file(f: &mut FileBody) -> ImageFile {
-    let fd = f.skeleton.take().unwrap_or_default();
-    // Checked when the body was decoded.
-    let source_info = f
-        .skeleton_source_info
-        .take()
-        .and_then(SourceInfo::from_encoded);
+/// The skeleton of `f` as an image file; `None` when its body is damaged.
+fn skeleton_file(f: &FileState) -> Option<ImageFile> {
+    let body = FileBody::decode(&f.body[..]).ok()?;
+    let source_info = match body.skeleton_source_info {
+        Some(bytes) => Some(SourceInfo::from_encoded(bytes)?),
+        None => None,
+    };
+    Some(image_file(
+        f,
+        body.skeleton.unwrap_or_default(),
+        source_info,
+        body.raw_options
+            .into_iter()
+            .map(|o| (o.path, o.bytes))
+            .collect(),
+    ))
+}
+
+/// What the module-wide rules need of a file they report nothing on: its
+/// name, package and imports (the package import graph).
+fn light_file(f: &FileState) -> ImageFile {
+    let fd = FileDescriptorProto {
+        name: Some(f.name.clone()),
+        package: (!f.package.is_empty()).then(|| f.package.clone()),
+        dependency: plain_imports(f).to_vec(),
+        ..Default::default()
+    };
+    image_file(f, fd, None, Vec::new())
+}
+
+fn image_file(
+    f: &FileState,
+    fd: FileDescriptorProto,
+    source_info: Option<SourceInfo>,
+    raw_options: Vec<(Vec<i32>, Vec<u8>)>,
+) -> ImageFile {
     ImageFile {
         file: CompiledFile {
             fd,
             source_info,
-            raw_options: std::mem::take(&mut f.raw_options)
-                .into_iter()
-                .map(|o| (o.path, o.bytes))
-                .collect(),
+            raw_options,
             unused_dependencies: Vec::new(),
             syntax_unspecified: false,
             from_wkt: false,
@@ -758,37 +1109,69 @@ fn skeleton_file(f: &mut FileBody) -> ImageFile {
 }
 
 /// Whether two files declare the same name in a package, a file declares a
-/// name that is (a prefix of) another's package, or two files extend a
-/// message with the same number: errors a whole compile reports.
-fn conflicts(files: &[FileState], bodies: &[FileBody]) -> bool {
-    let mut symbols: HashMap<&str, &str> = HashMap::default();
+/// name that is (a prefix of) a package, or two files extend a message with
+/// the same number: errors a whole compile reports. The last state had none
+/// (it compiled whole, or passed this check), so only a `changed` file can
+/// take part in one: the names of the files in its package and in the
+/// packages that enclose it are read, no others. `None` when a file's
+/// symbols are damaged.
+fn conflicts(files: &[FileState], changed: &HashSet<String>) -> Option<bool> {
+    use rayon::prelude::*;
+    /// `p` and every package enclosing it, as names (`a.b.c`, `a.b`, `a`).
+    fn prefixes(p: &str) -> impl Iterator<Item = &str> {
+        p.match_indices('.')
+            .map(|(i, _)| &p[..i])
+            .chain((!p.is_empty()).then_some(p))
+    }
     let mut extensions: HashMap<&str, &str> = HashMap::default();
-    for (f, b) in files.iter().zip(bodies) {
-        for s in &b.top_level {
-            if symbols
-                .insert(s, &f.name)
-                .is_some_and(|other| other != f.name)
-            {
-                return true;
-            }
-        }
-        for x in &b.extensions {
+    for f in files {
+        for x in &f.extensions {
             if extensions
                 .insert(x, &f.name)
                 .is_some_and(|other| other != f.name)
             {
-                return true;
+                return Some(true);
             }
         }
     }
-    bodies.iter().any(|b| {
-        let package = b.skeleton.as_ref().map_or("", |s| s.package());
-        package
-            .match_indices('.')
-            .map(|(i, _)| &package[..i])
-            .chain((!package.is_empty()).then_some(package))
-            .any(|p| symbols.contains_key(p))
-    })
+    // A name `s.Y` is declared in package `s`: for a changed file of
+    // package `a.b`, the names `a`, `a.b` (and its own) live in packages
+    // "", `a` and `a.b`.
+    let mut near: HashSet<&str> = HashSet::default();
+    for f in files.iter().filter(|f| changed.contains(&f.name)) {
+        near.insert("");
+        near.insert(&f.package);
+        near.extend(prefixes(&f.package));
+    }
+    let read: Vec<(&FileState, Symbols)> = files
+        .par_iter()
+        .filter(|f| near.contains(f.package.as_str()))
+        .map(|f| Some((f, Symbols::decode(&f.symbols[..]).ok()?)))
+        .collect::<Option<_>>()?;
+    let mut names: HashMap<&str, &str> = HashMap::default();
+    for (f, s) in &read {
+        for n in &s.top_level {
+            if names
+                .insert(n, &f.name)
+                .is_some_and(|other| other != f.name)
+            {
+                return Some(true);
+            }
+        }
+    }
+    // A changed file's package, or one enclosing it, declared as a name.
+    let shadowed = files
+        .iter()
+        .filter(|f| changed.contains(&f.name))
+        .any(|f| prefixes(&f.package).any(|p| names.contains_key(p)));
+    if shadowed {
+        return Some(true);
+    }
+    // A changed file's name that is a package, or encloses one.
+    let packages: HashSet<&str> = files.iter().flat_map(|f| prefixes(&f.package)).collect();
+    Some(read.iter().any(|(f, s)| {
+        changed.contains(&f.name) && s.top_level.iter().any(|n| packages.contains(n.as_str()))
+    }))
 }
 
 #[cfg(test)]
@@ -828,44 +1211,63 @@ mod tests {
         assert!(compute_keys(&imports, &|_| Some([0; 32])).is_none());
     }
 
-    fn file(name: &str, package: &str, top: &[&str], ext: &[&str]) -> (FileState, FileBody) {
-        (
-            FileState {
-                name: name.into(),
-                ..Default::default()
-            },
-            FileBody {
-                skeleton: Some(FileDescriptorProto {
-                    package: Some(package.into()),
-                    ..Default::default()
-                }),
+    fn file(name: &str, package: &str, top: &[&str], ext: &[&str]) -> FileState {
+        FileState {
+            name: name.into(),
+            package: package.into(),
+            symbols: Symbols {
                 top_level: top.iter().map(|s| s.to_string()).collect(),
-                extensions: ext.iter().map(|s| s.to_string()).collect(),
-                ..Default::default()
-            },
-        )
+            }
+            .encode_to_vec()
+            .into(),
+            extensions: ext.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
     }
 
-    fn conflicting(files: Vec<(FileState, FileBody)>) -> bool {
-        let (files, bodies): (Vec<FileState>, Vec<FileBody>) = files.into_iter().unzip();
-        conflicts(&files, &bodies)
+    /// Whether editing `changed` into `files` makes a conflict.
+    fn conflicting(files: Vec<FileState>, changed: &[&str]) -> bool {
+        let changed = changed.iter().map(|s| s.to_string()).collect();
+        conflicts(&files, &changed).unwrap()
     }
 
     #[test]
     fn names_declared_twice_across_files_are_conflicts() {
-        assert!(!conflicting(vec![
-            file("a", "p", &["p.A"], &[".p.M#100"]),
-            file("b", "p", &["p.B"], &[".p.M#101"]),
-        ]));
+        let fine = || {
+            vec![
+                file("a", "p", &["p.A"], &[".p.M#100"]),
+                file("b", "p", &["p.B"], &[".p.M#101"]),
+            ]
+        };
+        assert!(!conflicting(fine(), &["a", "b"]));
         for bad in [
             vec![file("a", "p", &["p.A"], &[]), file("b", "p", &["p.A"], &[])],
             vec![file("a", "p", &["p.q"], &[]), file("b", "p.q.r", &[], &[])],
+            vec![file("a", "", &["p"], &[]), file("b", "p", &[], &[])],
             vec![
                 file("a", "p", &[], &[".p.M#100"]),
-                file("b", "p", &[], &[".p.M#100"]),
+                file("b", "q", &[], &[".p.M#100"]),
             ],
         ] {
-            assert!(conflicting(bad));
+            // Whichever of the two changed.
+            assert!(conflicting(bad.clone(), &["a"]));
+            assert!(conflicting(bad, &["b"]));
         }
+    }
+
+    #[test]
+    fn only_the_packages_around_a_changed_file_are_read() {
+        let mut files = vec![
+            file("a", "p.q", &["p.q.A"], &[]),
+            file("b", "p", &["p.B"], &[]),
+            file("c", "other", &[], &[]),
+        ];
+        // Damaged symbols of a file no changed one can clash with.
+        files[2].symbols = Bytes::from_static(&[0xff]);
+        assert!(!conflicting(files.clone(), &["a"]));
+        // ... and of one it can.
+        files[1].symbols = Bytes::from_static(&[0xff]);
+        let changed = ["a".to_string()].into_iter().collect();
+        assert!(conflicts(&files, &changed).is_none());
     }
 }

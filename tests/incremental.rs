@@ -112,13 +112,12 @@ fn lint(dir: &Path, cache: Option<&Path>, format: &str) -> (Answer, Option<(usiz
     (answer, counts)
 }
 
+/// How many of how many files.
+type Counts = Option<(usize, usize)>;
+
 /// [`lint`], with how many files the module-wide rules reached, of how
 /// many ("timing: module-wide rules: R files reached, L looked at, of N").
-fn lint_noting(
-    dir: &Path,
-    cache: Option<&Path>,
-    format: &str,
-) -> (Answer, Option<(usize, usize)>, Option<(usize, usize)>) {
+fn lint_noting(dir: &Path, cache: Option<&Path>, format: &str) -> (Answer, Counts, Counts) {
     let mut cmd = protolith();
     cmd.current_dir(dir)
         .args(["lint", "--error-format", format])

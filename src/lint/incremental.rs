@@ -222,7 +222,7 @@ pub fn relint(
     let mut files: Vec<FileState> = slots
         .into_iter()
         .map(|s| match s {
-            Slot::Fresh(f) => f,
+            Slot::Fresh(f) => *f,
             Slot::Kept(i) => std::mem::take(&mut prev.files[i]),
         })
         .collect();
@@ -542,7 +542,7 @@ fn annotations(f: &FileState, found: Vec<StoredFinding>) -> impl Iterator<Item =
 /// A file of the next state: compiled again, or kept (an index into the
 /// previous state's files).
 enum Slot {
-    Fresh(FileState),
+    Fresh(Box<FileState>),
     Kept(usize),
 }
 
@@ -692,7 +692,7 @@ fn plan(
             if affected.contains(n) {
                 let f = &image.files[index[n]].file;
                 let own_findings = by_file.remove(*n).unwrap_or_default();
-                Slot::Fresh(file_state(f, digest_of(n), keys[n], own_findings))
+                Slot::Fresh(Box::new(file_state(f, digest_of(n), keys[n], own_findings)))
             } else {
                 Slot::Kept(prev_at[n])
             }

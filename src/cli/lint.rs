@@ -109,6 +109,8 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         per_line,
         answer_key: result_key.as_deref().unwrap_or_default(),
     };
+    // What a whole run can take over from the last state.
+    let mut reuse = None;
     if let (Some(store), Some(scan), Some(state_key)) = (&store, &scan, &state_key) {
         let prev = store
             .get_bytes(crate::cache::Kind::LintState, state_key)
@@ -133,12 +135,15 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
                 &output,
                 &last_answer,
             );
-            report::release_warnings(relinted.is_some());
+            report::release_warnings(relinted.is_ok());
             clock.mark("relint");
-            if let Some(r) = relinted {
-                keep(&r.stdout, r.found, Some(&r.state[..]));
-                clock.mark("store");
-                return Ok(emit(&r.stdout, r.found));
+            match relinted {
+                Ok(r) => {
+                    keep(&r.stdout, r.found, Some(&r.state[..]));
+                    clock.mark("store");
+                    return Ok(emit(&r.stdout, r.found));
+                }
+                Err(prev) => reuse = prev,
             }
         }
     }
@@ -182,6 +187,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             &built.image,
             &selections,
             &output,
+            reuse,
         );
         clock.mark("lint");
         keep(&r.stdout, r.found, Some(&r.state[..]));

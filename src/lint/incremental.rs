@@ -206,18 +206,33 @@ pub struct Relinted {
 /// Lints `ws` (whose files `sources` digests, reading those it needs)
 /// starting from `prev`; `rules` holds each target module's selection, and
 /// `answer` gives the output stored under a key. Returns what to print and
-/// the state to keep, or `None` when only a whole compile can answer.
+/// the state to keep, or, when only a whole compile can answer, `prev` (for
+/// [`full`] to reuse, when still whole).
 pub fn relint(
     ws: &Workspace,
     sources: &Scan,
-    mut prev: State,
+    prev: State,
     rules: &[Vec<&'static str>],
     compile: &Compile,
     output: &Output,
     answer: &dyn Fn(&str) -> Option<Bytes>,
+) -> Result<Relinted, Option<State>> {
+    let Some(slots) = plan(ws, sources, &prev, rules, compile) else {
+        return Err(Some(prev));
+    };
+    go_on(ws, prev, slots, rules, output, answer).ok_or(None)
+}
+
+/// [`relint`] once the files to compile again are compiled and linted.
+fn go_on(
+    ws: &Workspace,
+    mut prev: State,
+    slots: Vec<Slot>,
+    rules: &[Vec<&'static str>],
+    output: &Output,
+    answer: &dyn Fn(&str) -> Option<Bytes>,
 ) -> Option<Relinted> {
     let mut clock = crate::timing::PhaseClock::new();
-    let slots = plan(ws, sources, &prev, rules, compile)?;
     let edit = Edit::of(&prev, &slots);
     let mut files: Vec<FileState> = slots
         .into_iter()
@@ -708,26 +723,20 @@ fn plan(
 }
 
 /// Lints the whole of `image` (compiled from all of `ws`, whose files have
-/// `digests`): what to print, and the state to keep.
+/// `digests`): what to print, and the state to keep. A file whose key
+/// `reuse` (an earlier state) holds keeps its findings from there: the
+/// rules that look at one file run on the others only.
 pub fn full(
     ws: &Workspace,
     digests: &[[u8; 32]],
     image: &Image,
     rules: &[Vec<&'static str>],
     output: &Output,
+    reuse: Option<State>,
 ) -> Relinted {
+    use rayon::prelude::*;
+    let mut clock = crate::timing::PhaseClock::new();
     let index = image.by_name();
-    let jobs = super::module_jobs(ws, rules, &index, |_| true);
-    let (per_file, module) = rayon::join(
-        || super::run_scoped(image, &jobs, Scope::PerFile),
-        || super::run_scoped(image, &jobs, Scope::Module),
-    );
-    let mut printed: Vec<Vec<LintAnnotation>> = vec![Vec::new(); image.files.len()];
-    for f in per_file.iter().cloned().chain(module) {
-        if let Some(&i) = index.get(f.module_path.as_str()) {
-            printed[i].push(f);
-        }
-    }
     let own: HashMap<&str, [u8; 32]> = ws
         .modules
         .iter()
@@ -742,32 +751,90 @@ pub fn full(
         .map(|f| (f.file.fd.name(), descriptor_imports(&f.file)))
         .collect();
     let keys = compute_keys(&imports, &digest_of).unwrap_or_default();
-    // Each file's own findings, moved out in image order.
-    let mut by_file = group(per_file);
-    let owned: Vec<Vec<StoredFinding>> = image
-        .files
-        .iter()
-        .map(|f| by_file.remove(f.file.fd.name()).unwrap_or_default())
-        .collect();
-    let mut files: Vec<(FileState, Vec<LintAnnotation>)> = {
-        use rayon::prelude::*;
-        image
+    // The earlier states still whole, in image order, with their findings.
+    let mut reuse = reuse.unwrap_or_default();
+    let reused: Vec<Option<(FileState, Vec<StoredFinding>)>> = {
+        let at: HashMap<&str, usize> = reuse
             .files
-            .par_iter()
-            .zip(owned)
-            .zip(printed)
-            .filter_map(|((f, own_findings), printed)| {
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect();
+        let found: Vec<Option<usize>> = image
+            .files
+            .iter()
+            .map(|f| {
                 let name = f.file.fd.name();
-                let state = file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings);
-                Some((state, printed))
+                let &i = at.get(name)?;
+                (keys.get(name).map(|k| &k[..]) == Some(&reuse.files[i].key[..])).then_some(i)
+            })
+            .collect();
+        let mut taken: Vec<Option<FileState>> = found
+            .iter()
+            .map(|i| i.map(|i| std::mem::take(&mut reuse.files[i])))
+            .collect();
+        taken
+            .par_iter_mut()
+            .map(|f| {
+                let f = f.take()?;
+                let findings = Findings::decode(&f.findings[..]).ok()?.findings;
+                Some((f, findings))
             })
             .collect()
     };
+    clock.mark("full: reuse");
+    let fresh = |n: &str| index.get(n).is_none_or(|&i| reused[i].is_none());
+    let all_jobs = super::module_jobs(ws, rules, &index, |_| true);
+    let fresh_jobs = super::module_jobs(ws, rules, &index, fresh);
+    let (per_file, module) = rayon::join(
+        || super::run_scoped(image, &fresh_jobs, Scope::PerFile),
+        || super::run_scoped(image, &all_jobs, Scope::Module),
+    );
+    clock.mark("full: rules");
+    let mut printed: Vec<Vec<LintAnnotation>> = vec![Vec::new(); image.files.len()];
+    let mut stored: Vec<Vec<StoredFinding>> = vec![Vec::new(); image.files.len()];
+    for f in module {
+        if let Some(&i) = index.get(f.module_path.as_str()) {
+            printed[i].push(f);
+        }
+    }
+    for f in per_file {
+        if let Some(&i) = index.get(f.module_path.as_str()) {
+            let a = &f.annotation;
+            stored[i].push(StoredFinding {
+                start_line: a.start_line as u64,
+                start_column: a.start_column as u64,
+                end_line: a.end_line as u64,
+                end_column: a.end_column as u64,
+                kind: a.kind.clone(),
+                message: a.message.clone(),
+            });
+            printed[i].push(f);
+        }
+    }
+    let mut files: Vec<(FileState, Vec<LintAnnotation>)> = image
+        .files
+        .par_iter()
+        .zip(reused)
+        .zip(stored)
+        .zip(printed)
+        .filter_map(|(((f, reused), own_findings), mut printed)| {
+            if let Some((state, findings)) = reused {
+                printed.extend(annotations(&state, findings));
+                return Some((state, printed));
+            }
+            let name = f.file.fd.name();
+            let state = file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings);
+            Some((state, printed))
+        })
+        .collect();
+    clock.mark("full: file states");
     files.sort_unstable_by(|a, b| a.0.name.cmp(&b.0.name));
     let (mut files, printed): (Vec<FileState>, Vec<Vec<LintAnnotation>>) =
         files.into_iter().unzip();
     let parts = printed.into_iter().map(Part::Found).collect();
     let (stdout, found) = print(&mut files, parts, output, None);
+    clock.mark("full: print");
     let answer_key = if output.per_line {
         output.answer_key.to_string()
     } else {

@@ -800,15 +800,7 @@ pub fn full(
     }
     for f in per_file {
         if let Some(&i) = index.get(f.module_path.as_str()) {
-            let a = &f.annotation;
-            stored[i].push(StoredFinding {
-                start_line: a.start_line as u64,
-                start_column: a.start_column as u64,
-                end_line: a.end_line as u64,
-                end_column: a.end_column as u64,
-                kind: a.kind.clone(),
-                message: a.message.clone(),
-            });
+            stored[i].push(StoredFinding::from(&f.annotation));
             printed[i].push(f);
         }
     }
@@ -850,20 +842,25 @@ pub fn full(
 fn group(found: Vec<LintAnnotation>) -> HashMap<String, Vec<StoredFinding>> {
     let mut by_file: HashMap<String, Vec<StoredFinding>> = HashMap::default();
     for f in found {
-        let a = f.annotation;
         by_file
             .entry(f.module_path)
             .or_default()
-            .push(StoredFinding {
-                start_line: a.start_line as u64,
-                start_column: a.start_column as u64,
-                end_line: a.end_line as u64,
-                end_column: a.end_column as u64,
-                kind: a.kind,
-                message: a.message,
-            });
+            .push(StoredFinding::from(&f.annotation));
     }
     by_file
+}
+
+impl From<&Annotation> for StoredFinding {
+    fn from(a: &Annotation) -> StoredFinding {
+        StoredFinding {
+            start_line: a.start_line as u64,
+            start_column: a.start_column as u64,
+            end_line: a.end_line as u64,
+            end_column: a.end_column as u64,
+            kind: a.kind.clone(),
+            message: a.message.clone(),
+        }
+    }
 }
 
 /// Plain imports, then option imports.

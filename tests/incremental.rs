@@ -734,6 +734,14 @@ fn module_wide_findings_follow_edits_to_other_files() {
             "example.com/third",
         ),
         ("acme/b/v1/b.proto", "rpc Again(", "rpc AgainAgain("),
+        // Most files import common.proto: a whole run, in which sibling.proto
+        // (its key unchanged) gains DIRECTORY_SAME_PACKAGE and must not keep
+        // its last printed findings.
+        (
+            "acme/common/v1/common.proto",
+            "package acme.common.v1;",
+            "package acme.common2.v1;",
+        ),
     ];
     for config in [
         "version: v2\nlint:\n  use: [STANDARD]\n",
@@ -764,14 +772,23 @@ fn module_wide_findings_follow_edits_to_other_files() {
             "acme/b/v1/sub/b2.proto",
             "syntax = \"proto3\";\n\npackage acme.b.v1;\n\n// B2 is b2.\nmessage B2 {}\n",
         );
-        for (name, n) in [("c", 1), ("c2", 2), ("d", 3), ("e", 4)] {
+        for (name, n) in [("c", 1), ("c2", 2), ("d", 3), ("e", 4), ("f", 5)] {
             write(
                 &format!("acme/{name}/v1/{name}.proto"),
                 &format!(
-                    "syntax = \"proto3\";\n\npackage acme.{name}.v1;\n\n// M{n} is m.\nmessage M{n} {{}}\n"
+                    "syntax = \"proto3\";\n\npackage acme.{name}.v1;\n\n\
+                     import \"acme/common/v1/common.proto\";\n\n// M{n} is m.\nmessage M{n} {{}}\n"
                 ),
             );
         }
+        write(
+            "acme/common/v1/common.proto",
+            "syntax = \"proto3\";\n\npackage acme.common.v1;\n\n// Common is shared.\nmessage Common {}\n",
+        );
+        write(
+            "acme/common/v1/sibling.proto",
+            "syntax = \"proto3\";\n\npackage acme.common.v1;\n\n// Sibling is near.\nmessage Sibling {}\n",
+        );
         // c2.proto beside c.proto, in its own package.
         std::fs::rename(
             dir.join("acme/c2/v1/c2.proto"),
@@ -788,6 +805,14 @@ fn module_wide_findings_follow_edits_to_other_files() {
             let cold = lint(&dir, None, "text").0;
             let (cached, counts, reach) = lint_noting(&dir, Some(&cache), "text");
             assert_eq!(cached, cold, "edit {i} with {config:?}");
+            if rel.contains("common") {
+                assert!(counts.is_none(), "edit {i}: answered incrementally");
+                assert!(
+                    cold.stdout
+                        .contains("acme/common/v1/sibling.proto:3:1:Multiple packages")
+                );
+                continue;
+            }
             assert!(counts.is_some(), "edit {i}: not answered incrementally");
             let (r, of) = reach.unwrap();
             let cycles_on = !config.contains("except");

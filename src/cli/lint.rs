@@ -111,6 +111,10 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     };
     // What a whole run can take over from the last state.
     let mut reuse = None;
+    let last_answer = |key: &str| {
+        let store = store.as_ref()?;
+        crate::cache::load_answer(store, crate::cache::Kind::Lint, key).map(|a| a.stdout)
+    };
     if let (Some(store), Some(scan), Some(state_key)) = (&store, &scan, &state_key) {
         let prev = store
             .get_bytes(crate::cache::Kind::LintState, state_key)
@@ -123,9 +127,6 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
                     .map(|b| b.image)
             };
             report::hold_warnings();
-            let last_answer = |key: &str| {
-                crate::cache::load_answer(store, crate::cache::Kind::Lint, key).map(|a| a.stdout)
-            };
             let relinted = lint::incremental::relint(
                 &ws,
                 scan,
@@ -188,6 +189,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             &selections,
             &output,
             reuse,
+            &last_answer,
         );
         clock.mark("lint");
         keep(&r.stdout, r.found, Some(&r.state[..]));

@@ -97,6 +97,11 @@ struct FileState {
     /// `extendee#number` of every extension declared.
     #[prost(string, repeated, tag = "15")]
     extensions: Vec<String>,
+    /// A digest of the module-wide rules' findings on the file, in order
+    /// ([`module_digest`]): a whole run copies the printed findings of a
+    /// file whose key and module-wide findings did not change.
+    #[prost(uint64, tag = "16")]
+    module_digest: u64,
 }
 
 /// The skeleton the module-wide rules read.
@@ -306,7 +311,7 @@ fn go_on(
             by_file[i].push(f);
         }
     }
-    let parts: Vec<Part> = {
+    let parts: Vec<(u64, Part)> = {
         use rayon::prelude::*;
         files
             .par_iter()
@@ -314,16 +319,25 @@ fn go_on(
             .enumerate()
             .map(|(i, (f, mut found))| {
                 if !reached[i] {
-                    return Some(Part::Kept(f.printed_at, f.printed_len));
+                    return Some((f.module_digest, Part::Kept(f.printed_at, f.printed_len)));
                 }
+                let digest = module_digest(&found);
                 if linted[i] {
                     let own = Findings::decode(&f.findings[..]).ok()?;
                     found.extend(annotations(f, own.findings));
                 }
-                Some(Part::Found(found))
+                Some((digest, Part::Found(found)))
             })
             .collect::<Option<_>>()?
     };
+    let parts = parts
+        .into_iter()
+        .zip(files.iter_mut())
+        .map(|((digest, part), f)| {
+            f.module_digest = digest;
+            part
+        })
+        .collect();
     let (stdout, found) = print(&mut files, parts, output, old.as_deref());
     clock.mark("print");
     clock.note(&format!(
@@ -536,6 +550,22 @@ fn print(
     (out, found)
 }
 
+/// A digest of one file's module-wide findings (in buf's order).
+fn module_digest(found: &[LintAnnotation]) -> u64 {
+    let mut h = twox_hash::XxHash3_64::new();
+    for f in found {
+        let a = &f.annotation;
+        for n in [a.start_line, a.start_column, a.end_line, a.end_column] {
+            std::hash::Hasher::write(&mut h, &(n as u64).to_le_bytes());
+        }
+        for s in [&a.kind, &a.message] {
+            std::hash::Hasher::write(&mut h, &(s.len() as u64).to_le_bytes());
+            std::hash::Hasher::write(&mut h, s.as_bytes());
+        }
+    }
+    std::hash::Hasher::finish(&h)
+}
+
 /// Stored findings of `f` as annotations.
 fn annotations(f: &FileState, found: Vec<StoredFinding>) -> impl Iterator<Item = LintAnnotation> {
     found.into_iter().map(|s| LintAnnotation {
@@ -725,7 +755,9 @@ fn plan(
 /// Lints the whole of `image` (compiled from all of `ws`, whose files have
 /// `digests`): what to print, and the state to keep. A file whose key
 /// `reuse` (an earlier state) holds keeps its findings from there: the
-/// rules that look at one file run on the others only.
+/// rules that look at one file run on the others only, and when its
+/// module-wide findings did not change either, its printed findings are
+/// copied from the answer `answer` gives for the earlier state.
 pub fn full(
     ws: &Workspace,
     digests: &[[u8; 32]],
@@ -733,6 +765,7 @@ pub fn full(
     rules: &[Vec<&'static str>],
     output: &Output,
     reuse: Option<State>,
+    answer: &dyn Fn(&str) -> Option<Bytes>,
 ) -> Relinted {
     use rayon::prelude::*;
     let mut clock = crate::timing::PhaseClock::new();
@@ -751,9 +784,14 @@ pub fn full(
         .map(|f| (f.file.fd.name(), descriptor_imports(&f.file)))
         .collect();
     let keys = compute_keys(&imports, &digest_of).unwrap_or_default();
-    // The earlier states still whole, in image order, with their findings.
     let mut reuse = reuse.unwrap_or_default();
-    let reused: Vec<Option<(FileState, Vec<StoredFinding>)>> = {
+    // The last output, when the reused files' printed findings can be
+    // copied from it.
+    let old = Some(reuse.answer_key.as_str())
+        .filter(|k| output.per_line && !k.is_empty())
+        .and_then(answer);
+    // The earlier states still whole, in image order.
+    let reused: Vec<Option<FileState>> = {
         let at: HashMap<&str, usize> = reuse
             .files
             .iter()
@@ -769,17 +807,9 @@ pub fn full(
                 (keys.get(name).map(|k| &k[..]) == Some(&reuse.files[i].key[..])).then_some(i)
             })
             .collect();
-        let mut taken: Vec<Option<FileState>> = found
+        found
             .iter()
             .map(|i| i.map(|i| std::mem::take(&mut reuse.files[i])))
-            .collect();
-        taken
-            .par_iter_mut()
-            .map(|f| {
-                let f = f.take()?;
-                let findings = Findings::decode(&f.findings[..]).ok()?.findings;
-                Some((f, findings))
-            })
             .collect()
     };
     clock.mark("full: reuse");
@@ -798,34 +828,52 @@ pub fn full(
             printed[i].push(f);
         }
     }
+    let module_digests: Vec<u64> = printed.par_iter().map(|m| module_digest(m)).collect();
     for f in per_file {
         if let Some(&i) = index.get(f.module_path.as_str()) {
             stored[i].push(StoredFinding::from(&f.annotation));
             printed[i].push(f);
         }
     }
-    let mut files: Vec<(FileState, Vec<LintAnnotation>)> = image
+    let fits = |f: &FileState| {
+        old.as_ref()
+            .is_some_and(|o| f.printed_at.saturating_add(f.printed_len) <= o.len() as u64)
+    };
+    let files: Option<Vec<(FileState, Part)>> = image
         .files
         .par_iter()
         .zip(reused)
         .zip(stored)
         .zip(printed)
-        .filter_map(|(((f, reused), own_findings), mut printed)| {
-            if let Some((state, findings)) = reused {
-                printed.extend(annotations(&state, findings));
-                return Some((state, printed));
+        .zip(module_digests)
+        .filter_map(|((((f, reused), own_findings), mut printed), digest)| {
+            if let Some(mut state) = reused {
+                if state.module_digest == digest && fits(&state) {
+                    let part = Part::Kept(state.printed_at, state.printed_len);
+                    return Some(Some((state, part)));
+                }
+                let Ok(own) = Findings::decode(&state.findings[..]) else {
+                    return Some(None);
+                };
+                printed.extend(annotations(&state, own.findings));
+                state.module_digest = digest;
+                return Some(Some((state, Part::Found(printed))));
             }
             let name = f.file.fd.name();
-            let state = file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings);
-            Some((state, printed))
+            let mut state = file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings);
+            state.module_digest = digest;
+            Some(Some((state, Part::Found(printed))))
         })
         .collect();
+    let Some(mut files) = files else {
+        // A damaged earlier state (only a reused file's findings are
+        // decoded): lint everything.
+        return full(ws, digests, image, rules, output, None, answer);
+    };
     clock.mark("full: file states");
     files.sort_unstable_by(|a, b| a.0.name.cmp(&b.0.name));
-    let (mut files, printed): (Vec<FileState>, Vec<Vec<LintAnnotation>>) =
-        files.into_iter().unzip();
-    let parts = printed.into_iter().map(Part::Found).collect();
-    let (stdout, found) = print(&mut files, parts, output, None);
+    let (mut files, parts): (Vec<FileState>, Vec<Part>) = files.into_iter().unzip();
+    let (stdout, found) = print(&mut files, parts, output, old.as_deref());
     clock.mark("full: print");
     let answer_key = if output.per_line {
         output.answer_key.to_string()
@@ -1058,10 +1106,15 @@ fn file_state(
         let mut kept = SourceInfo::default();
         for l in s.iter() {
             // Reported paths are at most four long: no allocation for the
-            // rest.
-            let mut path = [0; 5];
-            let mut len = 0;
-            for v in l.path().take(5) {
+            // rest, and most (messages, enums) are told apart by their
+            // first element.
+            let mut elements = l.path();
+            let Some(first @ (2 | 3 | 6 | 8)) = elements.next() else {
+                continue;
+            };
+            let mut path = [first, 0, 0, 0, 0];
+            let mut len = 1;
+            for v in elements.take(4) {
                 path[len] = v;
                 len += 1;
             }
@@ -1113,6 +1166,8 @@ fn file_state(
         display_path: f.display_path.clone(),
         printed_at: 0,
         printed_len: 0,
+        // Set once the module-wide rules have run.
+        module_digest: 0,
     }
 }
 

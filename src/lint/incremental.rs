@@ -201,6 +201,26 @@ pub struct Output<'a> {
     pub answer_key: &'a str,
 }
 
+impl Output<'_> {
+    /// The answer key a state records: none when the format does not print
+    /// a line per finding (nothing can be copied from its output).
+    fn kept_key(&self) -> String {
+        if self.per_line {
+            self.answer_key.to_string()
+        } else {
+            String::new()
+        }
+    }
+
+    /// The output of the answer stored under `key` (a state's answer key),
+    /// when this format's printed findings can be copied from it.
+    fn last(&self, key: &str, answer: &dyn Fn(&str) -> Option<Bytes>) -> Option<Bytes> {
+        Some(key)
+            .filter(|k| self.per_line && !k.is_empty())
+            .and_then(answer)
+    }
+}
+
 /// A run's answer and the state to keep.
 pub struct Relinted {
     pub stdout: Vec<u8>,
@@ -251,14 +271,11 @@ fn go_on(
     }
     clock.mark("conflicts");
     // The last output, when each kept file's findings can be copied from it.
-    let old = Some(prev.answer_key.as_str())
-        .filter(|k| output.per_line && !k.is_empty())
-        .and_then(answer)
-        .filter(|out| {
-            files
-                .iter()
-                .all(|f| f.printed_at.saturating_add(f.printed_len) <= out.len() as u64)
-        });
+    let old = output.last(&prev.answer_key, answer).filter(|out| {
+        files
+            .iter()
+            .all(|f| f.printed_at.saturating_add(f.printed_len) <= out.len() as u64)
+    });
     clock.mark("last answer");
     let index: HashMap<&str, usize> = files
         .iter()
@@ -346,11 +363,7 @@ fn go_on(
         looked_at.iter().filter(|r| **r).count(),
         files.len()
     ));
-    let answer_key = if output.per_line {
-        output.answer_key.to_string()
-    } else {
-        String::new()
-    };
+    let answer_key = output.kept_key();
     let state = State { files, answer_key }.to_bytes();
     clock.mark("encode state");
     Some(Relinted {
@@ -787,9 +800,7 @@ pub fn full(
     let mut reuse = reuse.unwrap_or_default();
     // The last output, when the reused files' printed findings can be
     // copied from it.
-    let old = Some(reuse.answer_key.as_str())
-        .filter(|k| output.per_line && !k.is_empty())
-        .and_then(answer);
+    let old = output.last(&reuse.answer_key, answer);
     // The earlier states still whole, in image order.
     let reused: Vec<Option<FileState>> = {
         let at: HashMap<&str, usize> = reuse
@@ -875,11 +886,7 @@ pub fn full(
     let (mut files, parts): (Vec<FileState>, Vec<Part>) = files.into_iter().unzip();
     let (stdout, found) = print(&mut files, parts, output, old.as_deref());
     clock.mark("full: print");
-    let answer_key = if output.per_line {
-        output.answer_key.to_string()
-    } else {
-        String::new()
-    };
+    let answer_key = output.kept_key();
     Relinted {
         stdout,
         found,

@@ -683,6 +683,28 @@ fn damaged_entries_are_replaced_and_no_cache_writes_nothing() {
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
     let replaced = std::fs::read(&state).unwrap();
     assert!(replaced != damaged, "the damaged state was kept");
+    // Another edit, then every shard of the state's blobs damaged: the
+    // state is not trusted, and its shards are replaced.
+    std::fs::write(&file, text.replace("Name0", "nAme0")).unwrap();
+    let cold = lint_output(&dir, None);
+    let shards: Vec<(PathBuf, Vec<u8>)> = entries("lint-shard")
+        .into_iter()
+        .map(|shard| {
+            let mut bytes = std::fs::read(&shard).unwrap();
+            let last = bytes.len() - 1;
+            bytes[last] ^= 0x01;
+            std::fs::write(&shard, &bytes).unwrap();
+            (shard, bytes)
+        })
+        .collect();
+    assert!(!shards.is_empty());
+    assert_eq!(lint_output(&dir, Some(&cache)), cold);
+    // The one read was dropped (the others are earlier states' leftovers).
+    let kept = shards
+        .iter()
+        .filter(|(shard, damaged)| std::fs::read(shard).ok().as_ref() == Some(damaged))
+        .count();
+    assert!(kept < shards.len(), "no damaged shard was dropped");
     // A damaged answer: recomputed and stored again.
     let answer = entries("lint")
         .into_iter()
@@ -693,6 +715,16 @@ fn damaged_entries_are_replaced_and_no_cache_writes_nothing() {
     assert!(std::fs::read(&answer).unwrap() != b"PLC3 not an entry");
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
     assert_eq!(lint_output(&dir, Some(&cache)), cold);
+    // After all this the state is whole: a new file is linted incrementally.
+    let added = dir.join("acme/v1/added.proto");
+    std::fs::write(
+        &added,
+        "syntax = \"proto3\";\npackage acme.v1;\n\nmessage Added { string Oops = 1; }\n",
+    )
+    .unwrap();
+    let (cached, counts, _) = lint_noting(&dir, Some(&cache), "text");
+    assert!(counts.is_some(), "expected an incremental run");
+    assert_eq!(cached, lint_noting(&dir, None, "text").0);
 }
 
 #[test]
@@ -828,4 +860,69 @@ fn module_wide_findings_follow_edits_to_other_files() {
             "{last}"
         );
     }
+}
+
+/// A whole run after an edit to a file most of the module imports takes
+/// what only a file's bytes decide (the names it declares) from the
+/// earlier state of the files whose bytes did not change; a later
+/// incremental run must still find a name one of them declares declared
+/// again by a new file.
+#[test]
+fn names_kept_by_a_whole_run_still_find_a_name_declared_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    std::fs::create_dir_all(dir.join("acme/p")).unwrap();
+    std::fs::create_dir_all(dir.join("acme/q")).unwrap();
+    std::fs::write(dir.join("buf.yaml"), "version: v2\n").unwrap();
+    let common = dir.join("acme/q/common.proto");
+    std::fs::write(
+        &common,
+        "syntax = \"proto3\";\npackage acme.q;\n\nmessage Common {}\n",
+    )
+    .unwrap();
+    for i in 0..6 {
+        std::fs::write(
+            dir.join(format!("acme/p/user{i}.proto")),
+            format!(
+                "syntax = \"proto3\";\npackage acme.p;\n\nimport \"acme/q/common.proto\";\n\n\
+                 message Taken{i} {{\n  acme.q.Common common = 1;\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let cache = tmp.path().join("cache");
+    let run = |cache: Option<&Path>| lint_noting(&dir, cache, "text");
+    assert_eq!(run(Some(&cache)).0, run(None).0);
+    // Every file's key changes, no user's bytes do: a whole run.
+    std::fs::write(
+        &common,
+        "syntax = \"proto3\";\npackage acme.q;\n\nmessage Common {}\n\nmessage Other {}\n",
+    )
+    .unwrap();
+    let (cached, counts, _) = run(Some(&cache));
+    assert_eq!(counts, None, "expected a whole run");
+    assert_eq!(cached, run(None).0);
+    // A new file declares Taken3 again: a compile error, found from the
+    // names kept for user3.proto.
+    std::fs::write(
+        dir.join("acme/p/again.proto"),
+        "syntax = \"proto3\";\npackage acme.p;\n\nmessage Taken3 {}\n",
+    )
+    .unwrap();
+    let cold = run(None).0;
+    assert!(
+        cold.stdout.contains("`Taken3` declared multiple times"),
+        "{cold:?}"
+    );
+    assert_eq!(run(Some(&cache)).0, cold);
+    // Without it again: answered incrementally, as a cold run does.
+    std::fs::remove_file(dir.join("acme/p/again.proto")).unwrap();
+    std::fs::write(
+        dir.join("acme/p/extra.proto"),
+        "syntax = \"proto3\";\npackage acme.p;\n\nmessage Extra {}\n",
+    )
+    .unwrap();
+    let (cached, counts, _) = run(Some(&cache));
+    assert!(counts.is_some(), "expected an incremental run");
+    assert_eq!(cached, run(None).0);
 }

@@ -10,8 +10,8 @@
 //! keys are SHA-256, the checksum only has to catch damage, and it runs at
 //! memory speed over a 20 MB entry), so a torn, foreign or older-format file
 //! is never trusted: it is removed and the value recomputed. The directory is kept under a size bound,
-//! `PROTOLITH_CACHE_MAX_MB` (default 256): after each store or hit the least
-//! recently used entries of all kinds (a hit counts as a use) are removed
+//! `PROTOLITH_CACHE_MAX_MB` (default 256): after each store or answer
+//! found the least recently used entries of all kinds (a hit counts as a use) are removed
 //! until it fits, never the entry just used. Concurrent runs only rename
 //! whole entries into place and remove them, so a reader sees a whole entry
 //! or none; two runs storing the same key store the same value.
@@ -26,8 +26,12 @@ use std::time::SystemTime;
 pub enum Kind {
     /// A whole lint run's output.
     Lint,
-    /// The per-file state an incremental re-lint starts from.
+    /// The per-file state an incremental re-lint starts from (its heads).
     LintState,
+    /// A shard of a lint state's per-file blobs, under a digest of itself.
+    LintShard,
+    /// A piece of a large answer, under a digest of itself.
+    Piece,
     /// A compiled baseline image (`breaking --against`).
     Baseline,
     /// A whole breaking run's output.
@@ -36,9 +40,11 @@ pub enum Kind {
     Files,
 }
 
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 7] = [
     Kind::Lint,
     Kind::LintState,
+    Kind::LintShard,
+    Kind::Piece,
     Kind::Baseline,
     Kind::Breaking,
     Kind::Files,
@@ -49,6 +55,8 @@ impl Kind {
         match self {
             Kind::Lint => "lint",
             Kind::LintState => "lint-state",
+            Kind::LintShard => "lint-shard",
+            Kind::Piece => "answer-piece",
             Kind::Baseline => "baseline",
             Kind::Breaking => "breaking",
             Kind::Files => "files",
@@ -102,24 +110,26 @@ impl Store {
     }
 
     /// The body stored under `key`, if whole and sound. A damaged entry is
-    /// removed. A hit marks the entry used and keeps the bound.
+    /// removed. A hit marks the entry used.
     pub fn get(&self, kind: Kind, key: &str) -> Option<Vec<u8>> {
         self.get_bytes(kind, key).map(Vec::from)
     }
 
     /// [`Store::get`], without copying the body out of what was read.
     pub fn get_bytes(&self, kind: Kind, key: &str) -> Option<prost::bytes::Bytes> {
-        let path = self.path(kind, key);
-        let bytes = std::fs::read(&path).ok()?;
-        if !verified(&bytes) {
-            let _ = std::fs::remove_file(&path);
-            return None;
-        }
-        if let Ok(f) = std::fs::File::options().write(true).open(&path) {
-            let _ = f.set_modified(SystemTime::now());
-        }
-        self.evict(&path);
-        Some(prost::bytes::Bytes::from(bytes).slice(HEADER..))
+        read_entry(&self.path(kind, key))
+    }
+
+    /// The bodies stored under `keys`, read side by side: none when any
+    /// is missing or damaged (a damaged one is removed). All are marked
+    /// used.
+    pub fn get_all(&self, kind: Kind, keys: &[String]) -> Option<Vec<prost::bytes::Bytes>> {
+        use rayon::prelude::*;
+        let read: Vec<Option<prost::bytes::Bytes>> = keys
+            .par_iter()
+            .map(|key| read_entry(&self.path(kind, key)))
+            .collect();
+        read.into_iter().collect()
     }
 
     /// Stores `body` under `key`; failures only cost a later run its
@@ -221,6 +231,20 @@ impl Store {
     }
 }
 
+/// The body of the entry at `path`, if whole and sound, marked used; a
+/// damaged entry is removed.
+fn read_entry(path: &Path) -> Option<prost::bytes::Bytes> {
+    let bytes = std::fs::read(path).ok()?;
+    if !verified(&bytes) {
+        let _ = std::fs::remove_file(path);
+        return None;
+    }
+    if let Ok(f) = std::fs::File::options().write(true).open(path) {
+        let _ = f.set_modified(SystemTime::now());
+    }
+    Some(prost::bytes::Bytes::from(bytes).slice(HEADER..))
+}
+
 /// A format tag every entry starts with, then the checksum of the rest.
 const MAGIC: &[u8; 4] = b"PLC3";
 const HEADER: usize = MAGIC.len() + 16;
@@ -287,22 +311,126 @@ pub struct Answer {
     pub stdout: prost::bytes::Bytes,
 }
 
-/// The answer stored under `key`.
+/// The answer stored under `key`; a large one is put together from its
+/// pieces (none when any is missing or damaged).
 pub fn load_answer(store: &Store, kind: Kind, key: &str) -> Option<Answer> {
     let body = store.get_bytes(kind, key)?;
+    // A hit keeps the bound too (it may have been lowered since).
+    store.evict(&store.path(kind, key));
     let &flag = body.first()?;
+    if flag != b'p' {
+        return Some(Answer {
+            findings: flag == b'1',
+            stdout: body.slice(1..),
+        });
+    }
+    let findings = *body.get(1)? == b'1';
+    let keys: Vec<String> = std::str::from_utf8(body.get(2..)?)
+        .ok()?
+        .split_terminator('\n')
+        .map(str::to_string)
+        .collect();
+    let pieces = store.get_all(Kind::Piece, &keys)?;
+    let mut stdout = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for p in &pieces {
+        stdout.extend_from_slice(p);
+    }
     Some(Answer {
-        findings: flag == b'1',
-        stdout: body.slice(1..),
+        findings,
+        stdout: stdout.into(),
     })
 }
 
 /// Stores an answer; failures only cost a later run its shortcut.
 pub fn store_answer(store: &Store, kind: Kind, key: &str, findings: bool, stdout: &[u8]) {
-    store.put(kind, key, &answer_body(findings, stdout));
+    let parts = store.answer_parts(findings, stdout);
+    let mut entries: Vec<(Kind, &str, &[u8])> = parts
+        .pieces
+        .iter()
+        .map(|(k, p)| (Kind::Piece, k.as_str(), *p))
+        .collect();
+    entries.push((kind, key, &parts.body));
+    store.put_all(&entries);
 }
 
-/// An answer as [`load_answer`] reads it back.
+/// Answers at least this long are stored in pieces.
+const PIECES_FROM: usize = 1 << 20;
+
+/// What storing an answer takes: the pieces the store lacks (key, bytes),
+/// stored first, then the answer's own entry.
+pub struct AnswerParts<'a> {
+    pub pieces: Vec<(String, &'a [u8])>,
+    pub body: Vec<u8>,
+}
+
+impl Store {
+    /// The entries that store an answer. A large one is cut into pieces
+    /// after the lines whose hash picks them (about one line in 1,024), so
+    /// that an answer that differs from an earlier one in a few lines
+    /// shares all but a few pieces with it; each piece is stored under a
+    /// digest of itself, once. Its own entry lists the pieces.
+    pub fn answer_parts<'a>(&self, findings: bool, stdout: &'a [u8]) -> AnswerParts<'a> {
+        use rayon::prelude::*;
+        if stdout.len() < PIECES_FROM {
+            return AnswerParts {
+                pieces: Vec::new(),
+                body: answer_body(findings, stdout),
+            };
+        }
+        let pieces = pieces(stdout);
+        let keyed: Vec<(String, &[u8], bool)> = pieces
+            .par_iter()
+            .map(|&p| {
+                let mut h = KeyHasher::new();
+                h.field(b"answer piece").field(p);
+                let key = h.finish();
+                // One already stored is marked used instead.
+                let path = self.path(Kind::Piece, &key);
+                let stored = std::fs::File::options()
+                    .write(true)
+                    .open(&path)
+                    .and_then(|f| f.set_modified(SystemTime::now()))
+                    .is_ok();
+                (key, p, stored)
+            })
+            .collect();
+        let mut body = vec![b'p', if findings { b'1' } else { b'0' }];
+        for (key, _, _) in &keyed {
+            body.extend_from_slice(key.as_bytes());
+            body.push(b'\n');
+        }
+        // A piece that comes twice is stored once.
+        let mut seen = std::collections::HashSet::new();
+        AnswerParts {
+            pieces: keyed
+                .into_iter()
+                .filter(|(k, _, stored)| !stored && seen.insert(k.clone()))
+                .map(|(k, p, _)| (k, p))
+                .collect(),
+            body,
+        }
+    }
+}
+
+/// `out` cut after each line whose XXH3 is a multiple of 1,024 (and at its
+/// end).
+fn pieces(out: &[u8]) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let (mut start, mut line) = (0, 0);
+    for nl in memchr::memchr_iter(b'\n', out) {
+        if twox_hash::XxHash3_64::oneshot(&out[line..nl]).is_multiple_of(1024) {
+            pieces.push(&out[start..=nl]);
+            start = nl + 1;
+        }
+        line = nl + 1;
+    }
+    if start < out.len() {
+        pieces.push(&out[start..]);
+    }
+    pieces
+}
+
+/// An answer as [`load_answer`] reads it back, in one entry.
 pub fn answer_body(findings: bool, stdout: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(stdout.len() + 1);
     body.push(if findings { b'1' } else { b'0' });
@@ -448,6 +576,51 @@ mod tests {
         assert!(load_answer(&s, Kind::Breaking, "k").is_none());
         store_answer(&s, Kind::Lint, "k", false, b"");
         assert!(!load_answer(&s, Kind::Lint, "k").unwrap().findings);
+    }
+
+    #[test]
+    fn large_answers_share_their_pieces() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Store::at(tmp.path(), u64::MAX);
+        let lines: Vec<String> = (0..40_000)
+            .map(|i| format!("a/f{i}.proto:1:1:finding {i}\n"))
+            .collect();
+        let first = lines.concat();
+        assert!(first.len() >= PIECES_FROM);
+        store_answer(&s, Kind::Lint, "one", true, first.as_bytes());
+        let pieces = || -> Vec<PathBuf> {
+            std::fs::read_dir(tmp.path().join("answer-piece"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect()
+        };
+        let n = pieces().len();
+        assert!(n > 10, "{n} pieces");
+        // One line changed: the other pieces are shared.
+        let mut changed = lines.clone();
+        changed[20_000] = "a/f20000.proto:2:1:changed\n".to_string();
+        let second = changed.concat();
+        store_answer(&s, Kind::Lint, "two", false, second.as_bytes());
+        let m = pieces().len();
+        assert!(m > n && m <= n + 2, "{n} pieces, then {m}");
+        let hit = load_answer(&s, Kind::Lint, "two").unwrap();
+        assert!(!hit.findings);
+        assert_eq!(&hit.stdout[..], second.as_bytes());
+        let hit = load_answer(&s, Kind::Lint, "one").unwrap();
+        assert!(hit.findings);
+        assert_eq!(&hit.stdout[..], first.as_bytes());
+        // A damaged piece both use: neither answer is given, and the piece
+        // is dropped.
+        let head = pieces()
+            .into_iter()
+            .find(|p| std::fs::read(p).unwrap()[HEADER..].starts_with(lines[0].as_bytes()))
+            .unwrap();
+        let mut bytes = std::fs::read(&head).unwrap();
+        bytes[HEADER] ^= 0x20;
+        std::fs::write(&head, &bytes).unwrap();
+        assert!(load_answer(&s, Kind::Lint, "two").is_none());
+        assert!(!head.exists());
+        assert!(load_answer(&s, Kind::Lint, "one").is_none());
     }
 
     #[test]

@@ -82,17 +82,28 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
         .as_ref()
         .map(|_| lint::incremental::state_key(&ws, &selections, &args.error_format));
     // A cached answer holds stdout alone: a run that warned is not kept.
-    let keep = |stdout: &[u8], findings: bool, state: Option<&[u8]>| {
+    let keep = |stdout: &[u8], findings: bool, state: Option<&lint::incremental::Stored>| {
         if let (Some(store), Some(key), Some(state_key)) = (&store, &result_key, &state_key)
             && report::warnings_issued() == warned
         {
             // The answer last: under a tight bound it is what stays.
-            let answer = crate::cache::answer_body(findings, stdout);
+            let answer = store.answer_parts(findings, stdout);
             let mut entries = Vec::new();
-            if let Some(state) = state {
-                entries.push((crate::cache::Kind::LintState, state_key.as_str(), state));
+            for (key, piece) in &answer.pieces {
+                entries.push((crate::cache::Kind::Piece, key.as_str(), *piece));
             }
-            entries.push((crate::cache::Kind::Lint, key.as_str(), &answer[..]));
+            // The shards before the heads that name them.
+            if let Some(state) = state {
+                for (key, shard) in &state.shards {
+                    entries.push((crate::cache::Kind::LintShard, key.as_str(), &shard[..]));
+                }
+                entries.push((
+                    crate::cache::Kind::LintState,
+                    state_key.as_str(),
+                    &state.heads,
+                ));
+            }
+            entries.push((crate::cache::Kind::Lint, key.as_str(), &answer.body[..]));
             store.put_all(&entries);
         }
     };
@@ -118,9 +129,21 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
     if let (Some(store), Some(scan), Some(state_key)) = (&store, &scan, &state_key) {
         let prev = store
             .get_bytes(crate::cache::Kind::LintState, state_key)
-            .and_then(lint::incremental::State::decode_from);
+            .and_then(lint::incremental::State::heads);
         clock.mark("state");
         if let Some(prev) = prev {
+            // The blobs are read while the plan is made or the whole module
+            // compiled.
+            let mut shards = {
+                let (store, keys) = (store.clone(), prev.shard_keys());
+                let reading = std::thread::spawn(move || {
+                    store
+                        .get_all(crate::cache::Kind::LintShard, &keys)
+                        .and_then(lint::incremental::Shards::decode)
+                });
+                let mut reading = Some(reading);
+                move || reading.take().and_then(|r| r.join().ok().flatten())
+            };
             let compile = |sub, bytes| {
                 input::compile_contents(sub, bytes, |_| {})
                     .ok()
@@ -131,6 +154,7 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
                 &ws,
                 scan,
                 prev,
+                &mut shards,
                 &selections,
                 &compile,
                 &output,
@@ -140,11 +164,11 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             clock.mark("relint");
             match relinted {
                 Ok(r) => {
-                    keep(&r.stdout, r.found, Some(&r.state[..]));
+                    keep(&r.stdout, r.found, Some(&r.state));
                     clock.mark("store");
                     return Ok(emit(&r.stdout, r.found));
                 }
-                Err(prev) => reuse = prev,
+                Err(prev) => reuse = prev.map(|p| (p, shards)),
             }
         }
     }
@@ -188,11 +212,11 @@ pub fn run(args: LintArgs) -> Result<Outcome, CliError> {
             &built.image,
             &selections,
             &output,
-            reuse,
+            reuse.and_then(|(prev, mut shards)| prev.fill(shards()?)),
             &last_answer,
         );
         clock.mark("lint");
-        keep(&r.stdout, r.found, Some(&r.state[..]));
+        keep(&r.stdout, r.found, Some(&r.state));
         clock.mark("store");
         std::mem::forget(built);
         return Ok(emit(&r.stdout, r.found));

@@ -37,20 +37,92 @@ use crate::image::{Image, ImageFile};
 use crate::report::Annotation;
 use crate::workspace::Workspace;
 
-/// What a run leaves for the next one.
-#[derive(Clone, PartialEq, prost::Message)]
+/// What a run leaves for the next one. It is stored in two parts: its
+/// heads (every file's [`FileState`] without the blobs, under the state
+/// key) and the blobs (skeleton, findings, symbols), grouped into shards by
+/// a hash of the file's name, each stored under a digest of its bytes. A
+/// run writes only the shards whose bytes changed: an edit that changes
+/// many files' keys but few files' blobs (a widely imported file, edited)
+/// rewrites a few hundred kilobytes instead of the whole state.
+#[derive(Default)]
 pub struct State {
-    #[prost(message, repeated, tag = "1")]
     files: Vec<FileState>,
     /// The key of the answer stored with this state, whose output the
     /// files' printed ranges index; empty when the format does not print a
     /// line per finding.
+    answer_key: String,
+    /// The shards it was loaded from (key, bytes), in shard order: what
+    /// the next state compares its own shards with.
+    shards: Vec<(String, Bytes)>,
+}
+
+/// A state's heads, as stored.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Heads {
+    /// Every file, its blobs left out.
+    #[prost(message, repeated, tag = "1")]
+    files: Vec<FileState>,
     #[prost(string, tag = "2")]
     answer_key: String,
+    /// The shards' keys, in shard order.
+    #[prost(string, repeated, tag = "3")]
+    shards: Vec<String>,
+}
+
+/// The blobs of the files [`shard_of`] puts in one shard, in state order.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Shard {
+    #[prost(message, repeated, tag = "1")]
+    blobs: Vec<Blobs>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct Blobs {
+    #[prost(bytes = "bytes", tag = "1")]
+    body: Bytes,
+    #[prost(bytes = "bytes", tag = "2")]
+    findings: Bytes,
+    #[prost(bytes = "bytes", tag = "3")]
+    symbols: Bytes,
+}
+
+/// A state's shards, read and decoded (for [`State::fill`]).
+pub struct Shards(Vec<(Bytes, Vec<Blobs>)>);
+
+impl Shards {
+    /// Decodes shards read from the store, in order; `None` when one is not
+    /// a shard.
+    pub fn decode(bytes: Vec<Bytes>) -> Option<Shards> {
+        use rayon::prelude::*;
+        bytes
+            .into_par_iter()
+            .map(|b| Some((b.clone(), Shard::decode(b).ok()?.blobs)))
+            .collect::<Option<_>>()
+            .map(Shards)
+    }
+}
+
+/// A state encoded for the store: the heads, and the shards not stored
+/// already (key, bytes), which go in first.
+pub struct Stored {
+    pub heads: Vec<u8>,
+    pub shards: Vec<(String, Vec<u8>)>,
+}
+
+/// How many shards a state of `files` files has: about 128 files each, at
+/// most 64.
+fn shard_count(files: usize) -> usize {
+    files.div_ceil(128).clamp(1, 64)
+}
+
+/// The shard of `name` among `n`.
+fn shard_of(name: &str, n: usize) -> usize {
+    (twox_hash::XxHash3_64::oneshot(name.as_bytes()) % n as u64) as usize
 }
 
 /// What a run needs of every file to tell what changed and what an edit
-/// reaches: small, decoded on every run.
+/// reaches, and its blobs (`body`, `findings`, `symbols`: empty in the
+/// stored heads, kept in the shards).
 #[derive(Clone, PartialEq, prost::Message)]
 struct FileState {
     /// The import path.
@@ -156,13 +228,104 @@ struct StoredFinding {
 }
 
 impl State {
-    /// Decodes a state; the files' bodies stay slices of `bytes`.
-    pub fn decode_from(bytes: prost::bytes::Bytes) -> Option<State> {
-        State::decode(bytes).ok()
+    /// A state's heads: every file without its blobs, which
+    /// [`State::fill`] adds from the shards [`State::shard_keys`] names.
+    pub fn heads(bytes: Bytes) -> Option<State> {
+        let heads = Heads::decode(bytes).ok()?;
+        if heads.shards.len() != shard_count(heads.files.len()) {
+            return None;
+        }
+        Some(State {
+            files: heads.files,
+            answer_key: heads.answer_key,
+            shards: heads
+                .shards
+                .into_iter()
+                .map(|k| (k, Bytes::new()))
+                .collect(),
+        })
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
-        self.encode_to_vec()
+    /// The keys of the shards that hold the files' blobs, in order.
+    pub fn shard_keys(&self) -> Vec<String> {
+        self.shards.iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    /// The state with its files' blobs, from `shards` (its shards, read);
+    /// `None` when they do not fit its heads. The blobs stay slices of what
+    /// was read.
+    pub fn fill(self, shards: Shards) -> Option<State> {
+        let n = self.shards.len();
+        if shards.0.len() != n {
+            return None;
+        }
+        let (bytes, blobs): (Vec<Bytes>, Vec<Vec<Blobs>>) = shards.0.into_iter().unzip();
+        let mut blobs: Vec<std::vec::IntoIter<Blobs>> =
+            blobs.into_iter().map(Vec::into_iter).collect();
+        let mut files = self.files;
+        for f in &mut files {
+            let b = blobs[shard_of(&f.name, n)].next()?;
+            f.body = b.body;
+            f.findings = b.findings;
+            f.symbols = b.symbols;
+        }
+        if blobs.iter().any(|rest| rest.len() != 0) {
+            return None;
+        }
+        Some(State {
+            files,
+            answer_key: self.answer_key,
+            shards: self.shards.into_iter().map(|(k, _)| k).zip(bytes).collect(),
+        })
+    }
+
+    /// Encodes the state made of `files`, after `prev` (whose shards need
+    /// no storing again when this state's are the same).
+    fn store(files: Vec<FileState>, answer_key: String, prev: &[(String, Bytes)]) -> Stored {
+        use rayon::prelude::*;
+        let n = shard_count(files.len());
+        let mut groups: Vec<Vec<Blobs>> = vec![Vec::new(); n];
+        let files: Vec<FileState> = files
+            .into_iter()
+            .map(|mut f| {
+                groups[shard_of(&f.name, n)].push(Blobs {
+                    body: std::mem::take(&mut f.body),
+                    findings: std::mem::take(&mut f.findings),
+                    symbols: std::mem::take(&mut f.symbols),
+                });
+                f
+            })
+            .collect();
+        let shards: Vec<(String, Option<Vec<u8>>)> = groups
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, blobs)| {
+                let bytes = Shard { blobs }.encode_to_vec();
+                match prev.get(i) {
+                    Some((key, old)) if prev.len() == n && old[..] == bytes[..] => {
+                        (key.clone(), None)
+                    }
+                    _ => {
+                        let mut h = crate::cache::KeyHasher::new();
+                        h.field(b"lint shard").field(&bytes);
+                        (h.finish(), Some(bytes))
+                    }
+                }
+            })
+            .collect();
+        let heads = Heads {
+            files,
+            answer_key,
+            shards: shards.iter().map(|(k, _)| k.clone()).collect(),
+        }
+        .encode_to_vec();
+        Stored {
+            heads,
+            shards: shards
+                .into_iter()
+                .filter_map(|(k, b)| Some((k, b?)))
+                .collect(),
+        }
     }
 }
 
@@ -225,18 +388,22 @@ impl Output<'_> {
 pub struct Relinted {
     pub stdout: Vec<u8>,
     pub found: bool,
-    pub state: Vec<u8>,
+    pub state: Stored,
 }
 
 /// Lints `ws` (whose files `sources` digests, reading those it needs)
-/// starting from `prev`; `rules` holds each target module's selection, and
-/// `answer` gives the output stored under a key. Returns what to print and
-/// the state to keep, or, when only a whole compile can answer, `prev` (for
-/// [`full`] to reuse, when still whole).
+/// starting from `prev`, a state's heads whose blobs `blobs` gives (the
+/// bytes of its shards, read meanwhile); `rules` holds each target module's
+/// selection, and `answer` gives the output stored under a key. Returns what
+/// to print and the state to keep, or, when only a whole compile can
+/// answer, `prev` still without its blobs (for [`full`] to reuse once
+/// filled).
+#[allow(clippy::too_many_arguments)]
 pub fn relint(
     ws: &Workspace,
     sources: &Scan,
     prev: State,
+    blobs: &mut dyn FnMut() -> Option<Shards>,
     rules: &[Vec<&'static str>],
     compile: &Compile,
     output: &Output,
@@ -245,6 +412,7 @@ pub fn relint(
     let Some(slots) = plan(ws, sources, &prev, rules, compile) else {
         return Err(Some(prev));
     };
+    let prev = blobs().and_then(|b| prev.fill(b)).ok_or(None)?;
     go_on(ws, prev, slots, rules, output, answer).ok_or(None)
 }
 
@@ -364,7 +532,7 @@ fn go_on(
         files.len()
     ));
     let answer_key = output.kept_key();
-    let state = State { files, answer_key }.to_bytes();
+    let state = State::store(files, answer_key, &prev.shards);
     clock.mark("encode state");
     Some(Relinted {
         stdout,
@@ -695,16 +863,19 @@ fn plan(
     // than half the files, a whole run costs less than the bookkeeping
     // (googleapis with `google/api/field_behavior.proto` edited: 6,293 of
     // 7,221 files to compile, 1.25x a cold run incrementally).
-    let mut subset = closure(affected.iter().copied(), &imports, &own);
-    if subset.len() * 2 > imports.len() {
+    // The affected files alone can be that many: then their closure is
+    // not worth finding.
+    let subset = (affected.len() * 2 <= imports.len())
+        .then(|| closure(affected.iter().copied(), &imports, &own))
+        .filter(|subset| subset.len() * 2 <= imports.len());
+    let Some(mut subset) = subset else {
         clock.note(&format!(
-            "whole compile: {} of {} files changed, {} to compile",
+            "whole compile: {} of {} files changed",
             affected.len(),
             imports.len(),
-            subset.len()
         ));
         return None;
-    }
+    };
     let mut image = compile_subset(ws, sources, &subset, compile)?;
     let fresh_users: Vec<&str> = {
         let at = image.by_name();
@@ -750,7 +921,9 @@ fn plan(
             if affected.contains(n) {
                 let f = &image.files[index[n]].file;
                 let own_findings = by_file.remove(*n).unwrap_or_default();
-                Slot::Fresh(Box::new(file_state(f, digest_of(n), keys[n], own_findings)))
+                // The earlier state's blobs are not read yet.
+                let state = file_state(f, digest_of(n), keys[n], own_findings, None);
+                Slot::Fresh(Box::new(state))
             } else {
                 Slot::Kept(prev_at[n])
             }
@@ -783,6 +956,7 @@ pub fn full(
     use rayon::prelude::*;
     let mut clock = crate::timing::PhaseClock::new();
     let index = image.by_name();
+    clock.mark("full: index");
     let own: HashMap<&str, [u8; 32]> = ws
         .modules
         .iter()
@@ -791,61 +965,56 @@ pub fn full(
         .map(|(f, d)| (f.import_path.as_str(), *d))
         .collect();
     let digest_of = |name: &str| own.get(name).copied();
-    let imports: HashMap<&str, Vec<String>> = image
+    let imports: HashMap<&str, Vec<&str>> = image
         .files
         .iter()
-        .map(|f| (f.file.fd.name(), descriptor_imports(&f.file)))
+        .map(|f| {
+            let fd = &f.file.fd;
+            let list = fd.dependency.iter().chain(&f.file.extra.option_dependency);
+            (fd.name(), list.map(String::as_str).collect())
+        })
         .collect();
+    clock.mark("full: imports");
     let keys = compute_keys(&imports, &digest_of).unwrap_or_default();
+    clock.mark("full: keys");
     let mut reuse = reuse.unwrap_or_default();
     // The last output, when the reused files' printed findings can be
     // copied from it.
     let old = output.last(&reuse.answer_key, answer);
+    clock.mark("full: old answer");
     // The earlier states still whole, in image order.
-    let reused: Vec<Option<FileState>> = {
+    // Each image file's earlier state, by name.
+    let previous: Vec<Option<usize>> = {
         let at: HashMap<&str, usize> = reuse
             .files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.name.as_str(), i))
             .collect();
-        let found: Vec<Option<usize>> = image
+        image
             .files
             .iter()
-            .map(|f| {
-                let name = f.file.fd.name();
-                let &i = at.get(name)?;
-                (keys.get(name).map(|k| &k[..]) == Some(&reuse.files[i].key[..])).then_some(i)
-            })
-            .collect();
-        found
-            .iter()
-            .map(|i| i.map(|i| std::mem::take(&mut reuse.files[i])))
+            .map(|f| at.get(f.file.fd.name()).copied())
             .collect()
     };
+    // Those still whole (the key unchanged), taken out.
+    let reused: Vec<Option<FileState>> = image
+        .files
+        .iter()
+        .zip(&previous)
+        .map(|(f, &i)| {
+            let i = i?;
+            let key = keys.get(f.file.fd.name())?;
+            (key[..] == reuse.files[i].key[..]).then(|| std::mem::take(&mut reuse.files[i]))
+        })
+        .collect();
     clock.mark("full: reuse");
-    let fresh = |n: &str| index.get(n).is_none_or(|&i| reused[i].is_none());
-    let all_jobs = super::module_jobs(ws, rules, &index, |_| true);
-    let fresh_jobs = super::module_jobs(ws, rules, &index, fresh);
-    let (per_file, module) = rayon::join(
-        || super::run_scoped(image, &fresh_jobs, Scope::PerFile),
-        || super::run_scoped(image, &all_jobs, Scope::Module),
-    );
+    let jobs = super::module_jobs(ws, rules, &index, |_| true);
+    let (per_file, module) = super::run_split(image, &jobs, &|i| reused[i].is_none());
     clock.mark("full: rules");
-    let mut printed: Vec<Vec<LintAnnotation>> = vec![Vec::new(); image.files.len()];
-    let mut stored: Vec<Vec<StoredFinding>> = vec![Vec::new(); image.files.len()];
-    for f in module {
-        if let Some(&i) = index.get(f.module_path.as_str()) {
-            printed[i].push(f);
-        }
-    }
+    let printed = per_image_file(module, &index, image.files.len());
     let module_digests: Vec<u64> = printed.par_iter().map(|m| module_digest(m)).collect();
-    for f in per_file {
-        if let Some(&i) = index.get(f.module_path.as_str()) {
-            stored[i].push(StoredFinding::from(&f.annotation));
-            printed[i].push(f);
-        }
-    }
+    let own = per_image_file(per_file, &index, image.files.len());
     let fits = |f: &FileState| {
         old.as_ref()
             .is_some_and(|o| f.printed_at.saturating_add(f.printed_len) <= o.len() as u64)
@@ -854,10 +1023,11 @@ pub fn full(
         .files
         .par_iter()
         .zip(reused)
-        .zip(stored)
+        .zip(own)
         .zip(printed)
         .zip(module_digests)
-        .filter_map(|((((f, reused), own_findings), mut printed), digest)| {
+        .zip(&previous)
+        .filter_map(|(((((f, reused), own), mut printed), digest), earlier)| {
             if let Some(mut state) = reused {
                 if state.module_digest == digest && fits(&state) {
                     let part = Part::Kept(state.printed_at, state.printed_len);
@@ -871,7 +1041,14 @@ pub fn full(
                 return Some(Some((state, Part::Found(printed))));
             }
             let name = f.file.fd.name();
-            let mut state = file_state(&f.file, digest_of(name), *keys.get(name)?, own_findings);
+            let earlier = earlier.map(|i| &reuse.files[i]);
+            let key = *keys.get(name)?;
+            let own_findings = own
+                .iter()
+                .map(|f| StoredFinding::from(&f.annotation))
+                .collect();
+            printed.extend(own);
+            let mut state = file_state(&f.file, digest_of(name), key, own_findings, earlier);
             state.module_digest = digest;
             Some(Some((state, Part::Found(printed))))
         })
@@ -886,12 +1063,41 @@ pub fn full(
     let (mut files, parts): (Vec<FileState>, Vec<Part>) = files.into_iter().unzip();
     let (stdout, found) = print(&mut files, parts, output, old.as_deref());
     clock.mark("full: print");
-    let answer_key = output.kept_key();
+    let state = State::store(files, output.kept_key(), &reuse.shards);
+    clock.mark("full: encode state");
     Relinted {
         stdout,
         found,
-        state: State { files, answer_key }.to_bytes(),
+        state,
     }
+}
+
+/// `found` by the image file it is on (`index` gives each file's place),
+/// in order; findings on no file of the image are dropped.
+fn per_image_file(
+    found: Vec<LintAnnotation>,
+    index: &std::collections::HashMap<&str, usize>,
+    files: usize,
+) -> Vec<Vec<LintAnnotation>> {
+    let mut out: Vec<Vec<LintAnnotation>> = vec![Vec::new(); files];
+    let mut last: Option<usize> = None;
+    for f in found {
+        // Sorted findings come a file at a time: most need no lookup.
+        let same = |i: usize| {
+            out[i]
+                .last()
+                .is_some_and(|l| l.module_path == f.module_path)
+        };
+        let at = match last {
+            Some(i) if same(i) => Some(i),
+            _ => index.get(f.module_path.as_str()).copied(),
+        };
+        if let Some(i) = at {
+            out[i].push(f);
+        }
+        last = at;
+    }
+    out
 }
 
 fn group(found: Vec<LintAnnotation>) -> HashMap<String, Vec<StoredFinding>> {
@@ -930,7 +1136,7 @@ fn descriptor_imports(f: &CompiledFile) -> Vec<String> {
 /// Each file's key: its digest and its imports' keys (a file from outside
 /// the workspace stands for itself: buf.lock and this binary fix it). `None`
 /// on an import cycle.
-fn compute_keys<'a, L: AsRef<[String]>>(
+fn compute_keys<'a, L: AsRef<[S]>, S: AsRef<str>>(
     imports: &HashMap<&'a str, L>,
     digest_of: &dyn Fn(&str) -> Option<[u8; 32]>,
 ) -> Option<HashMap<&'a str, [u8; 32]>> {
@@ -956,9 +1162,10 @@ fn compute_keys<'a, L: AsRef<[String]>>(
                 let mut h = ring::digest::Context::new(&ring::digest::SHA256);
                 h.update(&digest);
                 for i in list {
+                    let i = i.as_ref();
                     h.update(&(i.len() as u64).to_le_bytes());
                     h.update(i.as_bytes());
-                    match keys.get(i.as_str()) {
+                    match keys.get(i) {
                         Some(k) => h.update(k),
                         None => h.update(b"missing"),
                     }
@@ -972,7 +1179,7 @@ fn compute_keys<'a, L: AsRef<[String]>>(
             }
             stack.push((name, true));
             for i in list {
-                if let Some((&n, _)) = imports.get_key_value(i.as_str()) {
+                if let Some((&n, _)) = imports.get_key_value(i.as_ref()) {
                     if on_path.contains(n) {
                         return None;
                     }
@@ -1044,35 +1251,31 @@ fn compile_subset(
     compile(sub, bytes)
 }
 
+/// The state of the compiled file `f`. `earlier` is the file's earlier
+/// state: when that was of the same bytes, what only the bytes decide (the
+/// names it declares, the source locations the skeleton keeps unless a
+/// custom file option's number is among them) is taken from there.
 fn file_state(
     f: &CompiledFile,
     digest: Option<[u8; 32]>,
     key: [u8; 32],
     findings: Vec<StoredFinding>,
+    earlier: Option<&FileState>,
 ) -> FileState {
     let fd = &f.fd;
-    let prefix = if fd.package().is_empty() {
-        String::new()
-    } else {
-        format!("{}.", fd.package())
-    };
-    let mut top_level: Vec<String> = Vec::new();
-    for m in &fd.message_type {
-        top_level.push(format!("{prefix}{}", m.name()));
-    }
-    for e in &fd.enum_type {
-        top_level.push(format!("{prefix}{}", e.name()));
-        // Enum values are scoped beside their enum.
-        for v in &e.value {
-            top_level.push(format!("{prefix}{}", v.name()));
+    let same_bytes =
+        earlier.filter(|e| !e.digest.is_empty() && digest.is_some_and(|d| e.digest[..] == d[..]));
+    let symbols = match same_bytes {
+        Some(e) => e.symbols.clone(),
+        None => Symbols {
+            top_level: top_level(fd),
         }
-    }
-    for s in &fd.service {
-        top_level.push(format!("{prefix}{}", s.name()));
-    }
-    for x in &fd.extension {
-        top_level.push(format!("{prefix}{}", x.name()));
-    }
+        .encode_to_vec()
+        .into(),
+    };
+    let kept_source_info = same_bytes
+        .filter(|_| !custom_file_options(f))
+        .and_then(|e| skeleton_source_info(&e.body));
     let mut extensions = Vec::new();
     fn nested(m: &DescriptorProto, out: &mut Vec<String>) {
         for x in &m.extension {
@@ -1110,6 +1313,9 @@ fn file_state(
         ..Default::default()
     };
     let skeleton_source_info = f.source_info.as_ref().map(|s| {
+        if let Some(bytes) = kept_source_info {
+            return bytes.to_vec();
+        }
         let mut kept = SourceInfo::default();
         for l in s.iter() {
             // Reported paths are at most four long: no allocation for the
@@ -1165,7 +1371,7 @@ fn file_state(
         validate_user: super::rules::uses_protovalidate(f),
         body: body.encode_to_vec().into(),
         findings: Findings { findings }.encode_to_vec().into(),
-        symbols: Symbols { top_level }.encode_to_vec().into(),
+        symbols,
         extensions,
         package: fd.package().to_string(),
         option_imports: f.extra.option_dependency.len() as u32,
@@ -1176,6 +1382,62 @@ fn file_state(
         // Set once the module-wide rules have run.
         module_digest: 0,
     }
+}
+
+/// The names `fd` declares directly in its package.
+fn top_level(fd: &FileDescriptorProto) -> Vec<String> {
+    let prefix = if fd.package().is_empty() {
+        String::new()
+    } else {
+        format!("{}.", fd.package())
+    };
+    let mut top_level: Vec<String> = Vec::new();
+    for m in &fd.message_type {
+        top_level.push(format!("{prefix}{}", m.name()));
+    }
+    for e in &fd.enum_type {
+        top_level.push(format!("{prefix}{}", e.name()));
+        // Enum values are scoped beside their enum.
+        for v in &e.value {
+            top_level.push(format!("{prefix}{}", v.name()));
+        }
+    }
+    for s in &fd.service {
+        top_level.push(format!("{prefix}{}", s.name()));
+    }
+    for x in &fd.extension {
+        top_level.push(format!("{prefix}{}", x.name()));
+    }
+    top_level
+}
+
+/// Whether `f` sets a custom file option: the skeleton's source locations
+/// then hold a number its imports decide.
+fn custom_file_options(f: &CompiledFile) -> bool {
+    let Some((_, options)) = f.raw_options.iter().find(|(p, _)| p[..] == [8]) else {
+        return false;
+    };
+    let mut rest = &options[..];
+    while let Some(field) = crate::compiler::wire::next(rest) {
+        if field.number >= 1000 {
+            return true;
+        }
+        rest = &rest[field.record.len()..];
+    }
+    // Unreadable: as if there were one.
+    !rest.is_empty()
+}
+
+/// The skeleton source info an encoded [`FileBody`] holds, if any.
+fn skeleton_source_info(body: &[u8]) -> Option<&[u8]> {
+    let mut rest = body;
+    while let Some(field) = crate::compiler::wire::next(rest) {
+        if field.number == 7 && field.wire_type == 2 {
+            return Some(field.payload);
+        }
+        rest = &rest[field.record.len()..];
+    }
+    None
 }
 
 /// The skeleton of `f` as an image file; `None` when its body is damaged.

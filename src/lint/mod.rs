@@ -6,7 +6,7 @@ pub mod cache;
 pub mod incremental;
 pub mod rules;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use prost_types::{
@@ -405,10 +405,39 @@ pub fn run_scoped(image: &Image, jobs: &[ModuleJob], scope: Scope) -> Vec<LintAn
     let shared = RunShared::new(image);
     let mut out: Vec<LintAnnotation> = jobs
         .iter()
-        .flat_map(|job| lint_module(image, job, &indexes, &shared, scope))
+        .flat_map(|job| lint_module(image, job, &indexes, &shared, scope, &|_| true))
         .collect();
     sort_findings(&mut out);
     out
+}
+
+/// [`run`] with the rules that look at one file run only on the image files
+/// `per_file` selects: (their findings, the module-wide rules' findings).
+/// One pass, so each file's source index is built once.
+pub fn run_split(
+    image: &Image,
+    jobs: &[ModuleJob],
+    per_file: &(dyn Fn(usize) -> bool + Sync),
+) -> (Vec<LintAnnotation>, Vec<LintAnnotation>) {
+    let indexes: Vec<OnceLock<SourceIndex>> = image.files.iter().map(|_| OnceLock::new()).collect();
+    let shared = RunShared::new(image);
+    let all: Vec<LintAnnotation> = jobs
+        .iter()
+        .flat_map(|job| lint_module(image, job, &indexes, &shared, Scope::All, per_file))
+        .collect();
+    let module: HashSet<&str> = rules::ALL
+        .iter()
+        .filter(|r| Scope::Module.wants(r))
+        .map(|r| r.meta.id)
+        .collect();
+    let (mut module_found, mut own): (Vec<LintAnnotation>, Vec<LintAnnotation>) = all
+        .into_iter()
+        .partition(|f| module.contains(f.annotation.kind.as_str()));
+    rayon::join(
+        || sort_findings(&mut own),
+        || sort_findings(&mut module_found),
+    );
+    (own, module_found)
 }
 
 /// Puts findings in buf's order and drops repeats.
@@ -431,6 +460,7 @@ fn lint_module(
     indexes: &[OnceLock<SourceIndex>],
     shared: &RunShared,
     scope: Scope,
+    walked: &(dyn Fn(usize) -> bool + Sync),
 ) -> Vec<LintAnnotation> {
     let options = Options::from_config(job.config);
     let rules: Vec<&'static LintRule> = rules::ALL
@@ -451,6 +481,7 @@ fn lint_module(
         .collect();
     let mut findings: Vec<Finding> = files
         .par_iter()
+        .filter(|f| walked(f.index))
         .flat_map_iter(|f| walk_file(f, &rules, &options))
         .collect();
     let view = ModuleView { files, image };

@@ -33,6 +33,11 @@
 #                   scripts/bench-edit.py: the pre-commit case of a module
 #                   edited between runs. With --cache, the last cached answer
 #                   is then compared with a cold run's (PROTOLITH_NO_CACHE=1)
+#   --against-cold  with --cache: time protolith against itself run cold
+#                   (PROTOLITH_NO_CACHE=1) instead of against buf, alternating;
+#                   with --edit, what an edit costs the cache's bookkeeping, e.g.
+#                   bench.sh --cmd lint --cache --against-cold -r 9 \
+#                       --edit google/api/field_behavior.proto
 #
 # Environment: PROTOLITH (default target/release/protolith, built with
 # `cargo build --release` if missing), BUF (default .refs/bin/buf).
@@ -53,6 +58,7 @@ warmup=1
 use_cache=0
 git_against=""
 edit_file=""
+against_cold=0
 edits=0
 corpus=""
 extra=()
@@ -67,7 +73,8 @@ while [[ $# -gt 0 ]]; do
         --cache)     use_cache=1 ;;
         --git-against) git_against="$2"; shift ;;
         --edit)      edit_file="$2"; shift ;;
-        -h|--help)   sed -n '2,40p' "$0"; exit 0 ;;
+        --against-cold) against_cold=1 ;;
+        -h|--help)   sed -n '2,50p' "$0"; exit 0 ;;
         --)          shift; extra=("$@"); break ;;
         -*)          echo "bench.sh: unknown option $1 (tool arguments go after --)" >&2; exit 2 ;;
         *)           corpus="$1" ;;
@@ -79,6 +86,9 @@ if [[ $use_cache == 1 ]]; then
     rm -rf "$PROTOLITH_CACHE_DIR"
 else
     export PROTOLITH_NO_CACHE=1
+fi
+if [[ $against_cold == 1 && ( $use_cache == 0 || $buf_only == 1 ) ]]; then
+    echo "bench.sh: --against-cold needs --cache (and a protolith binary)" >&2; exit 2
 fi
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --runs needs a positive integer" >&2; exit 2; }
 
@@ -98,6 +108,7 @@ BUF="$(abspath "$BUF")"
 
 tools=(buf)
 bins=("$BUF")
+if [[ $against_cold == 1 ]]; then tools=(cold); bins=(); fi
 if [[ $buf_only == 0 ]]; then
     if [[ -z "${PROTOLITH:-}" ]]; then
         PROTOLITH="$ROOT/target/release/protolith"
@@ -110,6 +121,7 @@ if [[ $buf_only == 0 ]]; then
     [[ -x "$PROTOLITH" ]] || { echo "bench.sh: PROTOLITH=$PROTOLITH is not executable" >&2; exit 2; }
     tools+=(protolith)
     bins+=("$(abspath "$PROTOLITH")")
+    if [[ $against_cold == 1 ]]; then bins=("${bins[0]}" "${bins[0]}"); fi
 fi
 
 if [[ -z "$corpus" ]]; then
@@ -161,8 +173,9 @@ run_tool() {
         python3 "$ROOT/scripts/bench-edit.py" "$WORK/edit-original.proto" \
             "$corpus/$edit_file" "$edits"
     fi
-    local rc=0
-    (cd "$rundir" && "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
+    local rc=0 nocache="${PROTOLITH_NO_CACHE:-}"
+    [[ ${tools[$i]} == cold ]] && nocache=1
+    (cd "$rundir" && PROTOLITH_NO_CACHE="$nocache" "$TIME" -f '%e %M %U %S' -o "$WORK/time.txt" "${bins[$i]}" "${args[@]}" \
         >"$WORK/${tools[$i]}.out" 2>"$WORK/${tools[$i]}.err") || rc=$?
     # GNU time prefixes a "Command exited with non-zero status" line in that case
     local stats
@@ -235,8 +248,14 @@ for i in "${!tools[@]}"; do
         "$(awk -v k="$x" 'BEGIN { print k / 1024 }')" "$cpu" "$ex"
 done
 
-line="BENCH cmd=$cmd files=$nfiles runs=$runs buf_s=${med[0]} buf_rss_kb=${rss[0]} buf_cpu_s=${cpus[0]}"
-if [[ ${#tools[@]} -gt 1 ]]; then
+line="BENCH cmd=$cmd files=$nfiles runs=$runs ${tools[0]}_s=${med[0]} ${tools[0]}_rss_kb=${rss[0]} ${tools[0]}_cpu_s=${cpus[0]}"
+if [[ $against_cold == 1 ]]; then
+    echo
+    awk -v b="${med[0]}" -v o="${med[1]}" 'BEGIN { printf "time:   cached/cold = %.3fx   (wall, medians)\n", o / b }'
+    awk -v b="${cpus[0]}" -v o="${cpus[1]}" 'BEGIN { printf "cpu:    cached/cold = %.3fx   (user+sys, medians)\n", o / b }'
+    awk -v b="${rss[0]}" -v o="${rss[1]}" 'BEGIN { printf "memory: cached/cold = %.2f\n", o / b }'
+    line+=" protolith_s=${med[1]} protolith_rss_kb=${rss[1]} protolith_cpu_s=${cpus[1]}"
+elif [[ ${#tools[@]} -gt 1 ]]; then
     echo
     awk -v b="${med[0]}" -v o="${med[1]}" 'BEGIN {
         if (o > 0) printf "speed:  buf/protolith = %.1fx\n", b / o

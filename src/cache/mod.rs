@@ -190,11 +190,14 @@ impl Store {
     fn evict(&self, keep: &Path) {
         let now = SystemTime::now();
         let mut files: Vec<(bool, SystemTime, u64, PathBuf)> = Vec::new();
-        let mut total = 0u64;
+        // The folders count too, as `du` counts them.
+        let mut total = std::fs::metadata(&self.root).map_or(0, |m| on_disk(&m));
         for kind in KINDS {
-            let Ok(entries) = std::fs::read_dir(self.root.join(kind.dir_name())) else {
+            let dir = self.root.join(kind.dir_name());
+            let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
             };
+            total += std::fs::metadata(&dir).map_or(0, |m| on_disk(&m));
             for e in entries.flatten() {
                 let Ok(meta) = e.metadata() else { continue };
                 if !meta.is_file() {
@@ -210,9 +213,10 @@ impl Store {
                     }
                     continue;
                 }
-                total += meta.len();
+                let size = on_disk(&meta);
+                total += size;
                 let path = e.path();
-                files.push((path == keep, modified, meta.len(), path));
+                files.push((path == keep, modified, size, path));
             }
         }
         if total <= self.max {
@@ -228,6 +232,20 @@ impl Store {
                 total -= len;
             }
         }
+    }
+}
+
+/// The space a file takes on disk (whole blocks, as `du` counts it), or
+/// its length where that is not known.
+fn on_disk(meta: &std::fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (meta.blocks() * 512).max(meta.len())
+    }
+    #[cfg(not(unix))]
+    {
+        meta.len()
     }
 }
 
@@ -528,12 +546,21 @@ mod tests {
             unbounded.put(kind, key, &body);
             age(&unbounded.path(kind, key), secs);
         }
-        let size = std::fs::metadata(unbounded.path(Kind::Lint, "old"))
-            .unwrap()
-            .len();
+        let size = on_disk(&std::fs::metadata(unbounded.path(Kind::Lint, "old")).unwrap());
+        // The folders, as they will be, count too.
+        let root = on_disk(&std::fs::metadata(tmp.path()).unwrap());
+        let folders: u64 = root
+            + KINDS
+                .iter()
+                .map(|k| {
+                    let dir = tmp.path().join(k.dir_name());
+                    std::fs::create_dir_all(&dir).unwrap();
+                    on_disk(&std::fs::metadata(&dir).unwrap())
+                })
+                .sum::<u64>();
         // A hit makes "used" the most recent of the three.
         assert!(unbounded.get(Kind::LintState, "used").is_some());
-        let s = Store::at(tmp.path(), 2 * size);
+        let s = Store::at(tmp.path(), 2 * size + folders);
         s.put(Kind::Breaking, "new", &body);
         let left: Vec<bool> = [
             (Kind::Lint, "old"),

@@ -1,6 +1,7 @@
 //! The incremental re-lint. After each run the state of every file of the
-//! image is kept (in [`crate::cache::Store`], one entry per workspace,
-//! configuration and format): a key standing for everything its compiled
+//! image is kept (in [`crate::cache::Store`], per workspace, configuration
+//! and format: heads under one entry, the rest in shards, see [`State`]): a
+//! key standing for everything its compiled
 //! form depends on (its path and bytes, and the keys of what it imports),
 //! its imports, the findings of the rules that look at one file, what the
 //! module-wide rules group files by (package, directory, the types its
